@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+# pvkit top-level Makefile. The README's two commands are `make run` and
+# `make check`; both install what they need (make deps) by themselves.
+#
+#   make                 build the modules against one kernel (KDIR=, KVER=)
+#   make deps            install packages, fetch guest kernels (root)
+#   make run             boot a Debian 6.1 guest on stock KVM, load pvkit.ko,
+#                        show what it detected and the hypercall round trip
+#   make check           the whole test suite; ends "N passed, N failed"
+#   make test HOST= KERNEL= FILTER=   some harness scenarios
+#   make style           checkpatch on every kernel source file
+#   make clean           remove build products (keeps the download cache)
+#   make distclean       remove build/ entirely
+
+BUILD ?= $(CURDIR)/build
+GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
+
+.PHONY: all modules deps run check test style guest-tools clean distclean help
+
+all: modules
+
+modules:
+	@scripts/build-modules.sh --strict -- $(if $(W),W=$(W)) $(if $(C),C=$(C))
+
+deps:
+	@scripts/deps.sh
+
+run:
+	@scripts/deps.sh --if-needed
+	@tests/run --job run --host kvm --kernel 6.1
+
+check:
+	@scripts/deps.sh --if-needed
+	@scripts/check.sh
+
+test:
+	@tests/run $(if $(HOST),--host $(HOST)) $(if $(KERNEL),--kernel $(KERNEL)) \
+		$(if $(FILTER),--filter '$(FILTER)')
+
+style:
+	@scripts/checkpatch.sh
+
+# Static userspace programs that go into test guests.
+guest-tools: $(BUILD)/tools/pvkit-info
+	@$(MAKE) -s -C tests/selftests OUT=$(BUILD)/selftests KSFT_DIR=$(KSFT_DIR)
+
+$(BUILD)/tools/pvkit-info: pv-core/tools/pvkit-info.c pv-core/pvkit_ioctl.h hypercall-abi/pvkit_abi.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Ihypercall-abi -Ipv-core -o $@ $<
+
+clean:
+	rm -rf $(BUILD)/modules $(BUILD)/selftests $(BUILD)/tools \
+		$(BUILD)/scenarios $(BUILD)/logs $(BUILD)/check
+
+distclean:
+	rm -rf $(BUILD)
+
+help:
+	@sed -n 's/^#   //p' Makefile

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of pvkit.ko, shared between its files: what was
+ * detected at load, the hypercall entry points and their counters, and
+ * the init/exit pairs of the sysfs and /dev/pvkit parts.
+ */
+#ifndef _PVKIT_H
+#define _PVKIT_H
+
+#include <linux/atomic.h>
+#include <linux/types.h>
+
+#include "pvkit_abi.h"
+#include "pvkit_ioctl.h"
+
+/* Everything pvkit.ko learned about its host at load time. */
+struct pvkit_host {
+	u32 hypervisor;		/* PVKIT_HV_* */
+	u32 transport;		/* PVKIT_XPORT_* */
+	u32 kvm_base;		/* KVM CPUID base, 0 when absent */
+	u32 kvm_features;	/* KVM_FEATURE_* bits */
+	u32 pvkit_base;		/* pvkit CPUID base, 0 when absent */
+	u32 abi_version;
+	u16 pio_port;
+	u64 features;		/* PVKIT_F_* */
+};
+
+extern struct pvkit_host pvkit_host;
+
+int pvkit_detect(void);
+const char *pvkit_hypervisor_name(u32 hypervisor);
+const char *pvkit_transport_name(u32 transport);
+const char *pvkit_feature_name(unsigned int bit);
+const char *pvkit_kvm_feature_name(unsigned int bit);
+
+/* Hypercalls: the result is >= 0 or a negative PVKIT_E* / KVM code. */
+long pvkit_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
+		     unsigned long a2, unsigned long a3);
+long pvkit_ping_once(void);
+
+struct pvkit_stats {
+	atomic64_t hypercalls;
+	atomic64_t errors;
+	atomic64_t pings;
+};
+
+extern struct pvkit_stats pvkit_stats;
+
+int pvkit_sysfs_init(void);
+void pvkit_sysfs_exit(void);
+int pvkit_chardev_init(void);
+void pvkit_chardev_exit(void);
+
+#endif /* _PVKIT_H */

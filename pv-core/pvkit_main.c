@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvkit.ko: the core of the pvkit paravirtual guest kit.
+ *
+ * Module entry and exit: detect the hypervisor (refusing to load with
+ * -ENODEV when there is none), then publish /sys/kernel/pvkit and
+ * /dev/pvkit. Services built on the hypercall layer hang off this core.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/printk.h>
+
+#include "pvkit.h"
+
+static int __init pvkit_init(void)
+{
+	int ret;
+
+	ret = pvkit_detect();
+	if (ret)
+		return ret;
+
+	ret = pvkit_sysfs_init();
+	if (ret)
+		return ret;
+
+	ret = pvkit_chardev_init();
+	if (ret) {
+		pvkit_sysfs_exit();
+		return ret;
+	}
+
+	if (pvkit_host.abi_version)
+		pr_info("running on %s, transport %s, ABI %u.%u\n",
+			pvkit_hypervisor_name(pvkit_host.hypervisor),
+			pvkit_transport_name(pvkit_host.transport),
+			PVKIT_ABI_MAJOR(pvkit_host.abi_version),
+			PVKIT_ABI_MINOR(pvkit_host.abi_version));
+	else
+		pr_info("running on %s, transport %s\n",
+			pvkit_hypervisor_name(pvkit_host.hypervisor),
+			pvkit_transport_name(pvkit_host.transport));
+	return 0;
+}
+
+static void __exit pvkit_exit(void)
+{
+	pvkit_chardev_exit();
+	pvkit_sysfs_exit();
+}
+
+module_init(pvkit_init);
+module_exit(pvkit_exit);
+
+MODULE_DESCRIPTION("pvkit paravirtual guest core: detection and hypercalls");
+MODULE_AUTHOR("The pvkit developers");
+MODULE_LICENSE("GPL");

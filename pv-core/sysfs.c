@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/pvkit/: what pvkit.ko detected, readable by anyone.
+ *
+ *   hypervisor    kvm | pvkit
+ *   abi_version   pvkit ABI version in use ("1.0"), or "none" on KVM
+ *   transport     vmcall | vmmcall | pio
+ *   features      pvkit ABI features the host offers, by name
+ *   kvm_features  KVM paravirt features from CPUID, by name
+ *   stats/        hypercalls, errors, pings since load
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+
+#include "pvkit.h"
+
+static struct kobject *pvkit_kobj;
+
+static ssize_t hypervisor_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  pvkit_hypervisor_name(pvkit_host.hypervisor));
+}
+
+static ssize_t abi_version_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	if (!pvkit_host.abi_version)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%u.%u\n",
+			  PVKIT_ABI_MAJOR(pvkit_host.abi_version),
+			  PVKIT_ABI_MINOR(pvkit_host.abi_version));
+}
+
+static ssize_t transport_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  pvkit_transport_name(pvkit_host.transport));
+}
+
+/* Prints the names of the bits set in @bits, one line, space separated. */
+static ssize_t pvkit_emit_bits(char *buf, u64 bits,
+			       const char *(*name)(unsigned int bit))
+{
+	ssize_t len = 0;
+	unsigned int bit;
+
+	for (bit = 0; bit < 64; bit++) {
+		const char *n;
+
+		if (!(bits & BIT_ULL(bit)))
+			continue;
+		n = name(bit);
+		if (n)
+			len += sysfs_emit_at(buf, len, "%s%s", len ? " " : "", n);
+		else
+			len += sysfs_emit_at(buf, len, "%sbit%u", len ? " " : "",
+					     bit);
+	}
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static ssize_t features_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	return pvkit_emit_bits(buf, pvkit_host.features, pvkit_feature_name);
+}
+
+static ssize_t kvm_features_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return pvkit_emit_bits(buf, pvkit_host.kvm_features,
+			       pvkit_kvm_feature_name);
+}
+
+static struct kobj_attribute hypervisor_attr = __ATTR_RO(hypervisor);
+static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
+static struct kobj_attribute transport_attr = __ATTR_RO(transport);
+static struct kobj_attribute features_attr = __ATTR_RO(features);
+static struct kobj_attribute kvm_features_attr = __ATTR_RO(kvm_features);
+
+static struct attribute *pvkit_attrs[] = {
+	&hypervisor_attr.attr,
+	&abi_version_attr.attr,
+	&transport_attr.attr,
+	&features_attr.attr,
+	&kvm_features_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group pvkit_attr_group = {
+	.attrs = pvkit_attrs,
+};
+
+#define PVKIT_STAT_ATTR(field)						\
+static ssize_t field##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  (long long)atomic64_read(&pvkit_stats.field));	\
+}									\
+static struct kobj_attribute field##_attr = __ATTR_RO(field)
+
+PVKIT_STAT_ATTR(hypercalls);
+PVKIT_STAT_ATTR(errors);
+PVKIT_STAT_ATTR(pings);
+
+static struct attribute *pvkit_stat_attrs[] = {
+	&hypercalls_attr.attr,
+	&errors_attr.attr,
+	&pings_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group pvkit_stat_group = {
+	.name = "stats",
+	.attrs = pvkit_stat_attrs,
+};
+
+static const struct attribute_group *pvkit_groups[] = {
+	&pvkit_attr_group,
+	&pvkit_stat_group,
+	NULL,
+};
+
+int pvkit_sysfs_init(void)
+{
+	int ret;
+
+	pvkit_kobj = kobject_create_and_add("pvkit", kernel_kobj);
+	if (!pvkit_kobj)
+		return -ENOMEM;
+
+	ret = sysfs_create_groups(pvkit_kobj, pvkit_groups);
+	if (ret) {
+		kobject_put(pvkit_kobj);
+		pvkit_kobj = NULL;
+	}
+	return ret;
+}
+
+void pvkit_sysfs_exit(void)
+{
+	sysfs_remove_groups(pvkit_kobj, pvkit_groups);
+	kobject_put(pvkit_kobj);
+	pvkit_kobj = NULL;
+}

@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make deps: installs everything pvkit's build and tests need, as root,
+# idempotently. Guest kernels are Debian linux-image packages fetched with
+# apt-get download and unpacked into the cache (never installed on the
+# host); the kselftest headers and checkpatch come from linux-source.
+# Versions are resolved from the archive each time, never written down.
+#
+#   deps.sh              install and fetch everything
+#   deps.sh --if-needed  do nothing when everything is already in place
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PACKAGES=(
+	gcc make libc6-dev perl kmod cpio xz-utils zstd busybox-static
+	qemu-system-x86 sparse linux-source-6.1
+)
+for series in $PVKIT_SERIES; do
+	PACKAGES+=("$(series_headers_meta "$series")")
+done
+
+HOST_COMMANDS="gcc make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb"
+
+everything_present() {
+	local c series kver
+	for c in $HOST_COMMANDS; do
+		command -v "$c" >/dev/null 2>&1 || return 1
+	done
+	[ -x /bin/busybox ] || return 1
+	for series in $PVKIT_SERIES; do
+		kver=$(series_kver "$series")
+		[ -n "$kver" ] && kver_kdir "$kver" >/dev/null || return 1
+		[ -f "$(guest_dir "$kver")/.ready" ] || return 1
+	done
+	[ -f "$(kernel_tools_dir)/.ready" ]
+}
+
+install_packages() {
+	[ "$(id -u)" = 0 ] || die "make deps must run as root (it uses apt-get)"
+	info "installing Debian packages: ${PACKAGES[*]}"
+	apt-get update -q >/dev/null ||
+		die "apt-get update failed; is a Debian mirror reachable?"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends "${PACKAGES[@]}" >/dev/null ||
+		die "apt-get install failed for: ${PACKAGES[*]}"
+}
+
+# Unpacks linux-image-<kver> into the cache with its modules.dep.
+fetch_guest_kernel() {
+	local kver=$1 dir tmp deb
+	dir=$(guest_dir "$kver")
+	[ -f "$dir/.ready" ] && return 0
+	info "fetching guest kernel linux-image-$kver"
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root \
+		"linux-image-$kver" >/dev/null) ||
+		die "apt-get download linux-image-$kver failed"
+	deb=$(ls "$tmp"/*.deb)
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	dpkg-deb -x "$deb" "$dir"
+	rm -rf "$tmp"
+	[ -f "$dir/boot/vmlinuz-$kver" ] ||
+		die "linux-image-$kver has no boot/vmlinuz-$kver"
+	depmod -b "$dir" "$kver"
+	touch "$dir/.ready"
+}
+
+# kselftest harness headers and checkpatch.pl from Debian's linux-source.
+fetch_kernel_tools() {
+	local dir tarball
+	dir=$(kernel_tools_dir)
+	[ -f "$dir/.ready" ] && return 0
+	tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
+	[ -n "$tarball" ] || die "no /usr/src/linux-source-6.1.tar.*; install linux-source-6.1"
+	info "extracting kselftest headers and checkpatch from $(basename "$tarball")"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -xf "$tarball" -C "$dir" --strip-components=1 --wildcards \
+		'*/tools/testing/selftests/kselftest.h' \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	touch "$dir/.ready"
+}
+
+if [ "${1:-}" = --if-needed ] && everything_present; then
+	exit 0
+fi
+
+install_packages
+for series in $PVKIT_SERIES; do
+	kver=$(series_kver "$series")
+	[ -n "$kver" ] || die "cannot resolve the $series kernel from $(series_headers_meta "$series")"
+	kver_kdir "$kver" >/dev/null ||
+		die "headers for $kver missing after install; apt-get install linux-headers-$kver"
+	fetch_guest_kernel "$kver"
+done
+fetch_kernel_tools
+info "dependencies in place"

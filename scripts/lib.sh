@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared shell helpers for pvkit's build and test scripts: where things
+# live, how to fail, and how a kernel series ("6.1", "6.12") maps to a
+# Debian package and an installed kernel version. Sourced, never run.
+
+PVKIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PVKIT_BUILD=${PVKIT_BUILD:-$PVKIT_ROOT/build}
+PVKIT_CACHE=${PVKIT_CACHE:-$PVKIT_BUILD/cache}
+
+# The kernel series pvkit supports, and the Debian metapackage whose
+# dependency names the current header set of each.
+PVKIT_SERIES="6.1 6.12"
+
+die() {
+	echo "pvkit: error: $*" >&2
+	exit 1
+}
+
+info() {
+	echo "pvkit: $*" >&2
+}
+
+series_headers_meta() {
+	case "$1" in
+	6.1) echo linux-headers-amd64 ;;
+	6.12) echo linux-headers-6.12-amd64 ;;
+	*) die "unknown kernel series '$1' (supported: $PVKIT_SERIES)" ;;
+	esac
+}
+
+# Prints the kernel release ("6.1.0-56-amd64") that a series means here:
+# the installed metapackage's dependency if installed, else the archive's.
+series_kver() {
+	local meta deps
+	meta=$(series_headers_meta "$1") || exit 1
+	if dpkg-query -W -f='${Status}' "$meta" 2>/dev/null | grep -q 'ok installed'; then
+		deps=$(dpkg-query -W -f='${Depends}' "$meta")
+	else
+		deps=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: //p')
+	fi
+	echo "$deps" | tr ',|' '\n\n' | sed -n 's/^ *linux-headers-\([0-9][^ ]*-amd64\).*/\1/p' | head -n 1
+}
+
+# The header directory of an installed kernel release, or nothing.
+kver_kdir() {
+	local d
+	for d in "/lib/modules/$1/build" "/usr/src/linux-headers-$1"; do
+		if [ -f "$d/Makefile" ]; then
+			echo "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# The kernel release a header directory was configured for (Debian's 6.1
+# headers put the upstream version in kernel.release, so read UTS_RELEASE).
+kdir_kver() {
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$1/include/generated/utsrelease.h" 2>/dev/null
+}
+
+# Where a Debian guest kernel of a release is unpacked by scripts/deps.sh.
+guest_dir() {
+	echo "$PVKIT_CACHE/guest/$1"
+}
+
+# The kselftest headers and checkpatch, taken from Debian's linux-source.
+kernel_tools_dir() {
+	echo "$PVKIT_CACHE/kernel-tools"
+}

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# Builds the initramfs of a harness guest: a busybox root with an /init,
+# guest-kernel modules with their dependencies (decompressed, listed in
+# load order in /etc/pvkit/kmods), pvkit's modules and test binaries, and
+# for the nested L1 a QEMU with its libraries and firmware. Sourced by
+# tests/run after scripts/lib.sh.
+
+# rootfs_base DIR INIT: an empty root with busybox and INIT as /init.
+rootfs_base() {
+	local dir=$1 init=$2
+	rm -rf "$dir"
+	mkdir -p "$dir"/{bin,dev,proc,sys,tmp,etc/pvkit,pvkit/modules,pvkit/tests,pvkit/bin}
+	cp /bin/busybox "$dir/bin/busybox"
+	ln -s busybox "$dir/bin/sh"
+	cp "$init" "$dir/init"
+	chmod 755 "$dir/init"
+	: >"$dir/etc/pvkit/kmods"
+}
+
+# rootfs_add_kmods DIR KVER MODULE...: the guest kernel's own modules and
+# everything they depend on, appended to /etc/pvkit/kmods in load order.
+rootfs_add_kmods() {
+	local dir=$1 kver=$2 gdir mod line path rel dest
+	shift 2
+	gdir=$(guest_dir "$kver")
+	for mod in "$@"; do
+		modprobe -d "$gdir" -S "$kver" --show-depends "$mod" >"$dir/.deps" ||
+			die "guest kernel $kver has no module '$mod'"
+		while read -r line; do
+			case "$line" in
+			insmod\ *) path=${line#insmod } ;;
+			*) continue ;;
+			esac
+			path=${path%% *}
+			rel=${path#"$gdir"}
+			dest=$dir${rel%.xz}
+			dest=${dest%.zst}
+			grep -qxF "${dest#"$dir"}" "$dir/etc/pvkit/kmods" && continue
+			mkdir -p "$(dirname "$dest")"
+			case "$path" in
+			*.xz) xz -dc "$path" >"$dest" ;;
+			*.zst) zstd -qdc "$path" >"$dest" ;;
+			*) cp "$path" "$dest" ;;
+			esac
+			echo "${dest#"$dir"}" >>"$dir/etc/pvkit/kmods"
+		done <"$dir/.deps"
+		rm -f "$dir/.deps"
+	done
+}
+
+# rootfs_add_qemu DIR: qemu-system-x86_64, its shared libraries and the
+# firmware a -kernel boot needs, so that L1 can run L2.
+rootfs_add_qemu() {
+	local dir=$1 qemu lib f
+	qemu=$(command -v qemu-system-x86_64)
+	mkdir -p "$dir/usr/bin" "$dir/usr/share/pvkit-qemu"
+	cp -L "$qemu" "$dir/usr/bin/qemu-system-x86_64"
+	for lib in $(ldd "$qemu" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}'); do
+		mkdir -p "$dir$(dirname "$lib")"
+		cp -L "$lib" "$dir$lib"
+	done
+	for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
+		/usr/share/qemu/kvmvapic.bin /usr/share/qemu/multiboot_dma.bin; do
+		[ -e "$f" ] || die "QEMU firmware $f is missing; reinstall qemu-system-x86"
+		cp -L "$f" "$dir/usr/share/pvkit-qemu/"
+	done
+}
+
+# rootfs_pack DIR OUT: an uncompressed newc cpio (quick for TCG to unpack).
+rootfs_pack() {
+	(cd "$1" && find . -print0 | LC_ALL=C sort -z |
+		cpio --quiet -o -0 -H newc -R 0:0) >"$2"
+}

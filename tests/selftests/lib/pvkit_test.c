@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by pvkit's in-guest kselftests (see pvkit_test.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pvkit_test.h"
+
+#define KLOG_READ_ALL	3
+#define KLOG_SIZE	10
+#define MARK_PREFIX	"pvkit-selftest-mark "
+
+const char *pvkit_test_host(void)
+{
+	const char *host = getenv("PVKIT_HOST");
+
+	return host ? host : "unknown";
+}
+
+int pvkit_load(const char *name)
+{
+	const char *dir = getenv("PVKIT_MODULES");
+	char path[512];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s.ko", dir ? dir : "/pvkit/modules",
+		 name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int pvkit_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+bool pvkit_module_loaded(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return pvkit_path_exists(path);
+}
+
+int pvkit_read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return n;
+}
+
+long long pvkit_read_number(const char *path)
+{
+	char buf[64], *end;
+	long long v;
+
+	if (pvkit_read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || *end)
+		return -1;
+	return v;
+}
+
+bool pvkit_path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+unsigned int pvkit_kmsg_mark(void)
+{
+	static unsigned int seq;
+	unsigned int id = (unsigned int)getpid() * 1000u + ++seq;
+	char line[64];
+	int fd, len;
+
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		len = snprintf(line, sizeof(line), MARK_PREFIX "%u\n", id);
+		if (write(fd, line, len) != len)
+			id = 0;
+		close(fd);
+	}
+	return id;
+}
+
+/* Returns a malloc'd copy of the kernel log after mark @id, or NULL. */
+static char *kmsg_since(unsigned int id)
+{
+	char mark[64], *buf, *start;
+	int size, n;
+
+	size = klogctl(KLOG_SIZE, NULL, 0);
+	if (size <= 0)
+		return NULL;
+	buf = malloc(size + 1);
+	if (!buf)
+		return NULL;
+	n = klogctl(KLOG_READ_ALL, buf, size);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	snprintf(mark, sizeof(mark), MARK_PREFIX "%u\n", id);
+	start = strstr(buf, mark);
+	if (!start) {
+		free(buf);
+		return NULL;
+	}
+	memmove(buf, start + strlen(mark), strlen(start + strlen(mark)) + 1);
+	return buf;
+}
+
+static int count_lines(const char *log, const char * const *needles)
+{
+	const char *line = log;
+	int count = 0;
+
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		int i;
+
+		for (i = 0; needles[i]; i++) {
+			if (memmem(line, len, needles[i], strlen(needles[i]))) {
+				count++;
+				break;
+			}
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return count;
+}
+
+int pvkit_kmsg_count_since(unsigned int id, const char *needle)
+{
+	const char *needles[] = { needle, NULL };
+	char *log = kmsg_since(id);
+	int count;
+
+	if (!log)
+		return -1;
+	count = count_lines(log, needles);
+	free(log);
+	return count;
+}
+
+int pvkit_kmsg_problems_since(unsigned int id)
+{
+	static const char * const problems[] = {
+		"WARNING:", "BUG:", "Oops", "Call Trace:", "KASAN", "UBSAN",
+		"kmemleak", "general protection fault", "refcount_t:", NULL,
+	};
+	char *log = kmsg_since(id);
+	int count;
+
+	if (!log)
+		return -1;
+	count = count_lines(log, (const char * const *)problems);
+	free(log);
+	return count;
+}
+
+long long pvkit_meminfo_kb(const char *field)
+{
+	char line[256];
+	size_t flen = strlen(field);
+	long long value = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			value = strtoll(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return value;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by pvkit's in-guest kselftests: loading and unloading
+ * pvkit's modules with the raw syscalls, reading sysfs files, finding
+ * kernel log lines written after a mark, and reading /proc/meminfo.
+ */
+#ifndef PVKIT_TEST_H
+#define PVKIT_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The host mode the harness booted this guest on: "kvm", "hv" or "tcg". */
+const char *pvkit_test_host(void);
+
+/* Loads <dir>/<name>.ko with finit_module; 0 or -errno. */
+int pvkit_load(const char *name);
+/* delete_module with O_NONBLOCK; 0 or -errno. */
+int pvkit_unload(const char *name);
+bool pvkit_module_loaded(const char *name);
+
+/* Reads a whole small file into buf (NUL-terminated, trailing newline
+ * removed); returns the length or -errno.
+ */
+int pvkit_read_file(const char *path, char *buf, size_t size);
+/* Reads a decimal number from a file; -1 on error. */
+long long pvkit_read_number(const char *path);
+bool pvkit_path_exists(const char *path);
+
+/* Writes a unique mark into the kernel log and returns its id. */
+unsigned int pvkit_kmsg_mark(void);
+/* Counts kernel log lines after mark @id that contain @needle. */
+int pvkit_kmsg_count_since(unsigned int id, const char *needle);
+/* Counts kernel log lines after mark @id that look like a kernel problem
+ * (WARNING, BUG, Oops, a call trace, KASAN, UBSAN, a leak report).
+ */
+int pvkit_kmsg_problems_since(unsigned int id);
+
+/* A /proc/meminfo field in KiB, or -1. */
+long long pvkit_meminfo_kb(const char *field);
+
+#endif /* PVKIT_TEST_H */

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest tests of pvkit.ko on a host that has a hypervisor interface
+ * (stock KVM, or pvkit's hypervisor): detection matches the host the
+ * harness booted, sysfs agrees with CPUID, the PING ioctl makes real
+ * round trips, /dev/pvkit refuses non-root callers, and the module loads,
+ * unloads and survives unload attempts while open without leaking.
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pvkit_abi.h"
+#include "pvkit_ioctl.h"
+#include "pvkit_test.h"
+
+#define SYSFS "/sys/kernel/pvkit"
+#define DEV "/dev/" PVKIT_DEVICE_NAME
+#define KVM_SIG "KVMKVMKVM\0\0\0"
+
+/* What this guest should detect, from the host mode it was booted on. */
+static const char *expected_hypervisor(void)
+{
+	const char *host = pvkit_test_host();
+
+	if (!strcmp(host, "kvm"))
+		return "kvm";
+	if (!strcmp(host, "hv"))
+		return "pvkit";
+	return "unknown";
+}
+
+static unsigned int cpuid_kvm_features(void)
+{
+	unsigned int base, eax, sig[3], feat, unused;
+
+	for (base = PVKIT_CPUID_BASE_MIN; base < PVKIT_CPUID_BASE_MAX;
+	     base += PVKIT_CPUID_BASE_STEP) {
+		__cpuid(base, eax, sig[0], sig[1], sig[2]);
+		if (!memcmp(sig, KVM_SIG, 12)) {
+			__cpuid(base + 1, feat, unused, unused, unused);
+			return feat;
+		}
+	}
+	return 0;
+}
+
+static bool cpu_is_amd(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+
+	__cpuid(0, eax, ebx, ecx, edx);
+	return ebx == 0x68747541 || ebx == 0x6f677948; /* Auth, Hygo */
+}
+
+static bool word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	while ((p = strstr(p, word))) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+FIXTURE(pvkit) {
+	char buf[1024];
+};
+
+FIXTURE_SETUP(pvkit)
+{
+	int ret = pvkit_load("pvkit");
+
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %s",
+						      strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(pvkit)
+{
+}
+
+TEST_F(pvkit, detects_host)
+{
+	ASSERT_GT(pvkit_read_file(SYSFS "/hypervisor", self->buf,
+				  sizeof(self->buf)), 0);
+	EXPECT_STREQ(expected_hypervisor(), self->buf);
+
+	ASSERT_GT(pvkit_read_file(SYSFS "/transport", self->buf,
+				  sizeof(self->buf)), 0);
+	if (!strcmp(pvkit_test_host(), "hv")) {
+		EXPECT_STREQ("pio", self->buf);
+	} else {
+		EXPECT_STREQ(cpu_is_amd() ? "vmmcall" : "vmcall", self->buf);
+	}
+
+	ASSERT_GT(pvkit_read_file(SYSFS "/abi_version", self->buf,
+				  sizeof(self->buf)), 0);
+	if (!strcmp(pvkit_test_host(), "hv")) {
+		EXPECT_STREQ("1.0", self->buf);
+	} else {
+		EXPECT_STREQ("none", self->buf);
+	}
+}
+
+TEST_F(pvkit, kvm_features_match_cpuid)
+{
+	static const struct { int bit; const char *name; } known[] = {
+		{ 0, "clocksource" }, { 3, "clocksource2" },
+		{ 5, "steal_time" }, { 6, "pv_eoi" }, { 7, "pv_unhalt" },
+		{ 9, "pv_tlb_flush" }, { 11, "pv_send_ipi" },
+		{ 13, "pv_sched_yield" }, { 24, "clocksource_stable" },
+	};
+	unsigned int feat = cpuid_kvm_features();
+	size_t i;
+
+	ASSERT_NE(0U, feat) TH_LOG("no KVM CPUID leaves on this host");
+	ASSERT_GE(pvkit_read_file(SYSFS "/kvm_features", self->buf,
+				  sizeof(self->buf)), 0);
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		bool set = feat & (1u << known[i].bit);
+
+		EXPECT_EQ(set, word_in(self->buf, known[i].name))
+			TH_LOG("%s: CPUID says %d, sysfs \"%s\"",
+			       known[i].name, set, self->buf);
+	}
+	EXPECT_TRUE(word_in(self->buf, "clocksource2"));
+}
+
+TEST_F(pvkit, sysfs_layout)
+{
+	static const char * const files[] = {
+		"hypervisor", "abi_version", "transport", "features",
+		"kvm_features", "stats/hypercalls", "stats/errors",
+		"stats/pings",
+	};
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), SYSFS "/%s", files[i]);
+		EXPECT_GE(pvkit_read_file(path, self->buf, sizeof(self->buf)),
+			  0) TH_LOG("%s unreadable", path);
+	}
+	EXPECT_GE(pvkit_read_number(SYSFS "/stats/hypercalls"), 0);
+	EXPECT_GE(pvkit_read_number(SYSFS "/stats/errors"), 0);
+	EXPECT_GE(pvkit_read_number(SYSFS "/stats/pings"), 0);
+	ASSERT_GE(pvkit_read_file(SYSFS "/features", self->buf,
+				  sizeof(self->buf)), 0);
+	if (strcmp(pvkit_test_host(), "hv"))
+		EXPECT_STREQ("", self->buf);
+}
+
+TEST_F(pvkit, get_info_matches_sysfs)
+{
+	struct pvkit_info info;
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ioctl(fd, PVKIT_IOC_GET_INFO, &info));
+	close(fd);
+
+	ASSERT_GT(pvkit_read_file(SYSFS "/hypervisor", self->buf,
+				  sizeof(self->buf)), 0);
+	EXPECT_EQ(!strcmp(self->buf, "kvm") ? PVKIT_HV_KVM : PVKIT_HV_PVKIT,
+		  (int)info.hypervisor);
+	EXPECT_EQ(cpuid_kvm_features(), info.kvm_features);
+	if (!strcmp(pvkit_test_host(), "kvm")) {
+		EXPECT_EQ(0U, info.abi_version);
+		EXPECT_EQ(0x40000000U, info.kvm_cpuid_base);
+	}
+}
+
+TEST_F(pvkit, ping_round_trips)
+{
+	struct pvkit_ping ping = { .count = 2000 };
+	long long pings, calls;
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	ASSERT_GE(fd, 0);
+	pings = pvkit_read_number(SYSFS "/stats/pings");
+	calls = pvkit_read_number(SYSFS "/stats/hypercalls");
+	ASSERT_EQ(0, ioctl(fd, PVKIT_IOC_PING, &ping)) TH_LOG("%s",
+							     strerror(errno));
+	close(fd);
+
+	EXPECT_GT(ping.total_ns, 0ULL);
+	EXPECT_GT(ping.min_ns, 0ULL);
+	EXPECT_LE(ping.min_ns, ping.total_ns / ping.count);
+	EXPECT_GE(ping.max_ns, ping.total_ns / ping.count);
+	EXPECT_EQ(pings + 2000, pvkit_read_number(SYSFS "/stats/pings"));
+	EXPECT_EQ(calls + 2000, pvkit_read_number(SYSFS "/stats/hypercalls"));
+	ksft_print_msg("ping on %s: %llu ns per round trip (min %llu, max %llu, %u calls)\n",
+		       pvkit_test_host(),
+		       (unsigned long long)(ping.total_ns / ping.count),
+		       (unsigned long long)ping.min_ns,
+		       (unsigned long long)ping.max_ns, ping.count);
+}
+
+TEST_F(pvkit, ioctl_rejects_bad_arguments)
+{
+	struct pvkit_ping ping = { 0 };
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, ioctl(fd, PVKIT_IOC_PING, &ping));
+	EXPECT_EQ(EINVAL, errno);
+	ping.count = PVKIT_PING_MAX + 1;
+	EXPECT_EQ(-1, ioctl(fd, PVKIT_IOC_PING, &ping));
+	EXPECT_EQ(EINVAL, errno);
+	ping.count = 1;
+	ping.reserved = 1;
+	EXPECT_EQ(-1, ioctl(fd, PVKIT_IOC_PING, &ping));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(fd, PVKIT_IOC_PING, (void *)16));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(fd, PVKIT_IOC_GET_INFO, (void *)16));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(fd, _IO(PVKIT_IOC_MAGIC, 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+	close(fd);
+}
+
+/* Opens /dev/pvkit as uid/gid 65534 in a child; returns its errno. */
+static int open_as_nobody(void)
+{
+	int status, fd;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(255);
+		fd = open(DEV, O_RDWR | O_CLOEXEC);
+		_exit(fd >= 0 ? 0 : errno);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST_F(pvkit, refuses_non_root)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(DEV, &st));
+	EXPECT_EQ(0600U, st.st_mode & 0777);
+	EXPECT_EQ(0U, st.st_uid);
+	EXPECT_EQ(EACCES, open_as_nobody());
+
+	/* Even with the node opened up, the driver itself says no. */
+	ASSERT_EQ(0, chmod(DEV, 0666));
+	EXPECT_EQ(EPERM, open_as_nobody());
+	ASSERT_EQ(0, chmod(DEV, 0600));
+}
+
+TEST_F(pvkit, unload_while_open)
+{
+	struct pvkit_info info;
+	unsigned int mark = pvkit_kmsg_mark();
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-EWOULDBLOCK, pvkit_unload("pvkit"));
+	EXPECT_TRUE(pvkit_module_loaded("pvkit"));
+	EXPECT_EQ(0, ioctl(fd, PVKIT_IOC_GET_INFO, &info));
+	close(fd);
+	EXPECT_EQ(0, pvkit_unload("pvkit"));
+	EXPECT_FALSE(pvkit_path_exists(SYSFS));
+	EXPECT_FALSE(pvkit_path_exists(DEV));
+	EXPECT_EQ(0, pvkit_load("pvkit"));
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+}
+
+TEST_F_TIMEOUT(pvkit, load_unload_50_times, 600)
+{
+	unsigned int mark = pvkit_kmsg_mark();
+	long long vmalloc_before, vmalloc_after;
+	int i;
+
+	ASSERT_EQ(0, pvkit_unload("pvkit"));
+	vmalloc_before = pvkit_meminfo_kb("VmallocUsed");
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, pvkit_load("pvkit")) TH_LOG("round %d", i);
+		ASSERT_TRUE(pvkit_path_exists(SYSFS "/hypervisor"));
+		ASSERT_TRUE(pvkit_path_exists(DEV));
+		ASSERT_EQ(0, pvkit_unload("pvkit")) TH_LOG("round %d", i);
+		ASSERT_FALSE(pvkit_path_exists(SYSFS));
+	}
+	vmalloc_after = pvkit_meminfo_kb("VmallocUsed");
+	EXPECT_LE(vmalloc_after - vmalloc_before, 64)
+		TH_LOG("VmallocUsed grew from %lld to %lld KiB",
+		       vmalloc_before, vmalloc_after);
+	EXPECT_EQ(50, pvkit_kmsg_count_since(mark, "pvkit: running on"));
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+	ASSERT_EQ(0, pvkit_load("pvkit"));
+}
+
+TEST_HARNESS_MAIN
