@@ -29,13 +29,13 @@ static void show_sysfs(const char *label, const char *file)
 		snprintf(buf, sizeof(buf), "(unreadable: %s)\n", strerror(errno));
 	if (f)
 		fclose(f);
-	printf("  %-14s %s", label, buf);
+	printf("  %-14s %s", label, strcmp(buf, "\n") ? buf : "(none)\n");
 }
 
-static int usage(void)
+static int bad_usage(const char *prog)
 {
-	fprintf(stderr, "usage: pvkit-info [--ping N]   (N: 1..%u, default 10000)\n",
-		PVKIT_PING_MAX);
+	fprintf(stderr, "usage: %s [--ping N]   (N: 1..%u, default 10000)\n",
+		prog, PVKIT_PING_MAX);
 	return 2;
 }
 
@@ -50,10 +50,10 @@ int main(int argc, char **argv)
 		unsigned long n = strtoul(argv[2], &end, 10);
 
 		if (*end || !n || n > PVKIT_PING_MAX)
-			return usage();
+			return bad_usage(argv[0]);
 		ping.count = n;
 	} else if (argc != 1) {
-		return usage();
+		return bad_usage(argv[0]);
 	}
 
 	fd = open("/dev/" PVKIT_DEVICE_NAME, O_RDWR | O_CLOEXEC);

@@ -16,6 +16,10 @@
 
 #include "pvkit_test.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define KLOG_READ_ALL	3
 #define KLOG_SIZE	10
 #define MARK_PREFIX	"pvkit-selftest-mark "
@@ -140,7 +144,8 @@ static char *kmsg_since(unsigned int id)
 	return buf;
 }
 
-static int count_lines(const char *log, const char * const *needles)
+static int count_lines(const char *log, const char * const *needles,
+		       size_t nr_needles)
 {
 	const char *line = log;
 	int count = 0;
@@ -148,9 +153,9 @@ static int count_lines(const char *log, const char * const *needles)
 	while (line && *line) {
 		const char *eol = strchr(line, '\n');
 		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		int i;
+		size_t i;
 
-		for (i = 0; needles[i]; i++) {
+		for (i = 0; i < nr_needles; i++) {
 			if (memmem(line, len, needles[i], strlen(needles[i]))) {
 				count++;
 				break;
@@ -163,13 +168,12 @@ static int count_lines(const char *log, const char * const *needles)
 
 int pvkit_kmsg_count_since(unsigned int id, const char *needle)
 {
-	const char *needles[] = { needle, NULL };
 	char *log = kmsg_since(id);
 	int count;
 
 	if (!log)
 		return -1;
-	count = count_lines(log, needles);
+	count = count_lines(log, &needle, 1);
 	free(log);
 	return count;
 }
@@ -178,14 +182,14 @@ int pvkit_kmsg_problems_since(unsigned int id)
 {
 	static const char * const problems[] = {
 		"WARNING:", "BUG:", "Oops", "Call Trace:", "KASAN", "UBSAN",
-		"kmemleak", "general protection fault", "refcount_t:", NULL,
+		"kmemleak", "general protection fault", "refcount_t:",
 	};
 	char *log = kmsg_since(id);
 	int count;
 
 	if (!log)
 		return -1;
-	count = count_lines(log, (const char * const *)problems);
+	count = count_lines(log, problems, ARRAY_SIZE(problems));
 	free(log);
 	return count;
 }

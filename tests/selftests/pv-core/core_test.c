@@ -93,25 +93,20 @@ FIXTURE_TEARDOWN(pvkit)
 
 TEST_F(pvkit, detects_host)
 {
+	bool on_hv = !strcmp(pvkit_test_host(), "hv");
+
 	ASSERT_GT(pvkit_read_file(SYSFS "/hypervisor", self->buf,
 				  sizeof(self->buf)), 0);
 	EXPECT_STREQ(expected_hypervisor(), self->buf);
 
 	ASSERT_GT(pvkit_read_file(SYSFS "/transport", self->buf,
 				  sizeof(self->buf)), 0);
-	if (!strcmp(pvkit_test_host(), "hv")) {
-		EXPECT_STREQ("pio", self->buf);
-	} else {
-		EXPECT_STREQ(cpu_is_amd() ? "vmmcall" : "vmcall", self->buf);
-	}
+	EXPECT_STREQ(on_hv ? "pio" : cpu_is_amd() ? "vmmcall" : "vmcall",
+		     self->buf);
 
 	ASSERT_GT(pvkit_read_file(SYSFS "/abi_version", self->buf,
 				  sizeof(self->buf)), 0);
-	if (!strcmp(pvkit_test_host(), "hv")) {
-		EXPECT_STREQ("1.0", self->buf);
-	} else {
-		EXPECT_STREQ("none", self->buf);
-	}
+	EXPECT_STREQ(on_hv ? "1.0" : "none", self->buf);
 }
 
 TEST_F(pvkit, kvm_features_match_cpuid)
@@ -128,7 +123,7 @@ TEST_F(pvkit, kvm_features_match_cpuid)
 	ASSERT_NE(0U, feat) TH_LOG("no KVM CPUID leaves on this host");
 	ASSERT_GE(pvkit_read_file(SYSFS "/kvm_features", self->buf,
 				  sizeof(self->buf)), 0);
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(known); i++) {
 		bool set = feat & (1u << known[i].bit);
 
 		EXPECT_EQ(set, word_in(self->buf, known[i].name))
@@ -148,7 +143,7 @@ TEST_F(pvkit, sysfs_layout)
 	char path[256];
 	size_t i;
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), SYSFS "/%s", files[i]);
 		EXPECT_GE(pvkit_read_file(path, self->buf, sizeof(self->buf)),
 			  0) TH_LOG("%s unreadable", path);

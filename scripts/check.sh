@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: pvkit's whole test suite, in the order that fails fastest.
+#   1. the module build against every supported kernel, W=1 and sparse,
+#      warning-free; a missing header set gives one clear line
+#   2. the hypercall ABI header's userspace unit test (strict C99)
+#   3. checkpatch on every C file
+#   4. the harness checker's own test (it must fail bad logs)
+#   5. every harness scenario, in real guests (tests/run)
+# Each step prints PASS/FAIL lines; the last line is "N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$PVKIT_BUILD/check
+mkdir -p "$out"
+passed=0
+failed=0
+skipped=0
+
+result() {
+	if [ "$2" = 0 ]; then
+		passed=$((passed + 1))
+		echo "PASS $1"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $1"
+		[ -n "${3:-}" ] && sed 's/^/       /' "$3" | tail -n 20
+	fi
+}
+
+# Counts a TAP stream's cases; prints its failures.
+tap_step() {
+	local name=$1 log=$2 p f s
+	p=$(grep -cE '^ok [0-9]+' "$log" | tr -d ' ')
+	s=$(grep -cE '^ok [0-9]+ .*# *SKIP' "$log" | tr -d ' ')
+	f=$(grep -cE '^not ok [0-9]+' "$log" | tr -d ' ')
+	p=$((p - s))
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "FAIL $name: no test case ran"
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	echo "$([ "$f" -eq 0 ] && echo PASS || echo FAIL) $name: $p passed, $f failed"
+	grep -E '^not ok|^# ' "$log" | sed 's/^/       /' | head -n 40
+}
+
+echo "== 1. module builds"
+for series in $PVKIT_SERIES; do
+	kver=$(series_kver "$series")
+	log=$out/build-$series.log
+	KVER=$kver "$PVKIT_ROOT/scripts/build-modules.sh" --strict -- W=1 C=2 >"$log" 2>&1
+	result "modules build against $kver with W=1 and sparse, no warnings" $? "$log"
+done
+log=$out/kdir-missing.log
+KVER=0.0.0-nonexistent-amd64 "$PVKIT_ROOT/scripts/kdir.sh" >"$log" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && [ "$(wc -l <"$log")" -eq 1 ] &&
+	grep -q 'install linux-headers-0.0.0-nonexistent-amd64' "$log"
+result "missing headers give one line naming the package" $? "$log"
+
+echo "== 2. hypercall ABI"
+log=$out/abi.log
+if gcc -std=c99 -pedantic -Wall -Wextra -Werror -I"$PVKIT_ROOT/hypercall-abi" \
+	-o "$out/abi_test" "$PVKIT_ROOT/hypercall-abi/tests/abi_test.c" >"$log" 2>&1; then
+	"$out/abi_test" >"$log" 2>&1
+	tap_step "ABI header unit test (C99 userspace)" "$log"
+else
+	result "ABI header compiles as C99 with -Wall -Wextra -Werror" 1 "$log"
+fi
+
+echo "== 3. coding style"
+log=$out/checkpatch.log
+"$PVKIT_ROOT/scripts/checkpatch.sh" >"$log" 2>&1
+tap_step "checkpatch.pl --no-tree -f" "$log"
+
+echo "== 4. harness checker"
+log=$out/checker.log
+"$PVKIT_ROOT/tests/harness/checker_test.sh" >"$log" 2>&1
+tap_step "tap-check.awk fails bad logs" "$log"
+
+echo "== 5. guest scenarios"
+log=$out/scenarios.log
+"$PVKIT_ROOT/tests/run" 2>&1 | tee "$log"
+summary=$(tail -n 1 "$log")
+if [[ "$summary" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+	passed=$((passed + BASH_REMATCH[1]))
+	failed=$((failed + BASH_REMATCH[2]))
+	skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
+else
+	result "harness ran to its summary line" 1 "$log"
+fi
+
+echo "== summary"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

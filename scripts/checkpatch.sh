@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make style: runs the kernel's checkpatch.pl (from Debian's linux-source,
+# unpacked by make deps) on every C source and header in pvkit, one TAP
+# case per file. Clean means no error, warning or check at all.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tools=$(kernel_tools_dir)
+checkpatch=$tools/scripts/checkpatch.pl
+[ -f "$checkpatch" ] || die "no checkpatch.pl in $tools; run make deps"
+
+cd "$PVKIT_ROOT"
+mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null ||
+	find . -name '*.[ch]' -not -path './build/*' | sed 's|^\./||')
+[ ${#files[@]} -gt 0 ] || die "no C files found"
+
+echo "TAP version 13"
+echo "1..${#files[@]}"
+n=0
+bad=0
+for f in "${files[@]}"; do
+	n=$((n + 1))
+	if out=$(perl "$checkpatch" --no-tree --quiet -f "$f" 2>&1) && [ -z "$out" ]; then
+		echo "ok $n checkpatch $f"
+	else
+		echo "not ok $n checkpatch $f"
+		echo "$out" | sed 's/^/# /'
+		bad=$((bad + 1))
+	fi
+done
+[ "$bad" -eq 0 ]

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Proves that tap-check.awk fails what it must: feeds it made-up console
+# logs (a clean run, a failed case, a short plan, a missing plan, a test
+# that never exits, a non-zero exit, an oops in the kernel log, a timeout,
+# an SKIP) and compares its counts with the expected ones. Prints TAP.
+set -euo pipefail
+awk_file=$(dirname "$0")/tap-check.awk
+n=0
+bad=0
+
+# expect NAME "PASSED FAILED SKIPPED" LOG
+expect() {
+	local got
+	n=$((n + 1))
+	got=$(printf '%s\n' "$3" | awk -f "$awk_file" | sed -n 's/^counts //p')
+	if [ "$got" = "$2" ]; then
+		echo "ok $n checker: $1"
+	else
+		echo "not ok $n checker: $1 (counts '$got', want '$2')"
+		bad=$((bad + 1))
+	fi
+}
+
+ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit t 0'
+dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
+
+echo "TAP version 13"
+echo "1..10"
+expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
+expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
+expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
+expect "missing plan fails" "1 1 0" $'##PVKIT## begin t\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
+expect "test that never exits fails" "1 2 0" $'##PVKIT## begin t\n1..1\nok 1 a\n[ 9.0] reboot: Power down'
+expect "non-zero exit with all ok fails" "1 1 0" $'##PVKIT## begin t\n1..1\nok 1 a\n##PVKIT## exit t 139\n##PVKIT## done'
+expect "WARNING in kernel log fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 2.0] WARNING: CPU: 0 PID: 1 at x.c:1\n##PVKIT## dmesg-end\n##PVKIT## done'
+expect "panic on console fails" "0 2 0" $'[ 1.0] Kernel panic - not syncing: No working init found.'
+expect "skip is not a pass" "1 0 1" $'##PVKIT## begin t\n1..2\nok 1 a\nok 2 b # SKIP no device\n##PVKIT## exit t 0\n##PVKIT## done'
+expect "harness error line fails" "2 1 0" "$ok_run"$'\n##PVKIT## error L1: no /dev/kvm\n##PVKIT## done'
+[ "$bad" -eq 0 ]
