@@ -26,7 +26,8 @@ everything_present() {
 	for c in $HOST_COMMANDS; do
 		command -v "$c" >/dev/null 2>&1 || return 1
 	done
-	[ -x /bin/busybox ] || return 1
+	dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
+		return 1
 	for series in $PVKIT_SERIES; do
 		kver=$(series_kver "$series")
 		[ -n "$kver" ] && kver_kdir "$kver" >/dev/null || return 1
@@ -37,12 +38,15 @@ everything_present() {
 
 install_packages() {
 	[ "$(id -u)" = 0 ] || die "make deps must run as root (it uses apt-get)"
+	local log
+	log=$PVKIT_BUILD/deps-apt.log
+	mkdir -p "$PVKIT_BUILD"
 	info "installing Debian packages: ${PACKAGES[*]}"
-	apt-get update -q >/dev/null ||
-		die "apt-get update failed; is a Debian mirror reachable?"
+	apt-get update -q >"$log" 2>&1 ||
+		die "apt-get update failed (is a Debian mirror reachable?); log: $log"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends "${PACKAGES[@]}" >/dev/null ||
-		die "apt-get install failed for: ${PACKAGES[*]}"
+		--no-install-recommends "${PACKAGES[@]}" >>"$log" 2>&1 ||
+		die "apt-get install failed for: ${PACKAGES[*]}; log: $log"
 }
 
 # Unpacks linux-image-<kver> into the cache with its modules.dep.
