@@ -11,7 +11,7 @@ checkpatch=$tools/scripts/checkpatch.pl
 [ -f "$checkpatch" ] || die "no checkpatch.pl in $tools; run make deps"
 
 cd "$PVKIT_ROOT"
-mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null ||
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null ||
 	find . -name '*.[ch]' -not -path './build/*' | sed 's|^\./||')
 [ ${#files[@]} -gt 0 ] || die "no C files found"
 
