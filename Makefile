@@ -3,6 +3,8 @@
 # `make check`; both install what they need (make deps) by themselves.
 #
 #   make                 build the modules against one kernel (KDIR=, KVER=)
+#                        and pvkit-hv
+#   make hv              build pvkit-hv, pvkit's hypervisor
 #   make deps            install packages, fetch guest kernels (root)
 #   make run             boot a Debian 6.1 guest on stock KVM, load pvkit.ko,
 #                        show what it detected and the hypercall round trip
@@ -12,15 +14,18 @@
 #   make clean           remove build products (keeps the download cache)
 #   make distclean       remove build/ entirely
 
-BUILD ?= $(CURDIR)/build
+BUILD ?= $(or $(PVKIT_BUILD),$(CURDIR)/build)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all modules deps run check test style guest-tools clean distclean help
+.PHONY: all modules hv deps run check test style guest-tools clean distclean help
 
-all: modules
+all: modules hv
 
 modules:
 	@scripts/build-modules.sh --strict -- $(if $(W),W=$(W)) $(if $(C),C=$(C))
+
+hv:
+	@$(MAKE) -s -C hypervisor OUT=$(BUILD)/hv
 
 deps:
 	@scripts/deps.sh
@@ -41,7 +46,7 @@ style:
 	@scripts/checkpatch.sh
 
 # Static userspace programs that go into test guests.
-guest-tools: $(BUILD)/tools/pvkit-info
+guest-tools: hv $(BUILD)/tools/pvkit-info
 	@$(MAKE) -s -C tests/selftests OUT=$(BUILD)/selftests KSFT_DIR=$(KSFT_DIR)
 
 $(BUILD)/tools/pvkit-info: pv-core/tools/pvkit-info.c pv-core/pvkit_ioctl.h hypercall-abi/pvkit_abi.h
@@ -49,7 +54,7 @@ $(BUILD)/tools/pvkit-info: pv-core/tools/pvkit-info.c pv-core/pvkit_ioctl.h hype
 	$(CC) $(GUEST_CFLAGS) -Ihypercall-abi -Ipv-core -o $@ $<
 
 clean:
-	rm -rf $(BUILD)/modules $(BUILD)/selftests $(BUILD)/tools \
+	rm -rf $(BUILD)/modules $(BUILD)/selftests $(BUILD)/tools $(BUILD)/hv \
 		$(BUILD)/scenarios $(BUILD)/logs $(BUILD)/check
 
 distclean:

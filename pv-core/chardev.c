@@ -4,8 +4,10 @@
  *
  * PVKIT_IOC_GET_INFO reports what pvkit.ko detected; PVKIT_IOC_PING runs
  * N hypercall round trips and reports their total, fastest and slowest
- * times. The file holds a module reference while open (fops.owner), so
- * the module cannot be unloaded under an open descriptor.
+ * times. write() sends text to the host's console log with one
+ * CONSOLE_WRITE hypercall per chunk, where the host offers it. The file
+ * holds a module reference while open (fops.owner), so the module cannot
+ * be unloaded under an open descriptor.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,7 +18,9 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/io.h>
 
 #include "pvkit.h"
 
@@ -79,6 +83,36 @@ static long pvkit_ioc_ping(void __user *arg)
 	return copy_to_user(arg, &ping, sizeof(ping)) ? -EFAULT : 0;
 }
 
+/* One chunk per hypercall; the ABI's hosts take at least this much. */
+#define PVKIT_CONSOLE_CHUNK	1024
+
+static ssize_t pvkit_dev_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	size_t len = min_t(size_t, count, PVKIT_CONSOLE_CHUNK);
+	char *buf;
+	long ret;
+
+	if (!(pvkit_host.features & PVKIT_F_CONSOLE))
+		return -EOPNOTSUPP;
+	if (!count)
+		return 0;
+
+	buf = kmalloc(len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, ubuf, len)) {
+		kfree(buf);
+		return -EFAULT;
+	}
+	ret = pvkit_hypercall(PVKIT_HC_CONSOLE_WRITE, virt_to_phys(buf), len,
+			      0, 0);
+	kfree(buf);
+	if (ret < 0)
+		return -EIO;
+	return ret;
+}
+
 static long pvkit_dev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -97,6 +131,7 @@ static long pvkit_dev_ioctl(struct file *file, unsigned int cmd,
 static const struct file_operations pvkit_dev_fops = {
 	.owner = THIS_MODULE,
 	.open = pvkit_dev_open,
+	.write = pvkit_dev_write,
 	.unlocked_ioctl = pvkit_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

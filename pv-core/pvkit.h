@@ -50,5 +50,7 @@ int pvkit_sysfs_init(void);
 void pvkit_sysfs_exit(void);
 int pvkit_chardev_init(void);
 void pvkit_chardev_exit(void);
+int pvkit_power_init(void);
+void pvkit_power_exit(void);
 
 #endif /* _PVKIT_H */

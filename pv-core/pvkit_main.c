@@ -4,7 +4,8 @@
  *
  * Module entry and exit: detect the hypervisor (refusing to load with
  * -ENODEV when there is none), then publish /sys/kernel/pvkit and
- * /dev/pvkit. Services built on the hypercall layer hang off this core.
+ * /dev/pvkit and, where the host offers it, power off and restart through
+ * hypercalls. Services built on the hypercall layer hang off this core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,10 +27,12 @@ static int __init pvkit_init(void)
 		return ret;
 
 	ret = pvkit_chardev_init();
-	if (ret) {
-		pvkit_sysfs_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_sysfs;
+
+	ret = pvkit_power_init();
+	if (ret)
+		goto err_chardev;
 
 	if (pvkit_host.abi_version)
 		pr_info("running on %s, transport %s, ABI %u.%u\n",
@@ -42,10 +45,17 @@ static int __init pvkit_init(void)
 			pvkit_hypervisor_name(pvkit_host.hypervisor),
 			pvkit_transport_name(pvkit_host.transport));
 	return 0;
+
+err_chardev:
+	pvkit_chardev_exit();
+err_sysfs:
+	pvkit_sysfs_exit();
+	return ret;
 }
 
 static void __exit pvkit_exit(void)
 {
+	pvkit_power_exit();
 	pvkit_chardev_exit();
 	pvkit_sysfs_exit();
 }

@@ -9,11 +9,11 @@ awk_file=$(dirname "$0")/tap-check.awk
 n=0
 bad=0
 
-# expect NAME "PASSED FAILED SKIPPED" LOG
+# expect NAME "PASSED FAILED SKIPPED" LOG [HOST]
 expect() {
 	local got
 	n=$((n + 1))
-	got=$(printf '%s\n' "$3" | awk -f "$awk_file" | sed -n 's/^counts //p')
+	got=$(printf '%s\n' "$3" | awk -v host="${4:-}" -f "$awk_file" | sed -n 's/^counts //p')
 	if [ "$got" = "$2" ]; then
 		echo "ok $n checker: $1"
 	else
@@ -26,7 +26,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..16"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -37,4 +37,11 @@ expect "WARNING in kernel log fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\
 expect "panic on console fails" "0 2 0" $'[ 1.0] Kernel panic - not syncing: No working init found.'
 expect "skip is not a pass" "1 0 1" $'##PVKIT## begin t\n1..2\nok 1 a\nok 2 b # SKIP no device\n##PVKIT## exit t 0\n##PVKIT## done'
 expect "harness error line fails" "2 1 0" "$ok_run"$'\n##PVKIT## error L1: no /dev/kvm\n##PVKIT## done'
+hex=$(printf 'hello host' | od -An -tx1 | tr -d ' \n')
+expect "console text that arrived passes" "3 0 0" "$ok_run"$'\n'"##PVKIT## expect-console $hex"$'\nhello host\n##PVKIT## done'
+expect "console text that never arrived fails" "2 1 0" "$ok_run"$'\n'"##PVKIT## expect-console $hex"$'\n##PVKIT## done'
+expect "VMM exit 0 passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## l1-vmm-exit 0'
+expect "VMM exit 3 fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## l1-vmm-exit 3'
+expect "hv power off by hypercall passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## hv-stats {"power_off":1}' hv
+expect "hv without power-off hypercall fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## hv-stats {"power_off":0}' hv
 [ "$bad" -eq 0 ]

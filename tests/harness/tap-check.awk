@@ -10,6 +10,15 @@
 # (oops, BUG, WARNING, KASAN, UBSAN, panic) anywhere in the console or the
 # kernel log dumped at the end.
 #
+# Host-side expectations, each one more test case:
+#   "##PVKIT## expect-console HEX": a test sent this text (hex-encoded
+#     here) through the console hypercall; its plain form must appear in
+#     the log, where only the hypervisor can have put it.
+#   "##PVKIT## l1-vmm-exit STATUS": the VMM inside the nested L1 must end
+#     with status 0 (the guest powered off).
+#   With -v host=hv, "##PVKIT## hv-stats JSON" must show the guest's power
+#     off arrived as a hypercall.
+#
 # Prints "reason: ..." lines, "note: ..." lines (figures the tests report)
 # and finally "counts PASSED FAILED SKIPPED".
 
@@ -30,9 +39,33 @@ function close_test(rc) {
 	test = ""
 }
 
+function unhex(h,    i, out, hexdigits) {
+	hexdigits = "0123456789abcdef"
+	out = ""
+	for (i = 1; i < length(h); i += 2)
+		out = out sprintf("%c", (index(hexdigits, substr(h, i, 1)) - 1) * 16 + \
+				  index(hexdigits, substr(h, i + 1, 1)) - 1)
+	return out
+}
+
 BEGIN {
 	test = ""; passed = 0; failed = 0; skipped = 0; done = 0; in_dmesg = 0
+	nexpect = 0; log_text = ""; hv_stats = ""
 }
+
+{ log_text = log_text "\n" $0 }
+
+/^##PVKIT## expect-console [0-9a-f]+$/ { expect[++nexpect] = unhex($3); next }
+
+/^##PVKIT## l1-vmm-exit / {
+	if ($3 == 0)
+		passed++
+	else
+		fail("the VMM in L1 exited with status " $3 " (0 is a guest power off)")
+	next
+}
+
+/^##PVKIT## hv-stats / { hv_stats = $0; next }
 
 /^##PVKIT## begin / {
 	if (test != "")
@@ -79,6 +112,20 @@ test != "" && /^ok [0-9]+/ {
 /^# ping on / { sub(/^# /, ""); print "note: " $0 }
 
 END {
+	for (i = 1; i <= nexpect; i++) {
+		if (index(log_text, expect[i]))
+			passed++
+		else
+			fail("console text sent by hypercall never reached the host: " expect[i])
+	}
+	if (host == "hv") {
+		if (hv_stats == "")
+			fail("pvkit-hv wrote no statistics")
+		else if (match(hv_stats, /"power_off": *[1-9]/))
+			passed++
+		else
+			fail("the guest's power off did not arrive as a hypercall: " hv_stats)
+	}
 	if (test != "")
 		fail(test ": never exited (guest stopped or timed out)")
 	if (!done)

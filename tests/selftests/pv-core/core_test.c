@@ -227,6 +227,25 @@ TEST_F(pvkit, ioctl_rejects_bad_arguments)
 	close(fd);
 }
 
+TEST_F(pvkit, console_write_follows_features)
+{
+	static const char text[] = "pvkit console write\n";
+	ssize_t n;
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_GE(pvkit_read_file(SYSFS "/features", self->buf,
+				  sizeof(self->buf)), 0);
+	n = write(fd, text, sizeof(text) - 1);
+	if (word_in(self->buf, "console")) {
+		EXPECT_EQ((ssize_t)sizeof(text) - 1, n);
+	} else {
+		EXPECT_EQ(-1, n);
+		EXPECT_EQ(EOPNOTSUPP, errno);
+	}
+	close(fd);
+}
+
 /* Opens /dev/pvkit as uid/gid 65534 in a child; returns its errno. */
 static int open_as_nobody(void)
 {

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading a Linux bzImage through the x86 64-bit boot protocol
+ * (Documentation/arch/x86/boot.rst in the kernel), with no firmware:
+ * check the setup header, copy the protected-mode kernel to 1 MiB, put
+ * the initrd at the top of RAM, fill boot_params (command line, initrd,
+ * e820 map), write the MP table, and start the boot CPU in 64-bit mode
+ * on identity-mapped page tables at the kernel's 64-bit entry point.
+ *
+ * Guest physical layout:
+ *   0x00500  GDT                 0x07000  boot_params (zero page)
+ *   0x09000  page tables (PML4, PDPT, 4 PDs: 4 GiB in 2 MiB pages)
+ *   0x20000  command line        0x9fc00  MP table (reserved in e820)
+ *   0x100000 kernel              top of RAM: initrd
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <asm/bootparam.h>
+
+#include "hv.h"
+
+#define BOOT_GDT_ADDR		0x500
+#define BOOT_PARAMS_ADDR	0x7000
+#define BOOT_PML4_ADDR		0x9000
+#define BOOT_PDPT_ADDR		0xa000
+#define BOOT_PD_ADDR		0xb000
+#define BOOT_CMDLINE_ADDR	0x20000
+#define BOOT_CMDLINE_ROOM	0x10000
+#define EBDA_ADDR		0x9fc00
+#define BIOS_END		0x100000
+#define KERNEL_ADDR		0x100000
+#define KERNEL_MIN_RUN_ADDR	0x1000000	/* LOAD_PHYSICAL_ADDR */
+#define BDA_EBDA_SEGMENT	0x40e
+
+#define SETUP_HDR_OFFSET	0x1f1
+#define SETUP_MAGIC		0x53726448	/* "HdrS" */
+#define BOOT_FLAG		0xaa55
+#define MIN_BOOT_PROTOCOL	0x20c		/* has xloadflags */
+#define LOADER_UNDEFINED	0xff
+
+#define E820_RAM		1
+#define E820_RESERVED		2
+
+#define BOOT_CS			0x10
+#define BOOT_DS			0x18
+#define BOOT_TSS		0x20
+
+struct file_buf {
+	uint8_t *data;
+	size_t size;
+};
+
+static int read_file(const char *what, const char *path, struct file_buf *f)
+{
+	struct stat st;
+	ssize_t n;
+	size_t done = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		hv_err("cannot read %s '%s': %s", what, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	f->size = st.st_size;
+	f->data = malloc(f->size ? f->size : 1);
+	if (!f->data) {
+		close(fd);
+		hv_err("no memory for %s '%s'", what, path);
+		return -1;
+	}
+	while (done < f->size) {
+		n = read(fd, f->data + done, f->size - done);
+		if (n <= 0) {
+			hv_err("reading %s '%s': %s", what, path,
+			       n ? strerror(errno) : "file shrank");
+			close(fd);
+			free(f->data);
+			return -1;
+		}
+		done += n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Validates the bzImage header; fills @hdr from the file. */
+static int check_kernel(const struct file_buf *k, struct setup_header *hdr,
+			size_t *setup_size)
+{
+	size_t hdr_len;
+	unsigned int sects;
+
+	if (k->size < SETUP_HDR_OFFSET + sizeof(*hdr)) {
+		hv_err("kernel: too small to be a bzImage (%zu bytes)", k->size);
+		return -1;
+	}
+	hdr_len = 0x202 + k->data[0x201] - SETUP_HDR_OFFSET;
+	if (hdr_len > sizeof(*hdr))
+		hdr_len = sizeof(*hdr);
+	memset(hdr, 0, sizeof(*hdr));
+	memcpy(hdr, k->data + SETUP_HDR_OFFSET, hdr_len);
+
+	if (hdr->boot_flag != BOOT_FLAG || hdr->header != SETUP_MAGIC) {
+		hv_err("kernel: not a bzImage (no boot flag or HdrS magic)");
+		return -1;
+	}
+	if (hdr->version < MIN_BOOT_PROTOCOL) {
+		hv_err("kernel: boot protocol %u.%02u is too old (need 2.12)",
+		       hdr->version >> 8, hdr->version & 0xff);
+		return -1;
+	}
+	if (!(hdr->xloadflags & XLF_KERNEL_64) || !hdr->relocatable_kernel) {
+		hv_err("kernel: not a relocatable 64-bit kernel");
+		return -1;
+	}
+	sects = hdr->setup_sects ? hdr->setup_sects : 4;
+	*setup_size = (sects + 1) * 512;
+	if (*setup_size >= k->size) {
+		hv_err("kernel: setup claims %zu bytes of a %zu-byte file",
+		       *setup_size, k->size);
+		return -1;
+	}
+	return 0;
+}
+
+static void add_e820(struct boot_params *bp, uint64_t addr, uint64_t size,
+		     uint32_t type)
+{
+	struct boot_e820_entry *e = &bp->e820_table[bp->e820_entries++];
+
+	e->addr = addr;
+	e->size = size;
+	e->type = type;
+}
+
+static void write_page_tables(struct vm *vm)
+{
+	uint64_t *pml4 = guest_mem__ptr(vm, BOOT_PML4_ADDR, 4096);
+	uint64_t *pdpt = guest_mem__ptr(vm, BOOT_PDPT_ADDR, 4096);
+	uint64_t *pd = guest_mem__ptr(vm, BOOT_PD_ADDR, 4 * 4096);
+	unsigned int i;
+
+	memset(pml4, 0, 4096);
+	memset(pdpt, 0, 4096);
+	pml4[0] = BOOT_PDPT_ADDR | 0x3;			/* present, writable */
+	for (i = 0; i < 4; i++)
+		pdpt[i] = (BOOT_PD_ADDR + i * 4096) | 0x3;
+	for (i = 0; i < 4 * 512; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83;	/* 2 MiB pages */
+}
+
+static void write_gdt(struct vm *vm)
+{
+	uint64_t *gdt = guest_mem__ptr(vm, BOOT_GDT_ADDR, 5 * 8);
+
+	gdt[0] = 0;
+	gdt[1] = 0;
+	gdt[BOOT_CS / 8] = 0x00af9b000000ffffULL;	/* 64-bit code */
+	gdt[BOOT_DS / 8] = 0x00cf93000000ffffULL;	/* flat data */
+	gdt[BOOT_TSS / 8] = 0x00008b0000000067ULL;	/* busy TSS */
+}
+
+static struct kvm_segment flat_segment(uint16_t sel, uint8_t type, bool code)
+{
+	return (struct kvm_segment) {
+		.base = 0, .limit = 0xffffffff, .selector = sel,
+		.type = type, .present = 1, .dpl = 0, .s = 1,
+		.l = code, .db = !code, .g = 1,
+	};
+}
+
+static int start_boot_cpu(struct vm *vm, uint64_t entry)
+{
+	struct vcpu *bsp = &vm->vcpus[0];
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {
+		.rip = entry, .rsi = BOOT_PARAMS_ADDR, .rflags = 0x2,
+	};
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+
+	if (ioctl(bsp->fd, KVM_GET_SREGS, &sregs) < 0)
+		return -1;
+	sregs.cs = flat_segment(BOOT_CS, 0xb, true);
+	sregs.ds = flat_segment(BOOT_DS, 0x3, false);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.tr = (struct kvm_segment) {
+		.selector = BOOT_TSS, .limit = 0x67, .type = 0xb, .present = 1,
+	};
+	sregs.gdt.base = BOOT_GDT_ADDR;
+	sregs.gdt.limit = 5 * 8 - 1;
+	sregs.cr0 = 0x80000031;		/* PG, NE, ET, PE */
+	sregs.cr3 = BOOT_PML4_ADDR;
+	sregs.cr4 = 0x20;		/* PAE */
+	sregs.efer = 0x500;		/* LMA, LME */
+
+	if (ioctl(bsp->fd, KVM_SET_SREGS, &sregs) < 0 ||
+	    ioctl(bsp->fd, KVM_SET_REGS, &regs) < 0 ||
+	    ioctl(bsp->fd, KVM_SET_FPU, &fpu) < 0)
+		return -1;
+	return 0;
+}
+
+static int place_initrd(struct vm *vm, struct boot_params *bp,
+			const struct setup_header *hdr, uint64_t kernel_end)
+{
+	struct file_buf initrd;
+	uint64_t top = vm->ram_size, addr;
+
+	if (read_file("initrd", vm->cfg->initrd, &initrd))
+		return -1;
+	if (hdr->initrd_addr_max && top > (uint64_t)hdr->initrd_addr_max + 1)
+		top = (uint64_t)hdr->initrd_addr_max + 1;
+	addr = (top - initrd.size) & ~0xfffULL;
+	if (initrd.size > top || addr < kernel_end) {
+		hv_err("initrd of %zu MiB does not fit above the kernel in %llu MiB of RAM; give more --mem",
+		       initrd.size >> 20,
+		       (unsigned long long)(vm->ram_size >> 20));
+		free(initrd.data);
+		return -1;
+	}
+	memcpy(guest_mem__ptr(vm, addr, initrd.size), initrd.data,
+	       initrd.size);
+	bp->hdr.ramdisk_image = addr;
+	bp->hdr.ramdisk_size = initrd.size;
+	bp->ext_ramdisk_image = addr >> 32;
+	bp->ext_ramdisk_size = (uint64_t)initrd.size >> 32;
+	free(initrd.data);
+	return 0;
+}
+
+int boot__load_linux(struct vm *vm)
+{
+	const char *cmdline = vm->cfg->cmdline;
+	struct file_buf kernel;
+	struct setup_header hdr;
+	struct boot_params *bp;
+	size_t setup_size, pm_size, cmd_len = strlen(cmdline);
+	uint64_t kernel_end, run_end;
+
+	if (read_file("kernel", vm->cfg->kernel, &kernel))
+		return -1;
+	if (check_kernel(&kernel, &hdr, &setup_size))
+		goto fail;
+
+	pm_size = kernel.size - setup_size;
+	run_end = (KERNEL_ADDR > KERNEL_MIN_RUN_ADDR ? KERNEL_ADDR :
+		   KERNEL_MIN_RUN_ADDR) + hdr.init_size;
+	kernel_end = KERNEL_ADDR + pm_size > run_end ? KERNEL_ADDR + pm_size :
+		     run_end;
+	if (kernel_end > vm->ram_size) {
+		hv_err("kernel needs %llu MiB of RAM to unpack; give more --mem",
+		       (unsigned long long)(kernel_end >> 20) + 1);
+		goto fail;
+	}
+	if (cmd_len >= hdr.cmdline_size || cmd_len >= BOOT_CMDLINE_ROOM) {
+		hv_err("command line is %zu bytes; this kernel takes at most %u",
+		       cmd_len, hdr.cmdline_size ? hdr.cmdline_size - 1 : 0);
+		goto fail;
+	}
+	memcpy(guest_mem__ptr(vm, KERNEL_ADDR, pm_size),
+	       kernel.data + setup_size, pm_size);
+
+	bp = guest_mem__ptr(vm, BOOT_PARAMS_ADDR, sizeof(*bp));
+	memset(bp, 0, sizeof(*bp));
+	bp->hdr = hdr;
+	bp->hdr.type_of_loader = LOADER_UNDEFINED;
+	bp->hdr.loadflags |= LOADED_HIGH | CAN_USE_HEAP;
+	bp->hdr.heap_end_ptr = 0xfe00;
+	bp->hdr.cmd_line_ptr = BOOT_CMDLINE_ADDR;
+	memcpy(guest_mem__ptr(vm, BOOT_CMDLINE_ADDR, cmd_len + 1), cmdline,
+	       cmd_len + 1);
+
+	if (vm->cfg->initrd && place_initrd(vm, bp, &hdr, kernel_end))
+		goto fail;
+
+	add_e820(bp, 0, EBDA_ADDR, E820_RAM);
+	add_e820(bp, EBDA_ADDR, BIOS_END - EBDA_ADDR, E820_RESERVED);
+	add_e820(bp, BIOS_END, vm->ram_size - BIOS_END, E820_RAM);
+
+	*(uint16_t *)guest_mem__ptr(vm, BDA_EBDA_SEGMENT, 2) = EBDA_ADDR >> 4;
+	if (mptable__write(vm, EBDA_ADDR, BIOS_END - EBDA_ADDR))
+		goto fail;
+
+	write_page_tables(vm);
+	write_gdt(vm);
+	if (start_boot_cpu(vm, KERNEL_ADDR + 0x200)) {
+		hv_err("setting up the boot CPU: %s", strerror(errno));
+		goto fail;
+	}
+	free(kernel.data);
+	return 0;
+fail:
+	free(kernel.data);
+	return -1;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvkit-hv: the shape of one virtual machine and the interfaces between
+ * the hypervisor's parts. Every part takes a struct vm; nothing else is
+ * global. Guest memory is reached only through guest_mem__*, which
+ * refuses any range that is not wholly inside guest RAM.
+ */
+#ifndef PVKIT_HV_H
+#define PVKIT_HV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#define HV_MAX_CPUS		64
+#define HV_MIN_MEM		(128ULL << 20)
+#define HV_MAX_MEM		(3ULL << 30)	/* below the 32-bit MMIO hole */
+#define HV_HC_SLOTS		32
+
+/* How pvkit-hv ends; documented in hypervisor/README.md. */
+enum hv_exit {
+	HV_EXIT_POWEROFF = 0,
+	HV_EXIT_ERROR = 1,
+	HV_EXIT_USAGE = 2,
+	HV_EXIT_REBOOT = 3,
+	HV_EXIT_CRASH = 4,
+	HV_EXIT_VM_FAILURE = 5,
+};
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	unsigned int cpus;
+	uint64_t mem_size;
+	const char *stats_path;
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+};
+
+struct vm_stats {
+	uint64_t exits_io;
+	uint64_t exits_mmio;
+	uint64_t exits_other;
+	uint64_t hypercalls;
+	uint64_t hypercall_errors;
+	uint64_t hypercalls_by_slot[HV_HC_SLOTS];	/* see hypercall.c */
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	uint8_t *ram;
+	uint64_t ram_size;
+	struct vcpu vcpus[HV_MAX_CPUS];
+	unsigned int nr_vcpus;
+
+	pthread_mutex_t lock;		/* exit state, stats, output */
+	pthread_cond_t done;
+	bool finished;
+	enum hv_exit exit_code;
+	struct vm_stats stats;
+	struct uart *uart;
+};
+
+/* guest_mem.c */
+void *guest_mem__ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+int guest_mem__read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);
+
+/* kvm.c */
+int kvm__create_vm(struct vm *vm);
+int kvm__create_vcpus(struct vm *vm);
+int kvm__irq_line(struct vm *vm, unsigned int irq, int level);
+
+/* cpuid.c */
+int cpuid__setup(struct vcpu *vcpu);
+
+/* boot.c */
+int boot__load_linux(struct vm *vm);
+
+/* mptable.c */
+int mptable__write(struct vm *vm, uint64_t gpa, uint64_t room);
+
+/* vcpu.c */
+int vcpu__start_all(struct vm *vm);
+void vm__finish(struct vm *vm, enum hv_exit code);
+
+/* pio.c: port I/O dispatch. */
+void pio__handle(struct vcpu *vcpu);
+
+/* uart.c */
+struct uart *uart__create(struct vm *vm, unsigned int irq);
+void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data);
+void uart__destroy(struct uart *uart);
+void console__write(struct vm *vm, const void *buf, size_t len);
+
+/* hypercall.c */
+void hypercall__handle(struct vcpu *vcpu);
+
+/* stats.c */
+int stats__write(struct vm *vm, const char *path);
+
+/* log helpers: one line on stderr, prefixed "pvkit-hv: ". */
+void hv_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hv_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* PVKIT_HV_H */

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvkit ABI hypercalls, host side. A guest traps in with
+ * "outl %eax, %dx" on the ABI port; we read its registers, refuse callers
+ * at CPL > 0, dispatch through one table and return the result in RAX.
+ * Every argument is untrusted: lengths are bounded and guest addresses
+ * go through guest_mem__ptr(), so a bad call gets an error code and
+ * nothing else happens.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "hv.h"
+#include "hypercall.h"
+
+typedef int64_t (*hc_fn)(struct vcpu *vcpu, const uint64_t *arg);
+
+static int64_t hc_version(struct vcpu *vcpu, const uint64_t *arg)
+{
+	return PVKIT_ABI_VERSION_CURRENT;
+}
+
+static int64_t hc_features(struct vcpu *vcpu, const uint64_t *arg)
+{
+	return HYPERCALL_FEATURES;
+}
+
+static int64_t hc_ping(struct vcpu *vcpu, const uint64_t *arg)
+{
+	return arg[0] > INT64_MAX ? PVKIT_EINVAL : (int64_t)arg[0];
+}
+
+static int64_t hc_console_write(struct vcpu *vcpu, const uint64_t *arg)
+{
+	const void *buf;
+
+	if (arg[1] > HYPERCALL_CONSOLE_MAX)
+		return PVKIT_E2BIG;
+	buf = guest_mem__ptr(vcpu->vm, arg[0], arg[1]);
+	if (!buf)
+		return PVKIT_EFAULT;
+	console__write(vcpu->vm, buf, arg[1]);
+	return arg[1];
+}
+
+static int64_t hc_power_off(struct vcpu *vcpu, const uint64_t *arg)
+{
+	hv_info("guest powered off");
+	vm__finish(vcpu->vm, HV_EXIT_POWEROFF);
+	return 0;
+}
+
+static int64_t hc_reboot(struct vcpu *vcpu, const uint64_t *arg)
+{
+	hv_info("guest asked for a reboot");
+	vm__finish(vcpu->vm, HV_EXIT_REBOOT);
+	return 0;
+}
+
+static int64_t hc_crash(struct vcpu *vcpu, const uint64_t *arg)
+{
+	char reason[HYPERCALL_CRASH_MAX + 1];
+	uint64_t len = arg[1], i;
+
+	if (len > HYPERCALL_CRASH_MAX)
+		len = HYPERCALL_CRASH_MAX;
+	if (guest_mem__read(vcpu->vm, arg[0], reason, len))
+		return PVKIT_EFAULT;
+	for (i = 0; i < len; i++)
+		if (reason[i] < 0x20 || reason[i] > 0x7e)
+			reason[i] = reason[i] == '\n' ? ' ' : '?';
+	reason[len] = '\0';
+	hv_err("guest crashed: %s", reason);
+	vm__finish(vcpu->vm, HV_EXIT_CRASH);
+	return 0;
+}
+
+static const struct {
+	uint32_t nr;
+	hc_fn fn;
+	const char *name;
+} hc_table[] = {
+	{ PVKIT_HC_VERSION, hc_version, "version" },
+	{ PVKIT_HC_FEATURES, hc_features, "features" },
+	{ PVKIT_HC_PING, hc_ping, "ping" },
+	{ PVKIT_HC_CONSOLE_WRITE, hc_console_write, "console_write" },
+	{ PVKIT_HC_POWER_OFF, hc_power_off, "power_off" },
+	{ PVKIT_HC_REBOOT, hc_reboot, "reboot" },
+	{ PVKIT_HC_CRASH, hc_crash, "crash" },
+};
+
+#define HC_SLOT_UNKNOWN	(sizeof(hc_table) / sizeof(hc_table[0]))
+
+_Static_assert(HC_SLOT_UNKNOWN + 1 <= HV_HC_SLOTS, "too many hypercalls");
+
+const char *hypercall__slot_name(unsigned int slot)
+{
+	if (slot < HC_SLOT_UNKNOWN)
+		return hc_table[slot].name;
+	return slot == HC_SLOT_UNKNOWN ? "unknown" : NULL;
+}
+
+/* The guest's privilege level: SS.DPL (KVM keeps CPL there on SVM too). */
+static unsigned int guest_cpl(const struct kvm_sregs *sregs,
+			      const struct kvm_regs *regs)
+{
+	if (!(sregs->cr0 & 1))
+		return 0;
+	if (regs->rflags & (1u << 17))	/* virtual-8086 mode */
+		return 3;
+	return sregs->ss.dpl;
+}
+
+static int64_t hc_dispatch(struct vcpu *vcpu, uint32_t nr,
+			   const uint64_t *arg, unsigned int *slot)
+{
+	unsigned int i;
+
+	for (i = 0; i < HC_SLOT_UNKNOWN; i++) {
+		if (hc_table[i].nr == nr) {
+			*slot = i;
+			return hc_table[i].fn(vcpu, arg);
+		}
+	}
+	*slot = HC_SLOT_UNKNOWN;
+	return PVKIT_ENOSYS;
+}
+
+void hypercall__handle(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	unsigned int slot = HC_SLOT_UNKNOWN;
+	uint64_t arg[PVKIT_HC_NARGS];
+	int64_t ret;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+		hv_err("vCPU %u: reading registers for a hypercall: %s",
+		       vcpu->id, strerror(errno));
+		vm__finish(vm, HV_EXIT_VM_FAILURE);
+		return;
+	}
+	arg[0] = regs.rbx;
+	arg[1] = regs.rcx;
+	arg[2] = regs.rsi;
+	arg[3] = regs.rdi;
+
+	if (guest_cpl(&sregs, &regs) != 0)
+		ret = PVKIT_EPERM;
+	else
+		ret = hc_dispatch(vcpu, (uint32_t)regs.rax, arg, &slot);
+
+	pthread_mutex_lock(&vm->lock);
+	vm->stats.hypercalls++;
+	vm->stats.hypercalls_by_slot[slot]++;
+	if (ret < 0)
+		vm->stats.hypercall_errors++;
+	pthread_mutex_unlock(&vm->lock);
+
+	regs.rax = (uint64_t)ret;
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0) {
+		hv_err("vCPU %u: returning a hypercall result: %s", vcpu->id,
+		       strerror(errno));
+		vm__finish(vm, HV_EXIT_VM_FAILURE);
+	}
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvkit-hv: pvkit's own hypervisor, a userspace VMM on the KVM API.
+ *
+ *   pvkit-hv run --kernel bzImage [--initrd FILE] [--cmdline STR]
+ *                [--cpus N] [--mem SIZE] [--stats FILE]
+ *
+ * This file parses and checks the command line (every bad flag gets one
+ * clear line and exit status 2), builds the VM from the other parts and
+ * waits for the guest to end; the exit status says how it ended.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv.h"
+
+#define DEFAULT_CMDLINE		"console=ttyS0 panic=-1"
+#define DEFAULT_MEM		(512ULL << 20)
+#define COM1_IRQ		4
+
+static void hv_log(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "pvkit-hv: %s", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void hv_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hv_log("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void hv_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hv_log("", fmt, ap);
+	va_end(ap);
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"usage: pvkit-hv run --kernel FILE [options]\n"
+		"\n"
+		"Boots a Linux bzImage in a KVM virtual machine with pvkit's\n"
+		"hypercall interface (Documentation/hypercall-abi.rst).\n"
+		"\n"
+		"  --kernel FILE    64-bit relocatable bzImage to boot (required)\n"
+		"  --initrd FILE    initramfs to load at the top of RAM\n"
+		"  --cmdline STR    kernel command line (default: \"%s\")\n"
+		"  --cpus N         virtual CPUs, 1 to %d (default: 1)\n"
+		"  --mem SIZE       guest RAM: a number with K, M or G (plain\n"
+		"                   numbers are MiB), 128M to 3G (default: 512M)\n"
+		"  --stats FILE     write exit and hypercall counts as JSON at exit\n"
+		"  -h, --help       this text\n"
+		"\n"
+		"Exit status: 0 guest powered off, 1 set-up failed, 2 bad command\n"
+		"line, 3 guest rebooted, 4 guest crashed, 5 KVM failed to run it.\n",
+		DEFAULT_CMDLINE, HV_MAX_CPUS);
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hv_log("error: ", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'pvkit-hv run --help'.\n");
+	return HV_EXIT_USAGE;
+}
+
+/* "512", "512M", "2G", "131072K" -> bytes; 0 on a malformed size. */
+static uint64_t parse_size(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || v == 0 || v > (1ULL << 40))
+		return 0;
+	switch (*end) {
+	case '\0':
+	case 'M':
+	case 'm':
+		v <<= 20;
+		break;
+	case 'G':
+	case 'g':
+		v <<= 30;
+		break;
+	case 'K':
+	case 'k':
+		v <<= 10;
+		break;
+	default:
+		return 0;
+	}
+	if (*end && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
+		return 0;
+	return v;
+}
+
+static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "cpus", required_argument, NULL, 'n' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "stats", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long cpus;
+	char *end;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			cfg->kernel = optarg;
+			break;
+		case 'i':
+			cfg->initrd = optarg;
+			break;
+		case 'c':
+			cfg->cmdline = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			cpus = strtoul(optarg, &end, 10);
+			if (errno || *end || cpus < 1 || cpus > HV_MAX_CPUS)
+				return usage_error("--cpus takes 1 to %d, not '%s'",
+						   HV_MAX_CPUS, optarg);
+			cfg->cpus = cpus;
+			break;
+		case 'm':
+			cfg->mem_size = parse_size(optarg);
+			if (!cfg->mem_size)
+				return usage_error("--mem: '%s' is not a size (try 512M or 1G)",
+						   optarg);
+			if (cfg->mem_size < HV_MIN_MEM ||
+			    cfg->mem_size > HV_MAX_MEM)
+				return usage_error("--mem must be between 128M and 3G, not %s",
+						   optarg);
+			break;
+		case 's':
+			cfg->stats_path = optarg;
+			break;
+		case 'h':
+			print_help(stdout);
+			exit(0);
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!cfg->kernel)
+		return usage_error("--kernel is required");
+	if (access(cfg->kernel, R_OK))
+		return usage_error("--kernel '%s': %s", cfg->kernel,
+				   strerror(errno));
+	if (cfg->initrd && access(cfg->initrd, R_OK))
+		return usage_error("--initrd '%s': %s", cfg->initrd,
+				   strerror(errno));
+	return 0;
+}
+
+static int run_vm(const struct vm_config *cfg)
+{
+	static struct vm vm;
+
+	vm.cfg = cfg;
+	pthread_mutex_init(&vm.lock, NULL);
+	pthread_cond_init(&vm.done, NULL);
+
+	if (kvm__create_vm(&vm) || kvm__create_vcpus(&vm))
+		return HV_EXIT_ERROR;
+	vm.uart = uart__create(&vm, COM1_IRQ);
+	if (!vm.uart || boot__load_linux(&vm) || vcpu__start_all(&vm))
+		return HV_EXIT_ERROR;
+
+	pthread_mutex_lock(&vm.lock);
+	while (!vm.finished)
+		pthread_cond_wait(&vm.done, &vm.lock);
+	pthread_mutex_unlock(&vm.lock);
+
+	if (cfg->stats_path && stats__write(&vm, cfg->stats_path))
+		return HV_EXIT_ERROR;
+	return vm.exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	struct vm_config cfg = {
+		.cmdline = DEFAULT_CMDLINE,
+		.cpus = 1,
+		.mem_size = DEFAULT_MEM,
+	};
+	int ret;
+
+	if (argc < 2) {
+		print_help(stderr);
+		return HV_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		print_help(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "run"))
+		return usage_error("unknown command '%s' (the command is 'run')",
+				   argv[1]);
+
+	ret = parse_run_args(argc - 1, argv + 1, &cfg);
+	if (ret)
+		return ret;
+	fflush(stdout);
+	/* vCPU threads may still be inside KVM_RUN: end without joining. */
+	_exit(run_vm(&cfg));
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --stats FILE: pvkit-hv's counters as one JSON object, written at exit
+ * for benchmarks and tests to read: VM exits by reason and hypercalls by
+ * name, with the total and the number that returned an error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hv.h"
+#include "hypercall.h"
+
+int stats__write(struct vm *vm, const char *path)
+{
+	const struct vm_stats *s = &vm->stats;
+	const char *name;
+	unsigned int i;
+	FILE *f = fopen(path, "we");
+
+	if (!f) {
+		hv_err("cannot write stats to '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "{\n  \"exit_code\": %d,\n", vm->exit_code);
+	fprintf(f, "  \"vcpus\": %u,\n", vm->nr_vcpus);
+	fprintf(f, "  \"exits\": {\"io\": %llu, \"mmio\": %llu, \"other\": %llu},\n",
+		(unsigned long long)s->exits_io,
+		(unsigned long long)s->exits_mmio,
+		(unsigned long long)s->exits_other);
+	fprintf(f, "  \"hypercalls\": {\"total\": %llu, \"errors\": %llu, \"by_name\": {",
+		(unsigned long long)s->hypercalls,
+		(unsigned long long)s->hypercall_errors);
+	for (i = 0; (name = hypercall__slot_name(i)); i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", name,
+			(unsigned long long)s->hypercalls_by_slot[i]);
+	fprintf(f, "}}\n}\n");
+	if (fclose(f)) {
+		hv_err("writing stats to '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A minimal 16550A UART for pvkit-hv, enough for a distro kernel's
+ * console=ttyS0 until pvkit's own console takes over: transmit goes
+ * straight to the host's standard output, the transmit-empty interrupt
+ * is raised on the ISA IRQ line, and the modem/loopback/FIFO registers
+ * answer the way the kernel's 8250 driver probes them. Nothing is
+ * received yet.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "hv.h"
+
+enum {
+	UART_RX_TX = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3,
+	UART_MCR = 4, UART_LSR = 5, UART_MSR = 6, UART_SCR = 7,
+};
+
+#define IER_THRI	0x02
+#define IIR_NO_INT	0x01
+#define IIR_THRI	0x02
+#define IIR_FIFO_ON	0xc0
+#define FCR_FIFO_ON	0x01
+#define LCR_DLAB	0x80
+#define MCR_DTR		0x01
+#define MCR_RTS		0x02
+#define MCR_OUT1	0x04
+#define MCR_OUT2	0x08
+#define MCR_LOOP	0x10
+#define LSR_THRE	0x20
+#define LSR_TEMT	0x40
+#define MSR_CTS		0x10
+#define MSR_DSR		0x20
+#define MSR_RI		0x40
+#define MSR_DCD		0x80
+
+struct uart {
+	struct vm *vm;
+	pthread_mutex_t lock;
+	unsigned int irq;
+	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
+	bool thri_pending;
+	int irq_level;
+};
+
+struct uart *uart__create(struct vm *vm, unsigned int irq)
+{
+	struct uart *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->vm = vm;
+	u->irq = irq;
+	u->mcr = MCR_OUT2;
+	pthread_mutex_init(&u->lock, NULL);
+	return u;
+}
+
+void uart__destroy(struct uart *uart)
+{
+	free(uart);
+}
+
+void console__write(struct vm *vm, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, p, len);
+
+		if (n <= 0)
+			return;
+		p += n;
+		len -= n;
+	}
+}
+
+static uint8_t uart_iir(struct uart *u)
+{
+	uint8_t fifo = (u->fcr & FCR_FIFO_ON) ? IIR_FIFO_ON : 0;
+
+	if ((u->ier & IER_THRI) && u->thri_pending)
+		return IIR_THRI | fifo;
+	return IIR_NO_INT | fifo;
+}
+
+static uint8_t uart_msr(struct uart *u)
+{
+	uint8_t m = u->mcr;
+
+	if (!(m & MCR_LOOP))
+		return MSR_DCD | MSR_DSR | MSR_CTS;
+	return (m & MCR_OUT2 ? MSR_DCD : 0) | (m & MCR_OUT1 ? MSR_RI : 0) |
+	       (m & MCR_DTR ? MSR_DSR : 0) | (m & MCR_RTS ? MSR_CTS : 0);
+}
+
+/* The line is raised while an enabled interrupt is pending and OUT2 is set. */
+static void uart_update_irq(struct uart *u)
+{
+	int level = !(uart_iir(u) & IIR_NO_INT) && (u->mcr & MCR_OUT2);
+
+	if (level != u->irq_level) {
+		u->irq_level = level;
+		kvm__irq_line(u->vm, u->irq, level);
+	}
+}
+
+static void uart_write(struct uart *u, unsigned int reg, uint8_t v)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+
+	switch (reg) {
+	case UART_RX_TX:
+		if (dlab) {
+			u->dll = v;
+		} else {
+			if (!(u->mcr & MCR_LOOP))
+				console__write(u->vm, &v, 1);
+			u->thri_pending = true;
+		}
+		break;
+	case UART_IER:
+		if (dlab) {
+			u->dlm = v;
+		} else {
+			if ((v & IER_THRI) && !(u->ier & IER_THRI))
+				u->thri_pending = true;
+			u->ier = v & 0x0f;
+		}
+		break;
+	case UART_IIR_FCR:
+		u->fcr = v & 0xc9;
+		break;
+	case UART_LCR:
+		u->lcr = v;
+		break;
+	case UART_MCR:
+		u->mcr = v & 0x1f;
+		break;
+	case UART_SCR:
+		u->scr = v;
+		break;
+	}
+}
+
+static uint8_t uart_read(struct uart *u, unsigned int reg)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+	uint8_t v;
+
+	switch (reg) {
+	case UART_RX_TX:
+		return dlab ? u->dll : 0;
+	case UART_IER:
+		return dlab ? u->dlm : u->ier;
+	case UART_IIR_FCR:
+		v = uart_iir(u);
+		if ((v & 0x0f) == IIR_THRI)
+			u->thri_pending = false;
+		return v;
+	case UART_LCR:
+		return u->lcr;
+	case UART_MCR:
+		return u->mcr;
+	case UART_LSR:
+		return LSR_THRE | LSR_TEMT;
+	case UART_MSR:
+		return uart_msr(u);
+	default:
+		return u->scr;
+	}
+}
+
+void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data)
+{
+	pthread_mutex_lock(&uart->lock);
+	if (write)
+		uart_write(uart, reg, *data);
+	else
+		*data = uart_read(uart, reg);
+	uart_update_irq(uart);
+	pthread_mutex_unlock(&uart->lock);
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest tests that only make sense on pvkit's hypervisor: the distro
+ * kernel runs on kvm-clock (pvkit-hv advertises KVM's paravirt leaves),
+ * a hypercall from userspace (CPL 3, with the port opened by ioperm) is
+ * refused with the ABI's permission error, and console text sent through
+ * /dev/pvkit arrives on the host. The last one is judged by the harness:
+ * the test announces the text hex-encoded, so its plain form can only
+ * reach the log through the hypercall.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/io.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pvkit_abi.h"
+#include "pvkit_test.h"
+
+FIXTURE(hv) {
+	char buf[256];
+};
+
+FIXTURE_SETUP(hv)
+{
+	int ret = pvkit_load("pvkit");
+
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST);
+}
+
+FIXTURE_TEARDOWN(hv)
+{
+}
+
+TEST_F(hv, guest_uses_kvm_clock)
+{
+	ASSERT_GT(pvkit_read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+				  self->buf, sizeof(self->buf)), 0);
+	EXPECT_STREQ("kvm-clock", self->buf);
+}
+
+/* A ping issued straight from ring 3; returns what the host put in RAX. */
+static long user_ping(long cookie)
+{
+	long ret;
+
+	asm volatile("outl %%eax, %%dx"
+		     : "=a" (ret)
+		     : "a" (PVKIT_HC_PING), "d" (PVKIT_PIO_PORT_DEFAULT),
+		       "b" (cookie), "c" (0), "S" (0), "D" (0)
+		     : "memory");
+	return ret;
+}
+
+TEST_F(hv, cpl3_hypercall_refused)
+{
+	long errors_before = pvkit_read_number("/sys/kernel/pvkit/stats/errors");
+
+	ASSERT_EQ(0, ioperm(PVKIT_PIO_PORT_DEFAULT, 4, 1)) TH_LOG("ioperm: %s",
+								 strerror(errno));
+	EXPECT_EQ(PVKIT_EPERM, user_ping(1234));
+	EXPECT_EQ(PVKIT_EPERM, user_ping(0));
+	ASSERT_EQ(0, ioperm(PVKIT_PIO_PORT_DEFAULT, 4, 0));
+	/* The guest kernel's own counters saw none of it. */
+	EXPECT_EQ(errors_before,
+		  pvkit_read_number("/sys/kernel/pvkit/stats/errors"));
+}
+
+TEST_F(hv, console_text_reaches_host)
+{
+	char text[64], hex[2 * sizeof(text) + 1];
+	size_t i, len;
+	int fd;
+
+	len = snprintf(text, sizeof(text), "pvkit-console-check %ld-%d",
+		       (long)time(NULL), getpid());
+	for (i = 0; i < len; i++)
+		sprintf(hex + 2 * i, "%02x", (unsigned char)text[i]);
+	fd = open("/dev/pvkit", O_WRONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	text[len] = '\n';
+	EXPECT_EQ((ssize_t)len + 1, write(fd, text, len + 1));
+	close(fd);
+	printf("##PVKIT## expect-console %s\n", hex);
+	fflush(stdout);
+}
+
+TEST_HARNESS_MAIN
