@@ -251,8 +251,8 @@ int boot__load_linux(struct vm *vm)
 		goto fail;
 
 	pm_size = kernel.size - setup_size;
-	run_end = (KERNEL_ADDR > KERNEL_MIN_RUN_ADDR ? KERNEL_ADDR :
-		   KERNEL_MIN_RUN_ADDR) + hdr.init_size;
+	/* Loaded below LOAD_PHYSICAL_ADDR, the kernel unpacks itself there. */
+	run_end = KERNEL_MIN_RUN_ADDR + hdr.init_size;
 	kernel_end = KERNEL_ADDR + pm_size > run_end ? KERNEL_ADDR + pm_size :
 		     run_end;
 	if (kernel_end > vm->ram_size) {

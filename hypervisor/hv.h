@@ -14,6 +14,11 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+/* The kernel's spellings, so that this userspace code reads like it. */
+#define __packed		__attribute__((__packed__))
+#define __printf(a, b)		__attribute__((__format__(__printf__, a, b)))
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
 #define HV_MAX_CPUS		64
 #define HV_MIN_MEM		(128ULL << 20)
 #define HV_MAX_MEM		(3ULL << 30)	/* below the 32-bit MMIO hole */
@@ -110,7 +115,7 @@ void hypercall__handle(struct vcpu *vcpu);
 int stats__write(struct vm *vm, const char *path);
 
 /* log helpers: one line on stderr, prefixed "pvkit-hv: ". */
-void hv_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void hv_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hv_err(const char *fmt, ...) __printf(1, 2);
+void hv_info(const char *fmt, ...) __printf(1, 2);
 
 #endif /* PVKIT_HV_H */

@@ -91,7 +91,7 @@ static const struct {
 	{ PVKIT_HC_CRASH, hc_crash, "crash" },
 };
 
-#define HC_SLOT_UNKNOWN	(sizeof(hc_table) / sizeof(hc_table[0]))
+#define HC_SLOT_UNKNOWN	ARRAY_SIZE(hc_table)
 
 _Static_assert(HC_SLOT_UNKNOWN + 1 <= HV_HC_SLOTS, "too many hypercalls");
 

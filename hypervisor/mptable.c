@@ -26,7 +26,7 @@ struct mpf_intel {
 	uint8_t specification;
 	uint8_t checksum;
 	uint8_t feature[5];
-} __attribute__((packed));
+} __packed;
 
 struct mpc_table {
 	char signature[4];		/* "PCMP" */
@@ -40,7 +40,7 @@ struct mpc_table {
 	uint16_t oemcount;		/* number of entries */
 	uint32_t lapic;
 	uint32_t reserved;
-} __attribute__((packed));
+} __packed;
 
 struct mpc_cpu {
 	uint8_t type;			/* 0 */
@@ -50,13 +50,13 @@ struct mpc_cpu {
 	uint32_t cpufeature;
 	uint32_t featureflag;
 	uint32_t reserved[2];
-} __attribute__((packed));
+} __packed;
 
 struct mpc_bus {
 	uint8_t type;			/* 1 */
 	uint8_t busid;
 	char bustype[6];
-} __attribute__((packed));
+} __packed;
 
 struct mpc_ioapic {
 	uint8_t type;			/* 2 */
@@ -64,7 +64,7 @@ struct mpc_ioapic {
 	uint8_t apicver;
 	uint8_t flags;
 	uint32_t apicaddr;
-} __attribute__((packed));
+} __packed;
 
 struct mpc_intsrc {
 	uint8_t type;			/* 3: I/O interrupt, 4: local */
@@ -74,7 +74,7 @@ struct mpc_intsrc {
 	uint8_t srcbusirq;
 	uint8_t dstapic;
 	uint8_t dstirq;
-} __attribute__((packed));
+} __packed;
 
 enum { MP_PROCESSOR, MP_BUS, MP_IOAPIC, MP_INTSRC, MP_LINTSRC };
 enum { MP_INT = 0, MP_NMI = 1, MP_EXTINT = 3 };
