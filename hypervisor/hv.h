@@ -14,10 +14,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-/* The kernel's spellings, so that this userspace code reads like it. */
-#define __packed		__attribute__((__packed__))
-#define __printf(a, b)		__attribute__((__format__(__printf__, a, b)))
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#include "compiler.h"
 
 #define HV_MAX_CPUS		64
 #define HV_MIN_MEM		(128ULL << 20)
