@@ -6,8 +6,9 @@
 #                        and pvkit-hv
 #   make hv              build pvkit-hv, pvkit's hypervisor
 #   make deps            install packages, fetch guest kernels (root)
-#   make run             boot a Debian 6.1 guest on stock KVM, load pvkit.ko,
-#                        show what it detected and the hypercall round trip
+#   make run             boot a Debian 6.1 guest on pvkit-hv (HOST=kvm: on
+#                        stock KVM), load pvkit.ko, show what it detected,
+#                        the hypercall round trip and pvkit-hv's statistics
 #   make check           the whole test suite; ends "N passed, N failed"
 #   make test HOST= KERNEL= FILTER=   some harness scenarios
 #   make style           checkpatch on every kernel source file
@@ -32,7 +33,7 @@ deps:
 
 run:
 	@scripts/deps.sh --if-needed
-	@tests/run --job run --host kvm --kernel 6.1
+	@tests/run --job run --host $(or $(HOST),hv) --kernel 6.1
 
 check:
 	@scripts/deps.sh --if-needed

@@ -26,7 +26,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..17"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -40,8 +40,9 @@ expect "harness error line fails" "2 1 0" "$ok_run"$'\n##PVKIT## error L1: no /d
 hex=$(printf 'hello host' | od -An -tx1 | tr -d ' \n')
 expect "console text that arrived passes" "3 0 0" "$ok_run"$'\n'"##PVKIT## expect-console $hex"$'\nhello host\n##PVKIT## done'
 expect "console text that never arrived fails" "2 1 0" "$ok_run"$'\n'"##PVKIT## expect-console $hex"$'\n##PVKIT## done'
-expect "VMM exit 0 passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## l1-vmm-exit 0'
-expect "VMM exit 3 fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## l1-vmm-exit 3'
-expect "hv power off by hypercall passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## hv-stats {"power_off":1}' hv
-expect "hv without power-off hypercall fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## hv-stats {"power_off":0}' hv
+expect "VMM exit 0 passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0'
+expect "VMM exit 3 fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 3'
+expect "hv power off by hypercall passes" "4 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n##PVKIT## hv-stats {"power_off":1}' hv
+expect "hv without power-off hypercall fails" "3 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n##PVKIT## hv-stats {"power_off":0}' hv
+expect "kvm without a VMM exit status fails" "2 1 0" "$ok_run"$'\n##PVKIT## done' kvm
 [ "$bad" -eq 0 ]

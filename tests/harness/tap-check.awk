@@ -14,8 +14,8 @@
 #   "##PVKIT## expect-console HEX": a test sent this text (hex-encoded
 #     here) through the console hypercall; its plain form must appear in
 #     the log, where only the hypervisor can have put it.
-#   "##PVKIT## l1-vmm-exit STATUS": the VMM inside the nested L1 must end
-#     with status 0 (the guest powered off).
+#   "##PVKIT## vmm-exit STATUS": the VMM (QEMU or pvkit-hv, in L1 or on
+#     this host) must end with status 0 (the guest powered off).
 #   With -v host=hv, "##PVKIT## hv-stats JSON" must show the guest's power
 #     off arrived as a hypercall.
 #
@@ -57,11 +57,12 @@ BEGIN {
 
 /^##PVKIT## expect-console [0-9a-f]+$/ { expect[++nexpect] = unhex($3); next }
 
-/^##PVKIT## l1-vmm-exit / {
+/^##PVKIT## vmm-exit / {
+	vmm_exit_seen = 1
 	if ($3 == 0)
 		passed++
 	else
-		fail("the VMM in L1 exited with status " $3 " (0 is a guest power off)")
+		fail("the VMM exited with status " $3 " (0 is a guest power off)")
 	next
 }
 
@@ -118,6 +119,8 @@ END {
 		else
 			fail("console text sent by hypercall never reached the host: " expect[i])
 	}
+	if ((host == "kvm" || host == "hv") && !vmm_exit_seen)
+		fail("no exit status from the VMM (it hung or the harness lost it)")
 	if (host == "hv") {
 		if (hv_stats == "")
 			fail("pvkit-hv wrote no statistics")
