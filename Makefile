@@ -18,7 +18,7 @@
 BUILD ?= $(or $(PVKIT_BUILD),$(CURDIR)/build)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all modules hv deps run check test style guest-tools clean distclean help
+.PHONY: all modules hv deps run check test style fuzz guest-tools clean distclean help
 
 all: modules hv
 
@@ -45,6 +45,15 @@ test:
 
 style:
 	@scripts/checkpatch.sh
+
+fuzz:
+	@scripts/deps.sh --if-needed
+	@$(MAKE) -s -C hypervisor OUT=$(BUILD)/hv fuzz
+	@for f in $(BUILD)/hv/fuzz/*_fuzz; do \
+		mkdir -p $(BUILD)/fuzz/$$(basename $$f); \
+		$$f -max_total_time=$(or $(FUZZ_SECONDS),600) \
+			-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/$$(basename $$f) || exit 1; \
+	done
 
 # Static userspace programs that go into test guests.
 guest-tools: hv $(BUILD)/tools/pvkit-info

@@ -10,6 +10,8 @@
 
 #define __packed		__attribute__((__packed__))
 #define __printf(a, b)		__attribute__((__format__(__printf__, a, b)))
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 
 #endif /* PVKIT_HV_COMPILER_H */

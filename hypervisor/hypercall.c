@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvkit ABI hypercalls, host side. A guest traps in with
- * "outl %eax, %dx" on the ABI port; we read its registers, refuse callers
- * at CPL > 0, dispatch through one table and return the result in RAX.
+ * "outl %eax, %dx" on the ABI port; hypercall__handle() reads its
+ * registers and writes the result to RAX, hypercall__dispatch() refuses
+ * callers at CPL > 0, runs the call from one table and counts it (it
+ * touches no KVM state, so unit tests and fuzzers drive it directly).
  * Every argument is untrusted: lengths are bounded and guest addresses
  * go through guest_mem__ptr(), so a bad call gets an error code and
  * nothing else happens.
@@ -113,19 +115,31 @@ static unsigned int guest_cpl(const struct kvm_sregs *sregs,
 	return sregs->ss.dpl;
 }
 
-static int64_t hc_dispatch(struct vcpu *vcpu, uint32_t nr,
-			   const uint64_t *arg, unsigned int *slot)
+int64_t hypercall__dispatch(struct vcpu *vcpu, unsigned int cpl,
+			    uint32_t nr, const uint64_t *arg)
 {
-	unsigned int i;
+	struct vm *vm = vcpu->vm;
+	unsigned int slot = HC_SLOT_UNKNOWN, i;
+	int64_t ret = PVKIT_ENOSYS;
 
 	for (i = 0; i < HC_SLOT_UNKNOWN; i++) {
 		if (hc_table[i].nr == nr) {
-			*slot = i;
-			return hc_table[i].fn(vcpu, arg);
+			slot = i;
+			break;
 		}
 	}
-	*slot = HC_SLOT_UNKNOWN;
-	return PVKIT_ENOSYS;
+	if (cpl != 0)
+		ret = PVKIT_EPERM;
+	else if (slot != HC_SLOT_UNKNOWN)
+		ret = hc_table[slot].fn(vcpu, arg);
+
+	pthread_mutex_lock(&vm->lock);
+	vm->stats.hypercalls++;
+	vm->stats.hypercalls_by_slot[slot]++;
+	if (ret < 0)
+		vm->stats.hypercall_errors++;
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
 }
 
 void hypercall__handle(struct vcpu *vcpu)
@@ -133,9 +147,7 @@ void hypercall__handle(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
-	unsigned int slot = HC_SLOT_UNKNOWN;
 	uint64_t arg[PVKIT_HC_NARGS];
-	int64_t ret;
 
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
@@ -149,19 +161,8 @@ void hypercall__handle(struct vcpu *vcpu)
 	arg[2] = regs.rsi;
 	arg[3] = regs.rdi;
 
-	if (guest_cpl(&sregs, &regs) != 0)
-		ret = PVKIT_EPERM;
-	else
-		ret = hc_dispatch(vcpu, (uint32_t)regs.rax, arg, &slot);
-
-	pthread_mutex_lock(&vm->lock);
-	vm->stats.hypercalls++;
-	vm->stats.hypercalls_by_slot[slot]++;
-	if (ret < 0)
-		vm->stats.hypercall_errors++;
-	pthread_mutex_unlock(&vm->lock);
-
-	regs.rax = (uint64_t)ret;
+	regs.rax = (uint64_t)hypercall__dispatch(vcpu, guest_cpl(&sregs, &regs),
+						 (uint32_t)regs.rax, arg);
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0) {
 		hv_err("vCPU %u: returning a hypercall result: %s", vcpu->id,
 		       strerror(errno));

@@ -6,6 +6,8 @@
 #ifndef PVKIT_HV_HYPERCALL_H
 #define PVKIT_HV_HYPERCALL_H
 
+#include <stdint.h>
+
 #include "pvkit_abi.h"
 
 #define HYPERCALL_FEATURES	(PVKIT_F_CONSOLE | PVKIT_F_POWER | PVKIT_F_CRASH)
@@ -13,6 +15,12 @@
 /* Longest console write and crash reason a guest may pass, in bytes. */
 #define HYPERCALL_CONSOLE_MAX	4096
 #define HYPERCALL_CRASH_MAX	1024
+
+struct vcpu;
+
+/* Runs call @nr for a guest at privilege level @cpl; the result for RAX. */
+int64_t hypercall__dispatch(struct vcpu *vcpu, unsigned int cpl,
+			    uint32_t nr, const uint64_t *arg);
 
 /* Name of statistics slot @slot, NULL past the last one. */
 const char *hypercall__slot_name(unsigned int slot);

@@ -6,7 +6,9 @@
 #   2. the hypercall ABI header's userspace unit test (strict C99)
 #   3. checkpatch on every C file
 #   4. the harness checker's own test (it must fail bad logs)
-#   5. every harness scenario, in real guests (tests/run)
+#   5. pvkit-hv's unit tests (ASan + UBSan) and a bounded run of each
+#      fuzzer (PVKIT_FUZZ_SECONDS, default 20; a crash fails)
+#   6. every harness scenario, in real guests (tests/run)
 # Each step prints PASS/FAIL lines; the last line is "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -80,7 +82,30 @@ log=$out/checker.log
 "$PVKIT_ROOT/tests/harness/checker_test.sh" >"$log" 2>&1
 tap_step "tap-check.awk fails bad logs" "$log"
 
-echo "== 5. guest scenarios"
+echo "== 5. hypervisor unit tests and fuzzing"
+ksft=$(kernel_tools_dir)/tools/testing/selftests
+hvout=$PVKIT_BUILD/hv
+log=$out/hv-unit.log
+if make -s -C "$PVKIT_ROOT/hypervisor" OUT="$hvout" KSFT_DIR="$ksft" test >"$log" 2>&1; then
+	"$hvout/tests/hypercall_test" >"$log" 2>&1
+	tap_step "pvkit-hv hypercall unit tests (ASan, UBSan)" "$log"
+else
+	result "pvkit-hv unit tests build" 1 "$log"
+fi
+log=$out/hv-fuzz.log
+if make -s -C "$PVKIT_ROOT/hypervisor" OUT="$hvout" fuzz >"$log" 2>&1; then
+	for fuzzer in "$hvout"/fuzz/*_fuzz; do
+		name=$(basename "$fuzzer")
+		mkdir -p "$out/fuzz/$name"
+		"$fuzzer" -max_total_time="${PVKIT_FUZZ_SECONDS:-20}" -seed=1 \
+			-artifact_prefix="$out/fuzz/" "$out/fuzz/$name" >"$log" 2>&1
+		result "fuzz $name for ${PVKIT_FUZZ_SECONDS:-20}s: $(grep -o 'Done [0-9]* runs' "$log" || echo 'no summary')" $? "$log"
+	done
+else
+	result "pvkit-hv fuzzers build" 1 "$log"
+fi
+
+echo "== 6. guest scenarios"
 log=$out/scenarios.log
 "$PVKIT_ROOT/tests/run" 2>&1 | tee "$log"
 summary=$(tail -n 1 "$log")

@@ -13,21 +13,23 @@ set -euo pipefail
 
 PACKAGES=(
 	gcc make libc6-dev perl kmod cpio xz-utils zstd busybox-static
-	qemu-system-x86 sparse linux-source-6.1
+	qemu-system-x86 sparse linux-source-6.1 clang libclang-rt-dev
 )
 for series in $PVKIT_SERIES; do
 	PACKAGES+=("$(series_headers_meta "$series")")
 done
 
-HOST_COMMANDS="gcc make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb"
+HOST_COMMANDS="gcc clang make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb"
 
 everything_present() {
 	local c series kver
 	for c in $HOST_COMMANDS; do
 		command -v "$c" >/dev/null 2>&1 || return 1
 	done
-	dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
-		return 1
+	for c in busybox-static libclang-rt-dev; do
+		dpkg-query -W -f='${Status}' "$c" 2>/dev/null | grep -q 'ok installed' ||
+			return 1
+	done
 	for series in $PVKIT_SERIES; do
 		kver=$(series_kver "$series")
 		[ -n "$kver" ] && kver_kdir "$kver" >/dev/null || return 1

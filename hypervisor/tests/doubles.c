@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test doubles for pvkit-hv's unit tests and fuzzers (see doubles.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "doubles.h"
+
+struct double_record double_record;
+
+struct vm *double_vm_create(uint64_t ram_size)
+{
+	static struct vm_config cfg;
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	vm->cfg = &cfg;
+	vm->ram = calloc(1, ram_size);
+	if (!vm->ram) {
+		free(vm);
+		return NULL;
+	}
+	vm->ram_size = ram_size;
+	vm->nr_vcpus = 1;
+	vm->vcpus[0].vm = vm;
+	pthread_mutex_init(&vm->lock, NULL);
+	return vm;
+}
+
+void double_vm_destroy(struct vm *vm)
+{
+	free(vm->ram);
+	free(vm);
+}
+
+void double_reset(struct vm *vm)
+{
+	memset(&double_record, 0, sizeof(double_record));
+	memset(&vm->stats, 0, sizeof(vm->stats));
+	vm->finished = false;
+}
+
+void console__write(struct vm *vm, const void *buf, size_t len)
+{
+	size_t room = sizeof(double_record.console) - double_record.console_len;
+
+	if (len > room)
+		len = room;
+	memcpy(double_record.console + double_record.console_len, buf, len);
+	double_record.console_len += len;
+}
+
+void vm__finish(struct vm *vm, enum hv_exit code)
+{
+	double_record.finish_calls++;
+	double_record.finish_code = code;
+	vm->finished = true;
+}
+
+void hv_err(const char *fmt, ...)
+{
+}
+
+void hv_info(const char *fmt, ...)
+{
+}

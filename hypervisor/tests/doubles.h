@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test doubles for pvkit-hv's unit tests and fuzzers: a VM with plain
+ * malloc'd RAM and no KVM behind it, and stand-ins for the console and
+ * for ending the VM that record what the code under test asked for.
+ */
+#ifndef PVKIT_HV_TEST_DOUBLES_H
+#define PVKIT_HV_TEST_DOUBLES_H
+
+#include "../hv.h"
+
+struct double_record {
+	char console[8192];
+	size_t console_len;
+	int finish_calls;
+	enum hv_exit finish_code;
+};
+
+extern struct double_record double_record;
+
+/* A VM with @ram_size bytes of zeroed RAM and one vCPU (vcpus[0]). */
+struct vm *double_vm_create(uint64_t ram_size);
+void double_vm_destroy(struct vm *vm);
+void double_reset(struct vm *vm);
+
+#endif /* PVKIT_HV_TEST_DOUBLES_H */

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of pvkit-hv's hypercall dispatcher and guest-memory checks,
+ * built with ASan and UBSan: every call's result for good and hostile
+ * arguments, the CPL rule, bounds and wrap-around on guest addresses,
+ * and that a refused call has no side effect.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "doubles.h"
+#include "../hypercall.h"
+
+#define RAM	(1 << 20)
+
+FIXTURE(hc) {
+	struct vm *vm;
+	struct vcpu *vcpu;
+};
+
+FIXTURE_SETUP(hc)
+{
+	self->vm = double_vm_create(RAM);
+	ASSERT_NE(NULL, self->vm);
+	self->vcpu = &self->vm->vcpus[0];
+	double_reset(self->vm);
+}
+
+FIXTURE_TEARDOWN(hc)
+{
+	double_vm_destroy(self->vm);
+}
+
+static int64_t call(struct vcpu *vcpu, unsigned int cpl, uint32_t nr,
+		    uint64_t a0, uint64_t a1)
+{
+	uint64_t arg[PVKIT_HC_NARGS] = { a0, a1, 0, 0 };
+
+	return hypercall__dispatch(vcpu, cpl, nr, arg);
+}
+
+TEST_F(hc, version_and_features)
+{
+	EXPECT_EQ(PVKIT_ABI_VERSION_CURRENT,
+		  call(self->vcpu, 0, PVKIT_HC_VERSION, 0, 0));
+	EXPECT_EQ((int64_t)HYPERCALL_FEATURES,
+		  call(self->vcpu, 0, PVKIT_HC_FEATURES, 0, 0));
+}
+
+TEST_F(hc, ping_echoes_and_bounds_its_cookie)
+{
+	EXPECT_EQ(12345, call(self->vcpu, 0, PVKIT_HC_PING, 12345, 0));
+	EXPECT_EQ(INT64_MAX, call(self->vcpu, 0, PVKIT_HC_PING, INT64_MAX, 0));
+	EXPECT_EQ(PVKIT_EINVAL,
+		  call(self->vcpu, 0, PVKIT_HC_PING, (uint64_t)INT64_MAX + 1, 0));
+}
+
+TEST_F(hc, unknown_call_is_enosys_and_counted)
+{
+	EXPECT_EQ(PVKIT_ENOSYS, call(self->vcpu, 0, 0x7777, 0, 0));
+	EXPECT_EQ(PVKIT_ENOSYS, call(self->vcpu, 0, PVKIT_HC_RNG_FILL, 0, 0));
+	EXPECT_EQ(2U, self->vm->stats.hypercalls);
+	EXPECT_EQ(2U, self->vm->stats.hypercall_errors);
+}
+
+TEST_F(hc, cpl3_is_refused_without_side_effects)
+{
+	memcpy(self->vm->ram + 4096, "secret", 6);
+	EXPECT_EQ(PVKIT_EPERM,
+		  call(self->vcpu, 3, PVKIT_HC_CONSOLE_WRITE, 4096, 6));
+	EXPECT_EQ(PVKIT_EPERM, call(self->vcpu, 3, PVKIT_HC_POWER_OFF, 0, 0));
+	EXPECT_EQ(PVKIT_EPERM, call(self->vcpu, 1, PVKIT_HC_PING, 1, 0));
+	EXPECT_EQ(PVKIT_EPERM, call(self->vcpu, 3, 0x7777, 0, 0));
+	EXPECT_EQ(0U, double_record.console_len);
+	EXPECT_EQ(0, double_record.finish_calls);
+}
+
+TEST_F(hc, console_write_checks_bounds)
+{
+	memcpy(self->vm->ram + 4096, "hello\n", 6);
+	EXPECT_EQ(6, call(self->vcpu, 0, PVKIT_HC_CONSOLE_WRITE, 4096, 6));
+	ASSERT_EQ(6U, double_record.console_len);
+	EXPECT_EQ(0, memcmp(double_record.console, "hello\n", 6));
+
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_CONSOLE_WRITE, 0, 0));
+	EXPECT_EQ(PVKIT_E2BIG, call(self->vcpu, 0, PVKIT_HC_CONSOLE_WRITE, 0,
+				    HYPERCALL_CONSOLE_MAX + 1));
+	EXPECT_EQ(PVKIT_EFAULT,
+		  call(self->vcpu, 0, PVKIT_HC_CONSOLE_WRITE, RAM, 1));
+	EXPECT_EQ(PVKIT_EFAULT,
+		  call(self->vcpu, 0, PVKIT_HC_CONSOLE_WRITE, RAM - 2, 3));
+	EXPECT_EQ(PVKIT_EFAULT, call(self->vcpu, 0, PVKIT_HC_CONSOLE_WRITE,
+				     UINT64_MAX - 1, 4));
+	EXPECT_EQ(2, call(self->vcpu, 0, PVKIT_HC_CONSOLE_WRITE, RAM - 2, 2));
+	EXPECT_EQ(8U, double_record.console_len);
+}
+
+TEST_F(hc, crash_reports_a_clean_reason)
+{
+	memcpy(self->vm->ram + 100, "oops\n\x01\x7f!", 8);
+	EXPECT_EQ(PVKIT_EFAULT, call(self->vcpu, 0, PVKIT_HC_CRASH, RAM, 8));
+	EXPECT_EQ(0, double_record.finish_calls);
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_CRASH, 100, 8));
+	EXPECT_EQ(1, double_record.finish_calls);
+	EXPECT_EQ(HV_EXIT_CRASH, (int)double_record.finish_code);
+	/* Longer than the limit is cut, not refused. */
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_CRASH, 0,
+			  HYPERCALL_CRASH_MAX * 4));
+}
+
+TEST_F(hc, power_calls_end_the_vm)
+{
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_REBOOT, 0, 0));
+	EXPECT_EQ(HV_EXIT_REBOOT, (int)double_record.finish_code);
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_POWER_OFF, 0, 0));
+	EXPECT_EQ(HV_EXIT_POWEROFF, (int)double_record.finish_code);
+}
+
+TEST_F(hc, guest_mem_refuses_ranges_outside_ram)
+{
+	EXPECT_NE(NULL, guest_mem__ptr(self->vm, 0, RAM));
+	EXPECT_NE(NULL, guest_mem__ptr(self->vm, RAM - 1, 1));
+	EXPECT_EQ(NULL, guest_mem__ptr(self->vm, 1, RAM));
+	EXPECT_EQ(NULL, guest_mem__ptr(self->vm, RAM, 0));
+	EXPECT_EQ(NULL, guest_mem__ptr(self->vm, UINT64_MAX, 2));
+	EXPECT_EQ(NULL, guest_mem__ptr(self->vm, 4096, UINT64_MAX));
+}
+
+TEST_F(hc, stats_name_every_slot)
+{
+	unsigned int i;
+
+	for (i = 0; hypercall__slot_name(i); i++)
+		;
+	EXPECT_LE(i, (unsigned int)HV_HC_SLOTS);
+	EXPECT_STREQ("unknown", hypercall__slot_name(i - 1));
+}
+
+TEST_HARNESS_MAIN
