@@ -8,7 +8,8 @@
 #   4. the harness checker's own test (it must fail bad logs)
 #   5. pvkit-hv's unit tests (ASan + UBSan) and a bounded run of each
 #      fuzzer (PVKIT_FUZZ_SECONDS, default 20; a crash fails)
-#   6. every harness scenario, in real guests (tests/run)
+#   6. every harness scenario, in real guests (tests/run), then pvkit-hv's
+#      scenarios again with 2 vCPUs
 # Each step prints PASS/FAIL lines; the last line is "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -105,17 +106,24 @@ else
 	result "pvkit-hv fuzzers build" 1 "$log"
 fi
 
+# Adds the counts of a tests/run summary line to ours.
+harness_step() {
+	local log=$1 summary
+	shift
+	"$PVKIT_ROOT/tests/run" "$@" 2>&1 | tee "$log"
+	summary=$(tail -n 1 "$log")
+	if [[ "$summary" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+		skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
+	else
+		result "harness ran to its summary line ($*)" 1 "$log"
+	fi
+}
+
 echo "== 6. guest scenarios"
-log=$out/scenarios.log
-"$PVKIT_ROOT/tests/run" 2>&1 | tee "$log"
-summary=$(tail -n 1 "$log")
-if [[ "$summary" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
-	passed=$((passed + BASH_REMATCH[1]))
-	failed=$((failed + BASH_REMATCH[2]))
-	skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
-else
-	result "harness ran to its summary line" 1 "$log"
-fi
+harness_step "$out/scenarios.log"
+harness_step "$out/scenarios-smp.log" --host hv --cpus 2
 
 echo "== summary"
 if [ "$skipped" -gt 0 ]; then

@@ -109,6 +109,14 @@ TEST_F(pvkit, detects_host)
 	EXPECT_STREQ(on_hv ? "1.0" : "none", self->buf);
 }
 
+TEST_F(pvkit, all_vcpus_online)
+{
+	const char *want = getenv("PVKIT_CPUS");
+
+	ASSERT_NE(NULL, want);
+	EXPECT_EQ(atol(want), sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 TEST_F(pvkit, kvm_features_match_cpuid)
 {
 	static const struct { int bit; const char *name; } known[] = {
