@@ -11,6 +11,8 @@
 #                        the hypercall round trip and pvkit-hv's statistics
 #   make check           the whole test suite; ends "N passed, N failed"
 #   make test HOST= KERNEL= FILTER=   some harness scenarios
+#   make bench           benchmarks, side by side in one run; writes
+#                        build/bench/results.json and report.md
 #   make style           checkpatch on every kernel source file
 #   make clean           remove build products (keeps the download cache)
 #   make distclean       remove build/ entirely
@@ -18,7 +20,7 @@
 BUILD ?= $(or $(PVKIT_BUILD),$(CURDIR)/build)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all modules hv deps run check test style fuzz guest-tools clean distclean help
+.PHONY: all modules hv deps run check test bench style fuzz guest-tools clean distclean help
 
 all: modules hv
 
@@ -43,6 +45,10 @@ test:
 	@tests/run $(if $(HOST),--host $(HOST)) $(if $(KERNEL),--kernel $(KERNEL)) \
 		$(if $(FILTER),--filter '$(FILTER)')
 
+bench:
+	@scripts/deps.sh --if-needed
+	@tests/run --job bench --host hv --kernel $(or $(KERNEL),6.1)
+
 style:
 	@scripts/checkpatch.sh
 
@@ -56,12 +62,16 @@ fuzz:
 	done
 
 # Static userspace programs that go into test guests.
-guest-tools: hv $(BUILD)/tools/pvkit-info
+guest-tools: hv $(BUILD)/tools/pvkit-info $(BUILD)/tools/hypercall_bench
 	@$(MAKE) -s -C tests/selftests OUT=$(BUILD)/selftests KSFT_DIR=$(KSFT_DIR)
 
 $(BUILD)/tools/pvkit-info: pv-core/tools/pvkit-info.c pv-core/pvkit_ioctl.h hypercall-abi/pvkit_abi.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -Ihypercall-abi -Ipv-core -o $@ $<
+
+$(BUILD)/tools/hypercall_bench: tests/bench/hypercall_bench.c pv-core/pvkit_ioctl.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Ipv-core -o $@ $<
 
 clean:
 	rm -rf $(BUILD)/modules $(BUILD)/selftests $(BUILD)/tools $(BUILD)/hv \

@@ -55,13 +55,14 @@ static long pvkit_ioc_ping(void __user *arg)
 
 	if (copy_from_user(&ping, arg, sizeof(ping)))
 		return -EFAULT;
-	if (!ping.count || ping.count > PVKIT_PING_MAX || ping.reserved)
+	if (!ping.count || ping.count > PVKIT_PING_MAX ||
+	    ping.flags & ~PVKIT_PING_KVM)
 		return -EINVAL;
 
 	start = ktime_get_ns();
 	t0 = start;
 	for (i = 0; i < ping.count; i++) {
-		ret = pvkit_ping_once();
+		ret = pvkit_ping_once(ping.flags & PVKIT_PING_KVM);
 		if (ret)
 			return ret;
 		t1 = ktime_get_ns();

@@ -87,12 +87,6 @@ const char *pvkit_transport_name(u32 transport)
 	}
 }
 
-static bool pvkit_cpu_uses_vmmcall(void)
-{
-	return boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
-	       boot_cpu_data.x86_vendor == X86_VENDOR_HYGON;
-}
-
 /* Reads pvkit's leaves at @base; false if they describe nothing usable. */
 static bool pvkit_read_leaves(u32 base)
 {
@@ -161,8 +155,7 @@ int pvkit_detect(void)
 
 	if (pvkit_host.kvm_base) {
 		pvkit_host.hypervisor = PVKIT_HV_KVM;
-		pvkit_host.transport = pvkit_cpu_uses_vmmcall() ?
-				       PVKIT_XPORT_VMMCALL : PVKIT_XPORT_VMCALL;
+		pvkit_host.transport = pvkit_kvm_transport();
 		return 0;
 	}
 

@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <asm/processor.h>
 #include <uapi/linux/kvm_para.h>
 
 #include "pvkit.h"
@@ -31,11 +32,11 @@ static long pvkit_pio_call(u16 port, unsigned int nr, unsigned long a0,
 	return ret;
 }
 
-static long pvkit_kvm_call0(unsigned long nr)
+static long pvkit_kvm_call0(u32 transport, unsigned long nr)
 {
 	long ret;
 
-	if (pvkit_host.transport == PVKIT_XPORT_VMMCALL)
+	if (transport == PVKIT_XPORT_VMMCALL)
 		asm volatile("vmmcall" : "=a" (ret) : "a" (nr) : "memory");
 	else
 		asm volatile("vmcall" : "=a" (ret) : "a" (nr) : "memory");
@@ -59,20 +60,39 @@ long pvkit_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 					  a2, a3));
 }
 
-/* One round trip to the hypervisor; 0 on success, -EIO if it misbehaved. */
-long pvkit_ping_once(void)
+/* KVM's own hypercall instruction on this CPU: VMMCALL on AMD and Hygon. */
+u32 pvkit_kvm_transport(void)
+{
+	return boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	       boot_cpu_data.x86_vendor == X86_VENDOR_HYGON ?
+	       PVKIT_XPORT_VMMCALL : PVKIT_XPORT_VMCALL;
+}
+
+/*
+ * One round trip to the hypervisor; 0 on success, -EIO if it misbehaved.
+ * With @kvm, KVM's in-kernel no-op call even where pvkit's ABI is present.
+ */
+long pvkit_ping_once(bool kvm)
 {
 	static const long cookie = 0x70766b6974L;
+	u32 transport = pvkit_host.transport;
 	long ret;
 
+	if (kvm) {
+		if (!pvkit_host.kvm_base)
+			return -EOPNOTSUPP;
+		transport = pvkit_kvm_transport();
+	}
+
 	atomic64_inc(&pvkit_stats.pings);
-	switch (pvkit_host.transport) {
+	switch (transport) {
 	case PVKIT_XPORT_PIO:
 		ret = pvkit_hypercall(PVKIT_HC_PING, cookie, 0, 0, 0);
 		return ret == cookie ? 0 : -EIO;
 	case PVKIT_XPORT_VMCALL:
 	case PVKIT_XPORT_VMMCALL:
-		ret = pvkit_count(pvkit_kvm_call0(KVM_HC_VAPIC_POLL_IRQ));
+		ret = pvkit_count(pvkit_kvm_call0(transport,
+						  KVM_HC_VAPIC_POLL_IRQ));
 		return ret == 0 ? 0 : -EIO;
 	default:
 		return -ENODEV;

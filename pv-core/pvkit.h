@@ -36,7 +36,8 @@ const char *pvkit_kvm_feature_name(unsigned int bit);
 /* Hypercalls: the result is >= 0 or a negative PVKIT_E* / KVM code. */
 long pvkit_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 		     unsigned long a2, unsigned long a3);
-long pvkit_ping_once(void);
+long pvkit_ping_once(bool kvm);
+u32 pvkit_kvm_transport(void);
 
 struct pvkit_stats {
 	atomic64_t hypercalls;

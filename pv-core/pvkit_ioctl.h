@@ -37,9 +37,12 @@ struct pvkit_info {
 
 #define PVKIT_PING_MAX		1000000
 
+/* pvkit_ping.flags: time KVM's in-kernel hypercall even on a pvkit host. */
+#define PVKIT_PING_KVM		(1U << 0)
+
 struct pvkit_ping {
 	__u32 count;		/* in: 1..PVKIT_PING_MAX round trips */
-	__u32 reserved;		/* in: must be 0 */
+	__u32 flags;		/* in: PVKIT_PING_*, other bits must be 0 */
 	__u64 total_ns;		/* out */
 	__u64 min_ns;		/* out: fastest single call */
 	__u64 max_ns;		/* out: slowest single call */

@@ -60,7 +60,8 @@ rootfs_add_qemu() {
 		cp -L "$lib" "$dir$lib"
 	done
 	for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
-		/usr/share/qemu/kvmvapic.bin /usr/share/qemu/multiboot_dma.bin; do
+		/usr/share/qemu/kvmvapic.bin /usr/share/qemu/multiboot_dma.bin \
+		/usr/share/qemu/bios-microvm.bin; do
 		[ -e "$f" ] || die "QEMU firmware $f is missing; reinstall qemu-system-x86"
 		cp -L "$f" "$dir/usr/share/pvkit-qemu/"
 	done

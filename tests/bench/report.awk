@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# Turns the "##PVKIT## bench NAME VALUE UNIT" lines of a bench run into
+# build/bench/results.json and report.md. Figures measured several times
+# (boot times) are reported as their median; each comparison is a ratio
+# of two figures from the same run, with the issue's goal beside it.
+#   awk -v json=FILE -v md=FILE -v mode=MODE -f report.awk LOG
+
+function median(name,    n, i, j, t, v) {
+	n = count[name]
+	for (i = 1; i <= n; i++)
+		v[i] = vals[name, i]
+	for (i = 1; i <= n; i++)
+		for (j = i + 1; j <= n; j++)
+			if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+
+function figure(name, compared, goal,    sep) {
+	if (!(name in unit))
+		return
+	sep = nfig++ ? ",\n" : ""
+	printf "%s  {\"name\": \"%s\", \"value\": %s, \"unit\": \"%s\", \"samples\": %d, \"compared_with\": \"%s\"}",
+	       sep, name, median(name), unit[name], count[name], compared > json
+	printf "| %s | %s %s | %d | %s |\n", name, median(name), unit[name],
+	       count[name], compared > md
+}
+
+function ratio(label, a, b, goal,    r, sep) {
+	if (!(a in unit) || !(b in unit) || median(b) == 0)
+		return
+	r = median(a) / median(b)
+	sep = nfig++ ? ",\n" : ""
+	printf "%s  {\"name\": \"%s\", \"value\": %.3f, \"unit\": \"ratio\", \"compared_with\": \"%s / %s\", \"goal\": \"%s\"}",
+	       sep, label, r, a, b, goal > json
+	printf "| %s | %.3f | %s / %s | %s |\n", label, r, a, b, goal > md
+}
+
+/^##PVKIT## bench / {
+	name = $3
+	count[name]++
+	vals[name, count[name]] = $4 + 0
+	unit[name] = $5
+}
+
+END {
+	printf "[\n" > json
+	printf "# pvkit benchmarks\n\nHost mode: %s. One run; medians where a figure was measured more than once.\n\n", mode > md
+	printf "| figure | value | samples | compared with |\n|---|---|---|---|\n" > md
+	figure("hypercall_pvkit_pio", "hypercall_kvm_in_kernel")
+	figure("hypercall_pvkit_pio_min", "")
+	figure("hypercall_kvm_in_kernel", "hypercall_pvkit_pio")
+	figure("hypercall_kvm_in_kernel_min", "")
+	figure("boot_to_init_hv", "boot_to_init_q35, boot_to_init_microvm")
+	figure("boot_to_init_q35", "boot_to_init_hv")
+	figure("boot_to_init_microvm", "boot_to_init_hv")
+	figure("rss_beyond_ram_hv", "rss_beyond_ram_q35")
+	figure("rss_beyond_ram_q35", "rss_beyond_ram_hv")
+	printf "\n| ratio | value | of | goal |\n|---|---|---|---|\n" > md
+	ratio("pio_vs_kvm_hypercall", "hypercall_pvkit_pio", "hypercall_kvm_in_kernel", "")
+	ratio("boot_hv_vs_q35", "boot_to_init_hv", "boot_to_init_q35", "<= 0.5")
+	ratio("boot_hv_vs_microvm", "boot_to_init_hv", "boot_to_init_microvm", "<= 0.5")
+	ratio("rss_hv_vs_q35", "rss_beyond_ram_hv", "rss_beyond_ram_q35", "hv <= 8192 KiB")
+	printf "\n]\n" > json
+}

@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The VMM side of make bench, run where the VMMs run (inside the nested
+# L1, or on the host in direct mode) with busybox or any POSIX shell.
+# It reads its settings from the file named by $1 (KERNEL, INITRD, HV,
+# QEMU, APPEND, MEM_MB, RUNS) and prints "##PVKIT## bench ..." lines:
+#   - the hypercall figures of a guest on pvkit-hv (printed by the guest);
+#   - each VMM's resident memory beyond guest RAM, sampled from
+#     /proc/PID/smaps while the guest idles (mappings at least as large as
+#     guest RAM are left out);
+#   - time from starting each VMM to the guest's init, RUNS times each,
+#     for pvkit-hv, QEMU q35 and QEMU microvm, same kernel and initramfs.
+. "$1"
+
+now_ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+rss_beyond_ram_kb() {
+	awk -v ram_kb=$((MEM_MB * 1024)) '
+		/^Size:/ { size = $2 }
+		/^Rss:/ { if (size < ram_kb) total += $2 }
+		END { print total + 0 }' "/proc/$1/smaps"
+}
+
+vmm_command() {
+	case "$1" in
+	hv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --kernel $KERNEL --initrd $INITRD --cmdline" ;;
+	q35) echo "$QEMU -M q35 -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON -kernel $KERNEL -initrd $INITRD -append" ;;
+	microvm) echo "$QEMU -M microvm -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON -kernel $KERNEL -initrd $INITRD -append" ;;
+	esac
+}
+
+# run_guest VMM JOB: boots the guest, reacting to its markers as they come.
+run_guest() {
+	vmm=$1
+	job=$2
+	fifo=/tmp/pvkit-bench-fifo
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	start=$(now_ms)
+	# shellcheck disable=SC2046
+	$(vmm_command "$vmm") "$APPEND pvkit_job=$job pvkit_host=$3" \
+		</dev/null >"$fifo" 2>&1 &
+	pid=$!
+	while IFS= read -r line; do
+		case "$line" in
+		"##PVKIT## guest-up"*)
+			[ "$job" = boot ] &&
+				echo "##PVKIT## bench boot_to_init_$vmm $(($(now_ms) - start)) ms"
+			;;
+		"##PVKIT## measure-rss"*)
+			echo "##PVKIT## bench rss_beyond_ram_$vmm $(rss_beyond_ram_kb $pid) KiB"
+			;;
+		"##PVKIT## bench "*)
+			echo "$line"
+			;;
+		esac
+	done <"$fifo"
+	wait $pid
+	status=$?
+	[ "$status" = 0 ] || echo "##PVKIT## error bench: $vmm ($job) exited with status $status"
+	rm -f "$fifo"
+}
+
+run_guest hv bench hv
+run_guest q35 bench kvm
+i=0
+while [ $i -lt "$RUNS" ]; do
+	for vmm in hv q35 microvm; do
+		run_guest $vmm boot "$([ $vmm = hv ] && echo hv || echo kvm)"
+	done
+	i=$((i + 1))
+done
+echo "##PVKIT## done"
