@@ -48,7 +48,20 @@ struct vcpu {
 	pthread_t thread;
 };
 
+/* Port-I/O exits by what they were for; see pio.c. */
+enum pio_class {
+	PIO_HYPERCALL, PIO_UART, PIO_PCI, PIO_RTC, PIO_I8042, PIO_OTHER,
+	PIO_CLASSES,
+};
+
+#define PIO_TOP_PORTS	8
+
 struct vm_stats {
+	uint64_t pio[PIO_CLASSES];
+	struct {
+		uint16_t port;
+		uint64_t count;
+	} pio_other_top[PIO_TOP_PORTS];	/* unclaimed ports, first seen */
 	uint64_t exits_io;
 	uint64_t exits_mmio;
 	uint64_t exits_other;
@@ -72,6 +85,7 @@ struct vm {
 	enum hv_exit exit_code;
 	struct vm_stats stats;
 	struct uart *uart;
+	struct rtc *rtc;
 };
 
 /* guest_mem.c */
@@ -98,12 +112,17 @@ void vm__finish(struct vm *vm, enum hv_exit code);
 
 /* pio.c: port I/O dispatch. */
 void pio__handle(struct vcpu *vcpu);
+const char *pio__class_name(enum pio_class class);
 
 /* uart.c */
 struct uart *uart__create(struct vm *vm, unsigned int irq);
 void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data);
 void uart__destroy(struct uart *uart);
 void console__write(struct vm *vm, const void *buf, size_t len);
+
+/* rtc.c */
+struct rtc *rtc__create(void);
+void rtc__io(struct rtc *rtc, bool data_port, bool write, uint8_t *data);
 
 /* hypercall.c */
 void hypercall__handle(struct vcpu *vcpu);

@@ -195,7 +195,12 @@ static int run_vm(const struct vm_config *cfg)
 	if (kvm__create_vm(&vm) || kvm__create_vcpus(&vm))
 		return HV_EXIT_ERROR;
 	vm.uart = uart__create(&vm, COM1_IRQ);
-	if (!vm.uart || boot__load_linux(&vm) || vcpu__start_all(&vm))
+	vm.rtc = rtc__create();
+	if (!vm.uart || !vm.rtc) {
+		hv_err("out of memory for devices");
+		return HV_EXIT_ERROR;
+	}
+	if (boot__load_linux(&vm) || vcpu__start_all(&vm))
 		return HV_EXIT_ERROR;
 
 	pthread_mutex_lock(&vm.lock);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * --stats FILE: pvkit-hv's counters as one JSON object, written at exit
- * for benchmarks and tests to read: VM exits by reason and hypercalls by
- * name, with the total and the number that returned an error.
+ * for benchmarks and tests to read: VM exits by reason, port-I/O exits by
+ * device (and the busiest ports nothing claims), and hypercalls by name,
+ * with the total and the number that returned an error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +29,16 @@ int stats__write(struct vm *vm, const char *path)
 		(unsigned long long)s->exits_io,
 		(unsigned long long)s->exits_mmio,
 		(unsigned long long)s->exits_other);
+	fprintf(f, "  \"pio\": {");
+	for (i = 0; (name = pio__class_name(i)); i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", name,
+			(unsigned long long)s->pio[i]);
+	fprintf(f, "},\n  \"pio_other_ports\": {");
+	for (i = 0; i < PIO_TOP_PORTS && s->pio_other_top[i].count; i++)
+		fprintf(f, "%s\"%#x\": %llu", i ? ", " : "",
+			s->pio_other_top[i].port,
+			(unsigned long long)s->pio_other_top[i].count);
+	fprintf(f, "},\n");
 	fprintf(f, "  \"hypercalls\": {\"total\": %llu, \"errors\": %llu, \"by_name\": {",
 		(unsigned long long)s->hypercalls,
 		(unsigned long long)s->hypercall_errors);

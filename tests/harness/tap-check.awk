@@ -7,8 +7,8 @@
 # never exited or exited non-zero; "ok N # SKIP" is counted as skipped.
 # The whole scenario fails on a guest that never printed "##PVKIT## done"
 # (a timeout or a crash), an "##PVKIT## error" line, or a kernel problem
-# (oops, BUG, WARNING, KASAN, UBSAN, panic) anywhere in the console or the
-# kernel log dumped at the end.
+# (oops, BUG, a WARN() or lockdep splat, KASAN, UBSAN, panic) anywhere in
+# the console or the kernel log dumped at the end.
 #
 # Host-side expectations, each one more test case:
 #   "##PVKIT## expect-console HEX": a test sent this text (hex-encoded
@@ -86,7 +86,10 @@ BEGIN {
 /^##PVKIT## dmesg-end/ { in_dmesg = 0; next }
 /^##PVKIT## done/ { done = 1; next }
 
-/BUG:|Oops|WARNING:|KASAN|UBSAN|Kernel panic|general protection fault|kmemleak: .*leak/ {
+# Kernel splats, not advisories: WARN() prints "WARNING: CPU: n PID: m"
+# after a "cut here" line, lockdep "WARNING: possible/suspicious/...";
+# "Speculative Return Stack Overflow: WARNING: See ..." is advice.
+/BUG:|Oops|cut here|WARNING: CPU: [0-9]+ PID:|WARNING: (possible|suspicious|inconsistent|bad unlock|held lock|lock held|nested lock|circular)|KASAN|UBSAN|Kernel panic|general protection fault|kmemleak: .*leak/ {
 	if ($0 !~ /^#/ && !problem_seen[$0]++)
 		fail("kernel problem: " $0)
 }

@@ -2,6 +2,7 @@
 /*
  * In-guest tests that only make sense on pvkit's hypervisor: the distro
  * kernel runs on kvm-clock (pvkit-hv advertises KVM's paravirt leaves),
+ * its CMOS real-time clock (rtc_cmos) agrees with the system time,
  * a hypercall from userspace (CPL 3, with the port opened by ioperm) is
  * refused with the ABI's permission error, and console text sent through
  * /dev/pvkit arrives on the host. The last one is judged by the harness:
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
 #include <time.h>
@@ -41,6 +43,17 @@ TEST_F(hv, guest_uses_kvm_clock)
 	ASSERT_GT(pvkit_read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
 				  self->buf, sizeof(self->buf)), 0);
 	EXPECT_STREQ("kvm-clock", self->buf);
+}
+
+TEST_F(hv, cmos_rtc_keeps_host_time)
+{
+	long long rtc = pvkit_read_number("/sys/class/rtc/rtc0/since_epoch");
+	long long now = time(NULL);
+
+	ASSERT_GT(rtc, 0) TH_LOG("no readable /sys/class/rtc/rtc0");
+	EXPECT_LE(llabs(rtc - now), 5) TH_LOG("RTC %lld, system time %lld",
+					      rtc, now);
+	EXPECT_GT(now, 1600000000LL);	/* a real date, not 1970 */
 }
 
 /* A ping issued straight from ring 3; returns what the host put in RAX. */

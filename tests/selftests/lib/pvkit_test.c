@@ -181,8 +181,10 @@ int pvkit_kmsg_count_since(unsigned int id, const char *needle)
 int pvkit_kmsg_problems_since(unsigned int id)
 {
 	static const char * const problems[] = {
-		"WARNING:", "BUG:", "Oops", "Call Trace:", "KASAN", "UBSAN",
-		"kmemleak", "general protection fault", "refcount_t:",
+		"WARNING: CPU:", "cut here", "WARNING: possible",
+		"WARNING: suspicious", "WARNING: inconsistent", "BUG:", "Oops",
+		"Call Trace:", "KASAN", "UBSAN", "kmemleak",
+		"general protection fault", "refcount_t:",
 	};
 	char *log = kmsg_since(id);
 	int count;

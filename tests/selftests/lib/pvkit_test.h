@@ -32,7 +32,8 @@ unsigned int pvkit_kmsg_mark(void);
 /* Counts kernel log lines after mark @id that contain @needle. */
 int pvkit_kmsg_count_since(unsigned int id, const char *needle);
 /* Counts kernel log lines after mark @id that look like a kernel problem
- * (WARNING, BUG, Oops, a call trace, KASAN, UBSAN, a leak report).
+ * (a WARN() or lockdep splat, BUG, Oops, a call trace, KASAN, UBSAN, a
+ * leak report).
  */
 int pvkit_kmsg_problems_since(unsigned int id);
 
