@@ -78,6 +78,7 @@ struct vm {
 	uint64_t ram_size;
 	struct vcpu vcpus[HV_MAX_CPUS];
 	unsigned int nr_vcpus;
+	bool sync_regs;			/* registers come in kvm_run */
 
 	pthread_mutex_t lock;		/* exit state, stats, output */
 	pthread_cond_t done;

@@ -142,15 +142,41 @@ int64_t hypercall__dispatch(struct vcpu *vcpu, unsigned int cpl,
 	return ret;
 }
 
+/* Reads the registers a call needs: from kvm_run, or with ioctls. */
+static int hc_get_regs(struct vcpu *vcpu, struct kvm_regs *regs,
+		       struct kvm_sregs *sregs)
+{
+	if (vcpu->vm->sync_regs) {
+		*regs = vcpu->run->s.regs.regs;
+		*sregs = vcpu->run->s.regs.sregs;
+		return 0;
+	}
+	if (ioctl(vcpu->fd, KVM_GET_REGS, regs) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_SREGS, sregs) < 0)
+		return -1;
+	return 0;
+}
+
+static int hc_set_rax(struct vcpu *vcpu, struct kvm_regs *regs, uint64_t rax)
+{
+	if (vcpu->vm->sync_regs) {
+		vcpu->run->s.regs.regs.rax = rax;
+		vcpu->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
+	regs->rax = rax;
+	return ioctl(vcpu->fd, KVM_SET_REGS, regs);
+}
+
 void hypercall__handle(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	uint64_t arg[PVKIT_HC_NARGS];
+	int64_t ret;
 
-	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
-	    ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+	if (hc_get_regs(vcpu, &regs, &sregs) < 0) {
 		hv_err("vCPU %u: reading registers for a hypercall: %s",
 		       vcpu->id, strerror(errno));
 		vm__finish(vm, HV_EXIT_VM_FAILURE);
@@ -161,9 +187,9 @@ void hypercall__handle(struct vcpu *vcpu)
 	arg[2] = regs.rsi;
 	arg[3] = regs.rdi;
 
-	regs.rax = (uint64_t)hypercall__dispatch(vcpu, guest_cpl(&sregs, &regs),
-						 (uint32_t)regs.rax, arg);
-	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0) {
+	ret = hypercall__dispatch(vcpu, guest_cpl(&sregs, &regs),
+				  (uint32_t)regs.rax, arg);
+	if (hc_set_rax(vcpu, &regs, (uint64_t)ret) < 0) {
 		hv_err("vCPU %u: returning a hypercall result: %s", vcpu->id,
 		       strerror(errno));
 		vm__finish(vm, HV_EXIT_VM_FAILURE);

@@ -22,66 +22,17 @@
 #define APIC_MODE_NMI		0x4
 #define APIC_MODE_EXTINT	0x7
 
-int kvm__create_vm(struct vm *vm)
+/*
+ * With KVM_CAP_SYNC_REGS, KVM copies the registers into kvm_run on every
+ * exit and takes changed ones back on entry: a hypercall then needs no
+ * register ioctls at all.
+ */
+static bool kvm_has_sync_regs(struct vm *vm)
 {
-	struct kvm_userspace_memory_region region;
-	struct kvm_pit_config pit = { .flags = 0 };
-	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
-	int version;
+	int caps = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	int want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->kvm_fd < 0) {
-		hv_err("cannot open /dev/kvm: %s (is the kvm module loaded, and may this user use it?)",
-		       strerror(errno));
-		return -1;
-	}
-	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
-	if (version != KVM_API_VERSION) {
-		hv_err("/dev/kvm speaks KVM API %d, pvkit-hv needs %d",
-		       version, KVM_API_VERSION);
-		return -1;
-	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->vm_fd < 0) {
-		hv_err("KVM_CREATE_VM: %s", strerror(errno));
-		return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0 ||
-	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0) {
-		hv_err("setting KVM's TSS and identity map: %s",
-		       strerror(errno));
-		return -1;
-	}
-
-	vm->ram_size = vm->cfg->mem_size;
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		hv_err("cannot map %llu MiB of guest RAM: %s",
-		       (unsigned long long)(vm->ram_size >> 20),
-		       strerror(errno));
-		return -1;
-	}
-
-	region = (struct kvm_userspace_memory_region) {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = vm->ram_size,
-		.userspace_addr = (uintptr_t)vm->ram,
-	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		hv_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
-		return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		hv_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
-		return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
-		hv_err("KVM_CREATE_PIT2: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return caps > 0 && (caps & want) == want;
 }
 
 static void lapic_set_lvt(struct kvm_lapic_state *lapic, int reg, int mode)
@@ -148,4 +99,67 @@ int kvm__irq_line(struct vm *vm, unsigned int irq, int level)
 	struct kvm_irq_level line = { .irq = irq, .level = level };
 
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &line);
+}
+
+int kvm__create_vm(struct vm *vm)
+{
+	struct kvm_userspace_memory_region region;
+	struct kvm_pit_config pit = { .flags = 0 };
+	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
+	int version;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		hv_err("cannot open /dev/kvm: %s (is the kvm module loaded, and may this user use it?)",
+		       strerror(errno));
+		return -1;
+	}
+	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		hv_err("/dev/kvm speaks KVM API %d, pvkit-hv needs %d",
+		       version, KVM_API_VERSION);
+		return -1;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		hv_err("KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0 ||
+	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0) {
+		hv_err("setting KVM's TSS and identity map: %s",
+		       strerror(errno));
+		return -1;
+	}
+
+	vm->ram_size = vm->cfg->mem_size;
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		hv_err("cannot map %llu MiB of guest RAM: %s",
+		       (unsigned long long)(vm->ram_size >> 20),
+		       strerror(errno));
+		return -1;
+	}
+
+	region = (struct kvm_userspace_memory_region) {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->ram_size,
+		.userspace_addr = (uintptr_t)vm->ram,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		hv_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		hv_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		hv_err("KVM_CREATE_PIT2: %s", strerror(errno));
+		return -1;
+	}
+	vm->sync_regs = kvm_has_sync_regs(vm);
+	return 0;
 }

@@ -122,6 +122,9 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		{ "cpus", required_argument, NULL, 'n' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "stats", required_argument, NULL, 's' },
+		{ "disk", required_argument, NULL, 'D' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "control", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -162,6 +165,11 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		case 's':
 			cfg->stats_path = optarg;
 			break;
+		case 'D':
+		case 'N':
+		case 'C':
+			return usage_error("%s: virtio disks, networking and the control socket are not implemented yet",
+					   argv[optind - 2]);
 		case 'h':
 			print_help(stdout);
 			exit(0);

@@ -103,6 +103,9 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *vcpu = arg;
 
 	while (!vm_finished(vcpu->vm)) {
+		if (vcpu->vm->sync_regs)
+			vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS |
+						    KVM_SYNC_X86_SREGS;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
