@@ -118,7 +118,6 @@ const char *pio__class_name(enum pio_class class);
 /* uart.c */
 struct uart *uart__create(struct vm *vm, unsigned int irq);
 void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data);
-void uart__destroy(struct uart *uart);
 void console__write(struct vm *vm, const void *buf, size_t len);
 
 /* rtc.c */

@@ -57,11 +57,6 @@ struct uart *uart__create(struct vm *vm, unsigned int irq)
 	return u;
 }
 
-void uart__destroy(struct uart *uart)
-{
-	free(uart);
-}
-
 void console__write(struct vm *vm, const void *buf, size_t len)
 {
 	const char *p = buf;

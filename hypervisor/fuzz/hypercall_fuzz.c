@@ -28,7 +28,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t ram_fill = size / 2;
 	uint64_t arg[PVKIT_HC_NARGS];
 	uint32_t nr;
-	unsigned int i;
 
 	if (!vm)
 		vm = double_vm_create(FUZZ_RAM);
@@ -51,8 +50,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			arg[0] = FUZZ_RAM - (arg[0] % 8192);
 		if (data[0] & 0x20)
 			arg[1] %= 8192;
-		for (i = 0; i < PVKIT_HC_NARGS; i++)
-			(void)arg[i];
 		hypercall__dispatch(&vm->vcpus[0], cpl, nr, arg);
 		data += CALL_BYTES;
 		size -= CALL_BYTES;
