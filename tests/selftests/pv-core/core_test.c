@@ -198,8 +198,11 @@ TEST_F(pvkit, ping_round_trips)
 							     strerror(errno));
 	close(fd);
 
+	/*
+	 * A single call may read as 0 ns: on an SMP guest whose kvm-clock is
+	 * not TSC-stable, the kernel clamps readings to a global last value.
+	 */
 	EXPECT_GT(ping.total_ns, 0ULL);
-	EXPECT_GT(ping.min_ns, 0ULL);
 	EXPECT_LE(ping.min_ns, ping.total_ns / ping.count);
 	EXPECT_GE(ping.max_ns, ping.total_ns / ping.count);
 	EXPECT_EQ(pings + 2000, pvkit_read_number(SYSFS "/stats/pings"));
@@ -221,7 +224,7 @@ TEST_F(pvkit, ping_kvm_in_kernel_call)
 	ASSERT_EQ(0, ioctl(fd, PVKIT_IOC_PING, &ping)) TH_LOG("%s",
 							     strerror(errno));
 	close(fd);
-	EXPECT_GT(ping.min_ns, 0ULL);
+	EXPECT_GT(ping.total_ns, 0ULL);
 	EXPECT_LE(ping.min_ns, ping.total_ns / ping.count);
 }
 
