@@ -20,6 +20,9 @@
 #define HV_MIN_MEM		(128ULL << 20)
 #define HV_MAX_MEM		(3ULL << 30)	/* below the 32-bit MMIO hole */
 #define HV_HC_SLOTS		32
+#define HV_MAX_DISKS		8
+#define HV_MAX_NICS		4
+#define HV_MAX_VIRTIO		(HV_MAX_DISKS + HV_MAX_NICS)
 
 /* How pvkit-hv ends; documented in hypervisor/README.md. */
 enum hv_exit {
@@ -31,6 +34,20 @@ enum hv_exit {
 	HV_EXIT_VM_FAILURE = 5,
 };
 
+/* --disk PATH[,ro][,serial=ID] */
+struct disk_config {
+	const char *path;
+	bool read_only;
+	const char *serial;
+};
+
+/* --net tap=IFNAME[,mac=MAC] */
+struct net_config {
+	const char *tap;
+	uint8_t mac[6];
+	bool mac_set;
+};
+
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
@@ -38,6 +55,10 @@ struct vm_config {
 	unsigned int cpus;
 	uint64_t mem_size;
 	const char *stats_path;
+	struct disk_config disks[HV_MAX_DISKS];
+	unsigned int nr_disks;
+	struct net_config nics[HV_MAX_NICS];
+	unsigned int nr_nics;
 };
 
 struct vcpu {
@@ -87,6 +108,10 @@ struct vm {
 	struct vm_stats stats;
 	struct uart *uart;
 	struct rtc *rtc;
+	struct pci_bus *pci;
+	struct irq_routes *irq;
+	struct virtio_dev *virtio[HV_MAX_VIRTIO];
+	unsigned int nr_virtio;
 };
 
 /* guest_mem.c */
@@ -97,6 +122,17 @@ int guest_mem__read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);
 int kvm__create_vm(struct vm *vm);
 int kvm__create_vcpus(struct vm *vm);
 int kvm__irq_line(struct vm *vm, unsigned int irq, int level);
+
+/* irq.c: GSI routes; MSI vectors get a GSI and an irqfd (returned). */
+int irq__init(struct vm *vm);
+int irq__msi_alloc(struct vm *vm, uint32_t *gsi);
+int irq__msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data);
+
+/* virtio_blk.c, virtio_net.c: one device per --disk / --net */
+int virtio_blk__add(struct vm *vm, const struct disk_config *dc,
+		    unsigned int index);
+int virtio_net__add(struct vm *vm, const struct net_config *nc,
+		    unsigned int index);
 
 /* cpuid.c */
 int cpuid__setup(struct vcpu *vcpu);

@@ -3,7 +3,8 @@
  * pvkit-hv: pvkit's own hypervisor, a userspace VMM on the KVM API.
  *
  *   pvkit-hv run --kernel bzImage [--initrd FILE] [--cmdline STR]
- *                [--cpus N] [--mem SIZE] [--stats FILE]
+ *                [--cpus N] [--mem SIZE] [--disk PATH[,ro]]...
+ *                [--net tap=IFNAME[,mac=MAC]] [--stats FILE]
  *
  * This file parses and checks the command line (every bad flag gets one
  * clear line and exit status 2), builds the VM from the other parts and
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "hv.h"
+#include "pci.h"
 
 #define DEFAULT_CMDLINE		"console=ttyS0 panic=-1"
 #define DEFAULT_MEM		(512ULL << 20)
@@ -62,12 +64,21 @@ static void print_help(FILE *out)
 		"  --cpus N         virtual CPUs, 1 to %d (default: 1)\n"
 		"  --mem SIZE       guest RAM: a number with K, M or G (plain\n"
 		"                   numbers are MiB), 128M to 3G (default: 512M)\n"
-		"  --stats FILE     write exit and hypercall counts as JSON at exit\n"
+		"  --disk PATH[,ro][,serial=ID]\n"
+		"                   a virtio block device on a raw image file or\n"
+		"                   block device; ro: read-only; ID: up to 20\n"
+		"                   characters (default pvkit-diskN); up to %d\n"
+		"  --net tap=IFNAME[,mac=MAC]\n"
+		"                   a virtio network device on tap IFNAME (made\n"
+		"                   if missing, which needs CAP_NET_ADMIN); MAC\n"
+		"                   like 52:54:00:12:34:56 (default: generated)\n"
+		"  --stats FILE     write exit, hypercall and virtqueue counts as\n"
+		"                   JSON at exit\n"
 		"  -h, --help       this text\n"
 		"\n"
 		"Exit status: 0 guest powered off, 1 set-up failed, 2 bad command\n"
 		"line, 3 guest rebooted, 4 guest crashed, 5 KVM failed to run it.\n",
-		DEFAULT_CMDLINE, HV_MAX_CPUS);
+		DEFAULT_CMDLINE, HV_MAX_CPUS, HV_MAX_DISKS);
 }
 
 static int usage_error(const char *fmt, ...)
@@ -111,6 +122,80 @@ static uint64_t parse_size(const char *s)
 	if (*end && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
 		return 0;
 	return v;
+}
+
+/* "PATH[,ro][,serial=ID]" */
+static int parse_disk(char *arg, struct vm_config *cfg)
+{
+	struct disk_config *dc;
+	char *opt, *save;
+
+	if (cfg->nr_disks == HV_MAX_DISKS)
+		return usage_error("--disk: at most %d disks", HV_MAX_DISKS);
+	dc = &cfg->disks[cfg->nr_disks];
+	dc->path = strtok_r(arg, ",", &save);
+	if (!dc->path)
+		return usage_error("--disk needs a file name");
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(opt, "ro"))
+			dc->read_only = true;
+		else if (!strncmp(opt, "serial=", 7) && strlen(opt + 7) <= 20)
+			dc->serial = opt + 7;
+		else
+			return usage_error("--disk '%s': unknown option '%s' (ro or serial=ID of at most 20 characters)",
+					   dc->path, opt);
+	}
+	if (access(dc->path, dc->read_only ? R_OK : R_OK | W_OK))
+		return usage_error("--disk '%s': %s", dc->path,
+				   strerror(errno));
+	cfg->nr_disks++;
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t *mac)
+{
+	unsigned int b[6];
+	char end;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+		   &b[3], &b[4], &b[5], &end) != 6)
+		return -1;
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	/* a station address: not multicast */
+	return (mac[0] & 1) ? -1 : 0;
+}
+
+/* "tap=IFNAME[,mac=MAC]" */
+static int parse_net(char *arg, struct vm_config *cfg)
+{
+	struct net_config *nc;
+	char *opt, *save;
+
+	if (cfg->nr_nics == HV_MAX_NICS)
+		return usage_error("--net: at most %d network devices",
+				   HV_MAX_NICS);
+	nc = &cfg->nics[cfg->nr_nics];
+	for (opt = strtok_r(arg, ",", &save); opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(opt, "tap=", 4) && opt[4] &&
+		    strlen(opt + 4) < 16) {
+			nc->tap = opt + 4;
+		} else if (!strncmp(opt, "mac=", 4)) {
+			if (parse_mac(opt + 4, nc->mac))
+				return usage_error("--net: '%s' is not a unicast MAC address like 52:54:00:12:34:56",
+						   opt + 4);
+			nc->mac_set = true;
+		} else {
+			return usage_error("--net: unknown option '%s' (tap=IFNAME of at most 15 characters, mac=MAC)",
+					   opt);
+		}
+	}
+	if (!nc->tap)
+		return usage_error("--net needs tap=IFNAME");
+	cfg->nr_nics++;
+	return 0;
 }
 
 static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
@@ -166,9 +251,15 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 			cfg->stats_path = optarg;
 			break;
 		case 'D':
+			if (parse_disk(optarg, cfg))
+				return HV_EXIT_USAGE;
+			break;
 		case 'N':
+			if (parse_net(optarg, cfg))
+				return HV_EXIT_USAGE;
+			break;
 		case 'C':
-			return usage_error("%s: virtio disks, networking and the control socket are not implemented yet",
+			return usage_error("%s: the control socket is not implemented yet",
 					   argv[optind - 2]);
 		case 'h':
 			print_help(stdout);
@@ -192,6 +283,24 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 	return 0;
 }
 
+static int add_devices(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	unsigned int i;
+
+	if (irq__init(vm) || pci__init(vm)) {
+		hv_err("out of memory for the PCI bus");
+		return -1;
+	}
+	for (i = 0; i < cfg->nr_disks; i++)
+		if (virtio_blk__add(vm, &cfg->disks[i], i))
+			return -1;
+	for (i = 0; i < cfg->nr_nics; i++)
+		if (virtio_net__add(vm, &cfg->nics[i], i))
+			return -1;
+	return 0;
+}
+
 static int run_vm(const struct vm_config *cfg)
 {
 	static struct vm vm;
@@ -208,7 +317,7 @@ static int run_vm(const struct vm_config *cfg)
 		hv_err("out of memory for devices");
 		return HV_EXIT_ERROR;
 	}
-	if (boot__load_linux(&vm) || vcpu__start_all(&vm))
+	if (add_devices(&vm) || boot__load_linux(&vm) || vcpu__start_all(&vm))
 		return HV_EXIT_ERROR;
 
 	pthread_mutex_lock(&vm.lock);

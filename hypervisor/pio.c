@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Port I/O for pvkit-hv: the pvkit hypercall port, the 16550 UART at
- * COM1, the CMOS real-time clock, and the keyboard controller's reset
- * command (one of the ways Linux reboots). Reads from any other port return all ones and writes
+ * COM1, the CMOS real-time clock, PCI configuration space and port BARs
+ * (pci.c), and the keyboard controller's reset command (one of the ways
+ * Linux reboots). Reads from any other port return all ones and writes
  * are dropped, as on a PC with nothing behind that port; the PIC, PIT and
  * APICs are KVM's in-kernel ones and never get here.
  */
 #include <string.h>
 
 #include "hv.h"
+#include "pci.h"
 #include "pvkit_abi.h"
 
 #define COM1_BASE		0x3f8
@@ -86,6 +88,13 @@ void pio__handle(struct vcpu *vcpu)
 		} else if ((port == RTC_INDEX || port == RTC_DATA) &&
 			   run->io.size == 1 && vcpu->vm->rtc) {
 			rtc__io(vcpu->vm->rtc, port == RTC_DATA, write, data);
+		} else if (port >= PCI_CONFIG_FIRST && port <= PCI_CONFIG_LAST &&
+			   vcpu->vm->pci) {
+			pci__config_io(vcpu->vm, port, data, run->io.size,
+				       write);
+		} else if (pci__pio(vcpu->vm, port, data, run->io.size,
+				    write)) {
+			continue;
 		} else if (port == I8042_COMMAND && write &&
 			   *data == I8042_CMD_RESET) {
 			hv_info("guest reset the machine (keyboard controller)");

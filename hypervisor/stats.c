@@ -11,6 +11,7 @@
 
 #include "hv.h"
 #include "hypercall.h"
+#include "virtio.h"
 
 int stats__write(struct vm *vm, const char *path)
 {
@@ -39,6 +40,7 @@ int stats__write(struct vm *vm, const char *path)
 			s->pio_other_top[i].port,
 			(unsigned long long)s->pio_other_top[i].count);
 	fprintf(f, "},\n");
+	virtio__stats(vm, f);
 	fprintf(f, "  \"hypercalls\": {\"total\": %llu, \"errors\": %llu, \"by_name\": {",
 		(unsigned long long)s->hypercalls,
 		(unsigned long long)s->hypercall_errors);

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "hv.h"
+#include "pci.h"
 
 void vm__finish(struct vm *vm, enum hv_exit code)
 {
@@ -67,8 +68,13 @@ static void vcpu_handle_exit(struct vcpu *vcpu)
 		break;
 	case KVM_EXIT_MMIO:
 		count_exit(vm, &vm->stats.exits_mmio);
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		if (run->mmio.len > sizeof(run->mmio.data) ||
+		    !pci__mmio(vm, run->mmio.phys_addr, run->mmio.data,
+			       run->mmio.len, run->mmio.is_write)) {
+			if (!run->mmio.is_write)
+				memset(run->mmio.data, 0xff,
+				       sizeof(run->mmio.data));
+		}
 		break;
 	case KVM_EXIT_SHUTDOWN:
 		count_exit(vm, &vm->stats.exits_other);

@@ -9,11 +9,12 @@ awk_file=$(dirname "$0")/tap-check.awk
 n=0
 bad=0
 
-# expect NAME "PASSED FAILED SKIPPED" LOG [HOST]
+# expect NAME "PASSED FAILED SKIPPED" LOG [HOST [NEEDED-HOST-CHECKS]]
 expect() {
 	local got
 	n=$((n + 1))
-	got=$(printf '%s\n' "$3" | awk -v host="${4:-}" -f "$awk_file" | sed -n 's/^counts //p')
+	got=$(printf '%s\n' "$3" | awk -v host="${4:-}" -v need="${5:-}" -f "$awk_file" |
+		sed -n 's/^counts //p')
 	if [ "$got" = "$2" ]; then
 		echo "ok $n checker: $1"
 	else
@@ -26,7 +27,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..22"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -47,4 +48,7 @@ expect "VMM exit 3 fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exi
 expect "hv power off by hypercall passes" "4 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n##PVKIT## hv-stats {"power_off":1}' hv
 expect "hv without power-off hypercall fails" "3 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n##PVKIT## hv-stats {"power_off":0}' hv
 expect "kvm without a VMM exit status fails" "2 1 0" "$ok_run"$'\n##PVKIT## done' kvm
+expect "host check ok passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## host-check disk-flush ok' "" disk-flush
+expect "host check fail fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## host-check disk-flush fail marker missing' "" disk-flush
+expect "a needed host check that never ran fails" "2 1 0" "$ok_run"$'\n##PVKIT## done' "" disk-flush
 [ "$bad" -eq 0 ]

@@ -2,7 +2,8 @@
 # Builds the initramfs of a harness guest: a busybox root with an /init,
 # guest-kernel modules with their dependencies (decompressed, listed in
 # load order in /etc/pvkit/kmods), pvkit's modules and test binaries, and
-# for the nested L1 a QEMU with its libraries and firmware. Sourced by
+# for the nested L1 a QEMU with its libraries and firmware; and the
+# test guest's read-only tools disk. Sourced by
 # tests/run after scripts/lib.sh.
 
 # rootfs_base DIR INIT: an empty root with busybox and INIT as /init.
@@ -32,6 +33,10 @@ rootfs_add_kmods() {
 			*) continue ;;
 			esac
 			path=${path%% *}
+			# CPU-specific crypto (a softdep, e.g. ext4's crc32c-intel)
+			# fails on a CPU model without the instructions; the
+			# generic version is loaded too
+			case "$path" in */arch/x86/crypto/*) continue ;; esac
 			rel=${path#"$gdir"}
 			dest=$dir${rel%.xz}
 			dest=${dest%.zst}
@@ -48,23 +53,49 @@ rootfs_add_kmods() {
 	done
 }
 
+# rootfs_add_prog DIR PROG...: programs and their shared libraries, each
+# at the path it has on this host.
+rootfs_add_prog() {
+	local dir=$1 prog path lib
+	shift
+	for prog in "$@"; do
+		path=$(command -v "$prog") || die "$prog is not installed; run make deps"
+		mkdir -p "$dir$(dirname "$path")"
+		cp -L "$path" "$dir$path"
+		for lib in $(ldd "$path" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}'); do
+			mkdir -p "$dir$(dirname "$lib")"
+			cp -L "$lib" "$dir$lib"
+		done
+	done
+}
+
 # rootfs_add_qemu DIR: qemu-system-x86_64, its shared libraries and the
 # firmware a -kernel boot needs, so that L1 can run L2.
 rootfs_add_qemu() {
-	local dir=$1 qemu lib f
-	qemu=$(command -v qemu-system-x86_64)
-	mkdir -p "$dir/usr/bin" "$dir/usr/share/pvkit-qemu"
-	cp -L "$qemu" "$dir/usr/bin/qemu-system-x86_64"
-	for lib in $(ldd "$qemu" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}'); do
-		mkdir -p "$dir$(dirname "$lib")"
-		cp -L "$lib" "$dir$lib"
-	done
+	local dir=$1 f
+	rootfs_add_prog "$dir" qemu-system-x86_64
+	mkdir -p "$dir/usr/share/pvkit-qemu"
 	for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
 		/usr/share/qemu/kvmvapic.bin /usr/share/qemu/multiboot_dma.bin \
 		/usr/share/qemu/bios-microvm.bin; do
 		[ -e "$f" ] || die "QEMU firmware $f is missing; reinstall qemu-system-x86"
 		cp -L "$f" "$dir/usr/share/pvkit-qemu/"
 	done
+}
+
+# tools_image OUT: a read-only ext4 disk image with fio and iperf3 and
+# their libraries, which the test guest mounts (its initramfs stays
+# small, and the guest reads only the pages it runs).
+tools_image() {
+	local out=$1 root=$1.root mib
+	rm -rf "$root"
+	mkdir -p "$root"
+	rootfs_add_prog "$root" fio iperf3
+	mib=$(du -sm "$root" | awk '{ print $1 + 16 }')
+	rm -f "$out"
+	mke2fs -q -F -t ext4 -O ^has_journal -L pvkit-tools -d "$root" "$out" "${mib}M" ||
+		die "mke2fs could not build the tools disk $out"
+	rm -rf "$root"
 }
 
 # rootfs_pack DIR OUT: an uncompressed newc cpio (quick for TCG to unpack).

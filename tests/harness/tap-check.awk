@@ -18,6 +18,9 @@
 #     this host) must end with status 0 (the guest powered off).
 #   With -v host=hv, "##PVKIT## hv-stats JSON" must show the guest's power
 #     off arrived as a hypercall.
+#   "##PVKIT## host-check NAME ok" passes, "... fail WHY" fails: checks the
+#     launch script made where the VMM ran, after it exited. With
+#     -v need="NAME ...", each named check must have reported.
 #
 # Prints "reason: ..." lines, "note: ..." lines (figures the tests report)
 # and finally "counts PASSED FAILED SKIPPED".
@@ -68,6 +71,18 @@ BEGIN {
 
 /^##PVKIT## hv-stats / { hv_stats = $0; next }
 
+/^##PVKIT## host-check / {
+	host_check[$3] = 1
+	if ($4 == "ok") {
+		passed++
+	} else {
+		why = $0
+		sub(/^##PVKIT## host-check [^ ]+ [^ ]+ */, "", why)
+		fail("host-side check " $3 " failed: " why)
+	}
+	next
+}
+
 /^##PVKIT## begin / {
 	if (test != "")
 		fail(test ": never exited")
@@ -114,6 +129,7 @@ test != "" && /^ok [0-9]+/ {
 }
 
 /^# ping on / { sub(/^# /, ""); print "note: " $0 }
+/^# note: / { sub(/^# note: /, ""); print "note: " $0 }
 
 END {
 	for (i = 1; i <= nexpect; i++) {
@@ -132,6 +148,10 @@ END {
 		else
 			fail("the guest's power off did not arrive as a hypercall: " hv_stats)
 	}
+	n = split(need, needed, " ")
+	for (i = 1; i <= n; i++)
+		if (!(needed[i] in host_check))
+			fail("host-side check " needed[i] " never reported")
 	if (test != "")
 		fail(test ": never exited (guest stopped or timed out)")
 	if (!done)

@@ -3,14 +3,17 @@
  * Helpers shared by pvkit's in-guest kselftests (see pvkit_test.h).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -194,6 +197,45 @@ int pvkit_kmsg_problems_since(unsigned int id)
 	count = count_lines(log, problems, ARRAY_SIZE(problems));
 	free(log);
 	return count;
+}
+
+int pvkit_find_disk(const char *serial, char *name, size_t size)
+{
+	char path[300], buf[64];
+	struct dirent *d;
+	DIR *dir = opendir("/sys/block");
+	int ret = -ENOENT;
+
+	if (!dir)
+		return -errno;
+	while (ret && (d = readdir(dir))) {
+		if (strncmp(d->d_name, "vd", 2))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/serial", d->d_name);
+		if (pvkit_read_file(path, buf, sizeof(buf)) > 0 &&
+		    !strcmp(buf, serial)) {
+			snprintf(name, size, "%s", d->d_name);
+			ret = 0;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
+int pvkit_run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	status = system(cmd);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 long long pvkit_meminfo_kb(const char *field)

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../../../hypervisor/compiler.h"
+
 /* The host mode the harness booted this guest on: "kvm", "hv" or "tcg". */
 const char *pvkit_test_host(void);
 
@@ -36,6 +38,14 @@ int pvkit_kmsg_count_since(unsigned int id, const char *needle);
  * leak report).
  */
 int pvkit_kmsg_problems_since(unsigned int id);
+
+/* The virtio disk whose serial is @serial: its name ("vda") in @name;
+ * 0 or -ENOENT.
+ */
+int pvkit_find_disk(const char *serial, char *name, size_t size);
+
+/* Runs a shell command line; its exit status, or -1 if it did not exit. */
+int pvkit_run(const char *fmt, ...) __printf(1, 2);
 
 /* A /proc/meminfo field in KiB, or -1. */
 long long pvkit_meminfo_kb(const char *field);

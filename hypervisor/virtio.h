@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A virtio device of pvkit-hv as its back end (virtio_blk.c,
+ * virtio_net.c) sees it: feature bits, a config space, and queues that
+ * each get an I/O thread once the driver is ready. The transport is
+ * virtio-pci (virtio_pci.c): the back end never sees PCI.
+ *
+ * An I/O thread runs ops->queue_run(), which loops on
+ * virtio_queue__wait() and returns when told to stop (device reset,
+ * device failure). Kicks arrive on an eventfd that KVM signals directly
+ * (ioeventfd) and interrupts leave through an irqfd: a request never
+ * runs on a vCPU thread.
+ */
+#ifndef PVKIT_HV_VIRTIO_H
+#define PVKIT_HV_VIRTIO_H
+
+#include <stdio.h>
+
+#include "pci.h"
+#include "virtqueue.h"
+
+#define VIRTIO_MAX_QUEUES	64
+#define VIRTIO_NO_VECTOR	0xffff
+
+struct virtio_dev;
+
+struct virtio_queue {
+	struct virtio_dev *dev;
+	unsigned int index;
+	/* programmed by the driver through the common configuration */
+	uint16_t size;
+	uint16_t msix_vector;
+	bool enabled;
+	struct vq_layout layout;
+	/* owned by the queue's I/O thread while it runs */
+	struct virtqueue vq;
+	int kick_fd;
+	bool kick_registered;
+	uint16_t kick_port;
+	pthread_t thread;
+	bool running;
+	/* statistics, for --stats */
+	uint64_t kicks;
+	uint64_t interrupts;
+	uint64_t chains;
+};
+
+struct virtio_dev_ops {
+	/* the I/O thread of queue @q; returns when virtio_queue__wait stops */
+	void (*queue_run)(struct virtio_queue *q);
+	/* optional: the driver acked its features (FEATURES_OK) */
+	int (*features_acked)(struct virtio_dev *dev);
+	/* optional: extra JSON members for --stats (", \"x\": n" ...) */
+	void (*stats)(struct virtio_dev *dev, FILE *f);
+};
+
+struct msix_vector {
+	uint32_t gsi;
+	int fd;				/* irqfd */
+	uint32_t entry[4];		/* addr lo, addr hi, data, control */
+	bool pending;
+};
+
+struct virtio_dev {
+	struct vm *vm;
+	char name[16];			/* "blk0", "net0": for logs, stats */
+	uint32_t device_id;		/* VIRTIO_ID_* */
+	uint32_t pci_class;
+	const struct virtio_dev_ops *ops;
+	void *priv;
+	uint64_t host_features;
+	uint64_t guest_features;
+	const void *config;		/* device-specific configuration */
+	uint32_t config_len;
+	unsigned int nr_queues;
+	uint16_t queue_max;
+	struct virtio_queue *queues;
+
+	pthread_mutex_t lock;		/* everything the driver programs */
+	uint8_t status;
+	uint8_t isr;
+	uint8_t config_gen;
+	uint32_t dfselect;
+	uint32_t gfselect;
+	uint16_t queue_select;
+	uint16_t config_msix;
+	bool failed;			/* in "needs reset" */
+	int stop_fd;			/* readable: queue threads end */
+
+	struct pci_dev pci;
+	unsigned int msix_cap;
+	unsigned int nr_vectors;
+	struct msix_vector *msix;
+};
+
+/* Which events virtio_queue__wait() saw; 0 means stop. */
+#define VQ_WAIT_KICK	1
+#define VQ_WAIT_FD	2
+
+/* Adds @dev (filled in by the back end) to the VM as a PCI function. */
+int virtio_pci__add(struct vm *vm, struct virtio_dev *dev);
+
+/* Sleeps until a kick, @fd ready for @events (if @fd >= 0), or stop. */
+int virtio_queue__wait(struct virtio_queue *q, int fd, short events);
+
+/*
+ * Handles one chain; returns the bytes written into it (the used length)
+ * or -1 with *why set if the chain breaks the device's rules.
+ */
+typedef int (*virtio_chain_fn)(struct virtio_queue *q,
+			       const struct vq_chain *c, const char **why);
+
+/*
+ * The I/O thread body of a request/response queue: waits for kicks,
+ * handles every available chain, interrupts once per batch; returns on
+ * stop, or after failing the device on a bad chain.
+ */
+void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle);
+
+/* After used buffers: interrupts the driver if it asked for it. */
+void virtio_queue__interrupt(struct virtio_queue *q);
+
+/* The guest broke the queue rules: needs reset, one log line. */
+void virtio_queue__fail(struct virtio_queue *q, const char *why);
+
+/* --stats: every device's queues. */
+void virtio__stats(struct vm *vm, FILE *f);
+
+static inline bool virtio_has(const struct virtio_dev *dev, unsigned int bit)
+{
+	return dev->guest_features & (1ULL << bit);
+}
+
+#endif /* PVKIT_HV_VIRTIO_H */

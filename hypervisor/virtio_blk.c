@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk back end of pvkit-hv: a raw image file (or block device)
+ * per --disk, one request queue per vCPU, each served by its own I/O
+ * thread (blk_req.c does the requests). Read-only disks advertise
+ * VIRTIO_BLK_F_RO and fail writes with VIRTIO_BLK_S_IOERR. The image is
+ * locked (flock) so two VMMs cannot write one image at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+#include <linux/pci_regs.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
+
+#include "blk_req.h"
+#include "virtio.h"
+
+#define BLK_QUEUE_SIZE		256
+#define BLK_SEG_MAX		(BLK_QUEUE_SIZE - 2)
+#define PCI_CLASS_STORAGE_OTHER	0x018000
+
+struct virtio_blk {
+	struct virtio_dev dev;
+	struct blk_disk disk;
+	struct virtio_blk_config config;
+};
+
+static int blk_chain(struct virtio_queue *q, const struct vq_chain *c,
+		     const char **why)
+{
+	struct virtio_blk *blk = q->dev->priv;
+
+	return blk__handle(&blk->disk, c, why);
+}
+
+static void blk_queue_run(struct virtio_queue *q)
+{
+	virtio_queue__serve(q, blk_chain);
+}
+
+static void blk_stats(struct virtio_dev *dev, FILE *f)
+{
+	struct blk_disk *d = &((struct virtio_blk *)dev->priv)->disk;
+
+	fprintf(f, ", \"reads\": %llu, \"writes\": %llu, \"flushes\": %llu, \"errors\": %llu, \"unsupported\": %llu",
+		(unsigned long long)d->reads, (unsigned long long)d->writes,
+		(unsigned long long)d->flushes, (unsigned long long)d->errors,
+		(unsigned long long)d->unsupported);
+}
+
+static const struct virtio_dev_ops blk_ops = {
+	.queue_run = blk_queue_run,
+	.stats = blk_stats,
+};
+
+/* Opens and checks the image; one clear line on any problem. */
+static int blk_open(struct blk_disk *disk, const struct disk_config *dc)
+{
+	uint64_t size;
+	struct stat st;
+
+	disk->read_only = dc->read_only;
+	disk->fd = open(dc->path, (dc->read_only ? O_RDONLY : O_RDWR) |
+			O_CLOEXEC);
+	if (disk->fd < 0) {
+		hv_err("--disk '%s': %s", dc->path, strerror(errno));
+		return -1;
+	}
+	if (flock(disk->fd, (dc->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+		hv_err("--disk '%s': in use by another process (%s)", dc->path,
+		       strerror(errno));
+		return -1;
+	}
+	if (fstat(disk->fd, &st)) {
+		hv_err("--disk '%s': %s", dc->path, strerror(errno));
+		return -1;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(disk->fd, BLKGETSIZE64, &size)) {
+			hv_err("--disk '%s': %s", dc->path, strerror(errno));
+			return -1;
+		}
+	} else if (S_ISREG(st.st_mode)) {
+		size = st.st_size;
+	} else {
+		hv_err("--disk '%s': not a regular file or block device",
+		       dc->path);
+		return -1;
+	}
+	if (size < BLK_SECTOR) {
+		hv_err("--disk '%s': smaller than one 512-byte sector",
+		       dc->path);
+		return -1;
+	}
+	if (size % BLK_SECTOR)
+		hv_info("--disk '%s': the last %llu bytes (less than a sector) are not used",
+			dc->path, (unsigned long long)(size % BLK_SECTOR));
+	disk->sectors = size / BLK_SECTOR;
+	return 0;
+}
+
+int virtio_blk__add(struct vm *vm, const struct disk_config *dc,
+		    unsigned int index)
+{
+	struct virtio_blk *blk = calloc(1, sizeof(*blk));
+	struct virtio_dev *dev;
+	int err;
+
+	if (!blk || blk_open(&blk->disk, dc))
+		return -1;
+	/* a full 20-character serial has no NUL, as the spec allows */
+	if (dc->serial)
+		memcpy(blk->disk.serial, dc->serial,
+		       strnlen(dc->serial, sizeof(blk->disk.serial)));
+	else
+		snprintf(blk->disk.serial, sizeof(blk->disk.serial),
+			 "pvkit-disk%u", index);
+
+	blk->config.capacity = blk->disk.sectors;
+	blk->config.seg_max = BLK_SEG_MAX;
+	blk->config.blk_size = BLK_SECTOR;
+	blk->config.num_queues = vm->cfg->cpus;
+
+	dev = &blk->dev;
+	snprintf(dev->name, sizeof(dev->name), "blk%u", index);
+	dev->device_id = VIRTIO_ID_BLOCK;
+	dev->pci_class = PCI_CLASS_STORAGE_OTHER;
+	dev->ops = &blk_ops;
+	dev->priv = blk;
+	dev->config = &blk->config;
+	dev->config_len = sizeof(blk->config);
+	dev->nr_queues = vm->cfg->cpus;
+	dev->queue_max = BLK_QUEUE_SIZE;
+	dev->host_features = 1ULL << VIRTIO_BLK_F_SEG_MAX |
+			     1ULL << VIRTIO_BLK_F_BLK_SIZE |
+			     1ULL << VIRTIO_BLK_F_FLUSH |
+			     1ULL << VIRTIO_BLK_F_MQ |
+			     1ULL << VIRTIO_RING_F_INDIRECT_DESC |
+			     1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (dc->read_only)
+		dev->host_features |= 1ULL << VIRTIO_BLK_F_RO;
+	err = virtio_pci__add(vm, dev);
+	if (err) {
+		hv_err("--disk '%s': adding the device: %s", dc->path,
+		       strerror(-err));
+		return -1;
+	}
+	return 0;
+}

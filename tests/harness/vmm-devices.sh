@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+# The test guest's virtio devices, set up where its VMM runs: in the
+# nested L1, or on this host in direct mode. Sourced by the launch script
+# (busybox sh or bash) with DEV_DIR (a scratch directory) and TOOLS_IMG
+# (the read-only tools disk: fio, iperf3) set.
+#
+#   disk serial pvkit-test    64 MiB scratch image: fio, the flush marker
+#   disk serial pvkit-tools   TOOLS_IMG, read-only
+#   disk serial pvkit-victim  1 MiB, for the malformed-queue test (hv)
+#   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it
+#
+# devices_check runs after the VMM has exited and prints one
+# "##PVKIT## host-check NAME ok|fail ..." line per check.
+
+PATH=$PATH:/usr/sbin:/usr/bin
+DEV_TAP=pvtap0
+DEV_HOST_IP=10.0.2.1
+DEV_MAC=52:54:00:12:34:56
+DEV_FLUSH_MARKER=PVKIT-FLUSH-MARKER
+DEV_FLUSH_MIB=60
+
+dev_marker() {
+	echo "##PVKIT## $*"
+}
+
+devices_setup() {
+	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img"
+	truncate -s 64M "$DEV_DIR/pvkit-disk.img" &&
+		truncate -s 1M "$DEV_DIR/pvkit-victim.img" ||
+		dev_marker error "cannot make the scratch disk images in $DEV_DIR"
+	if command -v tunctl >/dev/null; then
+		tunctl -t "$DEV_TAP" >/dev/null
+	else
+		ip tuntap add dev "$DEV_TAP" mode tap
+	fi || dev_marker error "cannot make tap $DEV_TAP (is tun loaded?)"
+	ip addr add "$DEV_HOST_IP/24" dev "$DEV_TAP"
+	ip link set "$DEV_TAP" up
+	iperf3 -s -B "$DEV_HOST_IP" -D -I "$DEV_DIR/iperf3.pid" ||
+		dev_marker error "cannot start the iperf3 server"
+}
+
+# devices_args HOST: the VMM's device flags (pvkit-hv or QEMU).
+devices_args() {
+	if [ "$1" = hv ]; then
+		echo "--disk $DEV_DIR/pvkit-disk.img,serial=pvkit-test" \
+			"--disk $TOOLS_IMG,ro,serial=pvkit-tools" \
+			"--disk $DEV_DIR/pvkit-victim.img,serial=pvkit-victim" \
+			"--net tap=$DEV_TAP,mac=$DEV_MAC"
+	else
+		echo "-drive file=$DEV_DIR/pvkit-disk.img,if=none,id=d0,format=raw" \
+			"-device virtio-blk-pci,drive=d0,serial=pvkit-test" \
+			"-drive file=$TOOLS_IMG,if=none,id=d1,format=raw,readonly=on" \
+			"-device virtio-blk-pci,drive=d1,serial=pvkit-tools" \
+			"-netdev tap,id=n0,ifname=$DEV_TAP,script=no,downscript=no" \
+			"-device virtio-net-pci,netdev=n0,mac=$DEV_MAC,romfile="
+	fi
+}
+
+devices_check() {
+	[ -f "$DEV_DIR/iperf3.pid" ] && kill "$(cat "$DEV_DIR/iperf3.pid")" 2>/dev/null
+	if command -v tunctl >/dev/null; then
+		tunctl -d "$DEV_TAP" >/dev/null
+	else
+		ip tuntap del dev "$DEV_TAP" mode tap
+	fi
+	# the guest wrote and flushed this, then powered off
+	if dd if="$DEV_DIR/pvkit-disk.img" bs=1M skip=$DEV_FLUSH_MIB count=1 2>/dev/null |
+		grep -q "$DEV_FLUSH_MARKER"; then
+		dev_marker host-check disk-flush ok
+	else
+		dev_marker host-check disk-flush fail "the flushed marker is not in the image file"
+	fi
+	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img"
+}
