@@ -93,7 +93,7 @@ tools_image() {
 	rootfs_add_prog "$root" fio iperf3
 	mib=$(du -sm "$root" | awk '{ print $1 + 16 }')
 	rm -f "$out"
-	mke2fs -q -F -t ext4 -O ^has_journal -L pvkit-tools -d "$root" "$out" "${mib}M" ||
+	mke2fs -q -F -t ext4 -O ^has_journal -L pvkit-tools -d "$root" "$out" "${mib}M" >/dev/null ||
 		die "mke2fs could not build the tools disk $out"
 	rm -rf "$root"
 }
