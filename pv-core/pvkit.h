@@ -53,5 +53,7 @@ int pvkit_chardev_init(void);
 void pvkit_chardev_exit(void);
 int pvkit_power_init(void);
 void pvkit_power_exit(void);
+int pvkit_crash_init(void);
+void pvkit_crash_exit(void);
 
 #endif /* _PVKIT_H */

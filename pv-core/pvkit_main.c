@@ -5,7 +5,7 @@
  * Module entry and exit: detect the hypervisor (refusing to load with
  * -ENODEV when there is none), then publish /sys/kernel/pvkit and
  * /dev/pvkit and, where the host offers it, power off and restart through
- * hypercalls. Services built on the hypercall layer hang off this core.
+ * hypercalls and report a panic to the host. Services built on the hypercall layer hang off this core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +34,10 @@ static int __init pvkit_init(void)
 	if (ret)
 		goto err_chardev;
 
+	ret = pvkit_crash_init();
+	if (ret)
+		goto err_power;
+
 	if (pvkit_host.abi_version)
 		pr_info("running on %s, transport %s, ABI %u.%u\n",
 			pvkit_hypervisor_name(pvkit_host.hypervisor),
@@ -46,6 +50,8 @@ static int __init pvkit_init(void)
 			pvkit_transport_name(pvkit_host.transport));
 	return 0;
 
+err_power:
+	pvkit_power_exit();
 err_chardev:
 	pvkit_chardev_exit();
 err_sysfs:
@@ -55,6 +61,7 @@ err_sysfs:
 
 static void __exit pvkit_exit(void)
 {
+	pvkit_crash_exit();
 	pvkit_power_exit();
 	pvkit_chardev_exit();
 	pvkit_sysfs_exit();
