@@ -4,7 +4,9 @@
  * host (including KVM's own signature and paravirt feature leaves at
  * 0x40000000, so the distro kernel turns on kvmclock, steal time, PV EOI,
  * PV spinlocks, PV TLB flush, PV IPIs and PV sched-yield), its APIC ID,
- * the hypervisor bit, and pvkit's own leaves at PVKIT_CPUID_BASE_DEFAULT
+ * the hypervisor bit, the TSC-deadline timer that KVM's local APIC
+ * emulates (else the guest calibrates its APIC timer against the PIT,
+ * which fails under load), and pvkit's own leaves at PVKIT_CPUID_BASE_DEFAULT
  * as hypercall-abi/pvkit_abi.h defines them.
  */
 #include <errno.h>
@@ -17,6 +19,8 @@
 #include "pvkit_abi.h"
 
 #define CPUID_MAX_ENTRIES	1024
+#define CPUID_1_ECX_TSC_DEADLINE	(1u << 24)
+#define CPUID_1_ECX_HYPERVISOR	(1u << 31)
 #define PVKIT_LEAVES		(PVKIT_CPUID_LEAVES + 1)
 
 static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
@@ -71,6 +75,9 @@ static void add_pvkit_leaves(struct kvm_cpuid2 *c)
 int cpuid__setup(struct vcpu *vcpu)
 {
 	struct kvm_cpuid2 *c = supported_cpuid(vcpu->vm->kvm_fd);
+	/* KVM's local APIC emulates it but does not list it as supported */
+	bool deadline = ioctl(vcpu->vm->kvm_fd, KVM_CHECK_EXTENSION,
+			      KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	unsigned int i;
 	int ret;
 
@@ -82,7 +89,9 @@ int cpuid__setup(struct vcpu *vcpu)
 		switch (e->function) {
 		case 1:
 			e->ebx = (e->ebx & 0x00ffffff) | (vcpu->id << 24);
-			e->ecx |= 1u << 31;	/* running under a hypervisor */
+			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+			if (deadline)
+				e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 			break;
 		case 0xb:
 		case 0x1f:
