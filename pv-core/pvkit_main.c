@@ -4,8 +4,9 @@
  *
  * Module entry and exit: detect the hypervisor (refusing to load with
  * -ENODEV when there is none), then publish /sys/kernel/pvkit and
- * /dev/pvkit and, where the host offers it, power off and restart through
- * hypercalls. Services built on the hypercall layer hang off this core.
+ * /dev/pvkit and, where the host offers them, power off and restart
+ * through hypercalls and the host's events (its shutdown and reboot
+ * requests). Services built on the hypercall layer hang off this core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,6 +34,7 @@ static int __init pvkit_init(void)
 	ret = pvkit_power_init();
 	if (ret)
 		goto err_chardev;
+	pvkit_events_init();
 
 	if (pvkit_host.abi_version)
 		pr_info("running on %s, transport %s, ABI %u.%u\n",
@@ -55,6 +57,7 @@ err_sysfs:
 
 static void __exit pvkit_exit(void)
 {
+	pvkit_events_exit();
 	pvkit_power_exit();
 	pvkit_chardev_exit();
 	pvkit_sysfs_exit();
