@@ -145,17 +145,25 @@ int64_t hypercall__dispatch(struct vcpu *vcpu, unsigned int cpl,
 			break;
 		}
 	}
+	/*
+	 * Counted before it runs: a call that ends the VM (POWER_OFF) wakes
+	 * the main thread, which may write the statistics at once.
+	 */
+	pthread_mutex_lock(&vm->lock);
+	vm->stats.hypercalls++;
+	vm->stats.hypercalls_by_slot[slot]++;
+	pthread_mutex_unlock(&vm->lock);
+
 	if (cpl != 0)
 		ret = PVKIT_EPERM;
 	else if (slot != HC_SLOT_UNKNOWN)
 		ret = hc_table[slot].fn(vcpu, arg);
 
-	pthread_mutex_lock(&vm->lock);
-	vm->stats.hypercalls++;
-	vm->stats.hypercalls_by_slot[slot]++;
-	if (ret < 0)
+	if (ret < 0) {
+		pthread_mutex_lock(&vm->lock);
 		vm->stats.hypercall_errors++;
-	pthread_mutex_unlock(&vm->lock);
+		pthread_mutex_unlock(&vm->lock);
+	}
 	return ret;
 }
 
