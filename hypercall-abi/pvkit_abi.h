@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
- * pvkit hypercall ABI, version 1.
+ * pvkit hypercall ABI, version 1 (minor 1: host-to-guest events).
  *
  * The one contract between a pvkit guest and a hypervisor that speaks pvkit:
  * CPUID discovery leaves, the calling convention, call numbers, result
@@ -38,10 +38,17 @@
 #define PVKIT_CPUID_LEAF_VERSION	1
 /* base + 2: EAX = features bits 0..31, EBX = feature bits 32..63. */
 #define PVKIT_CPUID_LEAF_FEATURES	2
+/*
+ * base + 3, present with PVKIT_F_EVENTS (ABI 1.1): EAX = the ISA interrupt
+ * line (PVKIT_EVENT_IRQ_MIN..MAX) the host raises when it posts an event,
+ * EBX = the PVKIT_EV_* bits the host may post.
+ */
+#define PVKIT_CPUID_LEAF_EVENTS		3
+/* The leaves every pvkit host has, whatever its features. */
 #define PVKIT_CPUID_LEAVES		2
 
 #define PVKIT_ABI_VERSION_MAJOR		1
-#define PVKIT_ABI_VERSION_MINOR		0
+#define PVKIT_ABI_VERSION_MINOR		1
 #define PVKIT_ABI_VERSION(maj, min)	(((maj) << 16) | (min))
 #define PVKIT_ABI_MAJOR(v)		(((v) >> 16) & 0xffff)
 #define PVKIT_ABI_MINOR(v)		((v) & 0xffff)
@@ -114,6 +121,10 @@
 /* Guest information. */
 #define PVKIT_HC_GUEST_INFO		0x700	/* (gpa of guest_info) */
 
+/* Events, host to guest (PVKIT_F_EVENTS). Other arguments must be 0. */
+#define PVKIT_HC_EVENT_ENABLE		0x800	/* (PVKIT_EV_* mask) -> 0 */
+#define PVKIT_HC_EVENT_FETCH		0x801	/* () -> pending, cleared */
+
 /* ---- Feature bits (CPUID base + 2, and PVKIT_HC_FEATURES) -------------- */
 
 #define PVKIT_F_CONSOLE			(1ULL << 0)
@@ -127,7 +138,21 @@
 #define PVKIT_F_DEVICE_ENUM		(1ULL << 8)
 #define PVKIT_F_GUEST_INFO		(1ULL << 9)
 #define PVKIT_F_MULTICALL		(1ULL << 10)
-#define PVKIT_F_COUNT			11
+#define PVKIT_F_EVENTS			(1ULL << 11)
+#define PVKIT_F_COUNT			12
+
+/* ---- Events (PVKIT_HC_EVENT_*, CPUID base + 3) ------------------------- */
+
+/*
+ * What the host may ask of the guest. The interrupt is edge-triggered and
+ * active high, like any ISA line; one edge may stand for several events,
+ * so the guest fetches them all with PVKIT_HC_EVENT_FETCH.
+ */
+#define PVKIT_EV_SHUTDOWN		(1U << 0)	/* power off in order */
+#define PVKIT_EV_REBOOT			(1U << 1)	/* reboot in order */
+#define PVKIT_EV_ALL			(PVKIT_EV_SHUTDOWN | PVKIT_EV_REBOOT)
+#define PVKIT_EVENT_IRQ_MIN		1
+#define PVKIT_EVENT_IRQ_MAX		15
 
 /* ---- Shared structures ----------------------------------------------- */
 

@@ -21,7 +21,7 @@
 #define CPUID_MAX_ENTRIES	1024
 #define CPUID_1_ECX_TSC_DEADLINE	(1u << 24)
 #define CPUID_1_ECX_HYPERVISOR	(1u << 31)
-#define PVKIT_LEAVES		(PVKIT_CPUID_LEAVES + 1)
+#define PVKIT_LEAVES		(PVKIT_CPUID_LEAF_EVENTS + 1)
 
 static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
 {
@@ -64,12 +64,15 @@ static void add_pvkit_leaves(struct kvm_cpuid2 *c)
 	uint32_t sig[3];
 
 	memcpy(sig, PVKIT_CPUID_SIGNATURE, sizeof(sig));
-	add_leaf(c, base, base + PVKIT_CPUID_LEAVES, sig[0], sig[1], sig[2]);
+	add_leaf(c, base, base + PVKIT_CPUID_LEAF_EVENTS, sig[0], sig[1],
+		 sig[2]);
 	add_leaf(c, base + PVKIT_CPUID_LEAF_VERSION, PVKIT_ABI_VERSION_CURRENT,
 		 PVKIT_TRANSPORT_PIO, PVKIT_PIO_PORT_DEFAULT, 0);
 	add_leaf(c, base + PVKIT_CPUID_LEAF_FEATURES,
 		 (uint32_t)HYPERCALL_FEATURES,
 		 (uint32_t)(HYPERCALL_FEATURES >> 32), 0, 0);
+	add_leaf(c, base + PVKIT_CPUID_LEAF_EVENTS, HV_EVENTS_IRQ,
+		 HYPERCALL_EVENTS, 0, 0);
 }
 
 int cpuid__setup(struct vcpu *vcpu)

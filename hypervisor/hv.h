@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/kvm.h>
 
 #include "compiler.h"
@@ -24,6 +25,13 @@
 #define HV_MAX_NICS		4
 #define HV_MAX_VIRTIO		(HV_MAX_DISKS + HV_MAX_NICS)
 
+/*
+ * The ISA line of host-to-guest events (events.c), advertised in CPUID.
+ * Taken on pvkit-hv's machine: 0 PIT, 2 cascade, 4 COM1, 8 CMOS clock.
+ */
+#define HV_EVENTS_IRQ		9
+#define HV_SHUTDOWN_TIMEOUT	30	/* seconds, --shutdown-timeout */
+
 /* How pvkit-hv ends; documented in hypervisor/README.md. */
 enum hv_exit {
 	HV_EXIT_POWEROFF = 0,
@@ -32,6 +40,7 @@ enum hv_exit {
 	HV_EXIT_REBOOT = 3,
 	HV_EXIT_CRASH = 4,
 	HV_EXIT_VM_FAILURE = 5,
+	HV_EXIT_FORCED = 6,	/* no power off within --shutdown-timeout */
 };
 
 /* --disk PATH[,ro][,serial=ID] */
@@ -59,6 +68,8 @@ struct vm_config {
 	unsigned int nr_disks;
 	struct net_config nics[HV_MAX_NICS];
 	unsigned int nr_nics;
+	const char *control_path;
+	unsigned int shutdown_timeout;	/* seconds; 0: never force */
 };
 
 struct vcpu {
@@ -91,6 +102,12 @@ struct vm_stats {
 	uint64_t hypercalls_by_slot[HV_HC_SLOTS];	/* see hypercall.c */
 };
 
+/* Host-to-guest events (PVKIT_EV_*), under vm->lock. */
+struct vm_events {
+	uint32_t enabled;		/* what the guest said it handles */
+	uint32_t pending;		/* posted, not fetched yet */
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
@@ -106,12 +123,14 @@ struct vm {
 	bool finished;
 	enum hv_exit exit_code;
 	struct vm_stats stats;
+	struct vm_events events;
 	struct uart *uart;
 	struct rtc *rtc;
 	struct pci_bus *pci;
 	struct irq_routes *irq;
 	struct virtio_dev *virtio[HV_MAX_VIRTIO];
 	unsigned int nr_virtio;
+	struct control *control;	/* --control, or NULL */
 };
 
 /* guest_mem.c */
@@ -163,8 +182,20 @@ void rtc__io(struct rtc *rtc, bool data_port, bool write, uint8_t *data);
 /* hypercall.c */
 void hypercall__handle(struct vcpu *vcpu);
 
+/* events.c: the guest's event mask and pending events, and the line. */
+bool events__post(struct vm *vm, uint32_t events);
+void events__enable(struct vm *vm, uint32_t mask);
+uint32_t events__fetch(struct vm *vm);
+uint32_t events__enabled(struct vm *vm);
+
 /* stats.c */
+void stats__print(struct vm *vm, FILE *f);
 int stats__write(struct vm *vm, const char *path);
+
+/* control.c: --control SOCKET and the "pvkit-hv ctl" client. */
+int control__start(struct vm *vm);
+void control__stop(struct vm *vm);
+int control__client(int argc, char **argv);
 
 /* log helpers: one line on stderr, prefixed "pvkit-hv: ". */
 void hv_err(const char *fmt, ...) __printf(1, 2);

@@ -79,6 +79,21 @@ static int64_t hc_crash(struct vcpu *vcpu, const uint64_t *arg)
 	return 0;
 }
 
+static int64_t hc_event_enable(struct vcpu *vcpu, const uint64_t *arg)
+{
+	if (arg[0] & ~(uint64_t)HYPERCALL_EVENTS || arg[1] || arg[2] || arg[3])
+		return PVKIT_EINVAL;
+	events__enable(vcpu->vm, (uint32_t)arg[0]);
+	return 0;
+}
+
+static int64_t hc_event_fetch(struct vcpu *vcpu, const uint64_t *arg)
+{
+	if (arg[0] || arg[1] || arg[2] || arg[3])
+		return PVKIT_EINVAL;
+	return events__fetch(vcpu->vm);
+}
+
 static const struct {
 	uint32_t nr;
 	hc_fn fn;
@@ -91,6 +106,8 @@ static const struct {
 	{ PVKIT_HC_POWER_OFF, hc_power_off, "power_off" },
 	{ PVKIT_HC_REBOOT, hc_reboot, "reboot" },
 	{ PVKIT_HC_CRASH, hc_crash, "crash" },
+	{ PVKIT_HC_EVENT_ENABLE, hc_event_enable, "event_enable" },
+	{ PVKIT_HC_EVENT_FETCH, hc_event_fetch, "event_fetch" },
 };
 
 #define HC_SLOT_UNKNOWN	ARRAY_SIZE(hc_table)
@@ -129,8 +146,8 @@ int64_t hypercall__dispatch(struct vcpu *vcpu, unsigned int cpl,
 		}
 	}
 	/*
-	 * Counted before the call: power off and crash end the VM, and the
-	 * main thread writes the statistics as soon as they do.
+	 * Counted before it runs: a call that ends the VM (POWER_OFF) wakes
+	 * the main thread, which may write the statistics at once.
 	 */
 	pthread_mutex_lock(&vm->lock);
 	vm->stats.hypercalls++;

@@ -10,7 +10,11 @@
 
 #include "pvkit_abi.h"
 
-#define HYPERCALL_FEATURES	(PVKIT_F_CONSOLE | PVKIT_F_POWER | PVKIT_F_CRASH)
+#define HYPERCALL_FEATURES	(PVKIT_F_CONSOLE | PVKIT_F_POWER | \
+				 PVKIT_F_CRASH | PVKIT_F_EVENTS)
+
+/* The host-to-guest events pvkit-hv may post (CPUID base + 3). */
+#define HYPERCALL_EVENTS	PVKIT_EV_ALL
 
 /* Longest console write and crash reason a guest may pass, in bytes. */
 #define HYPERCALL_CONSOLE_MAX	4096

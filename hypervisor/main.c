@@ -5,6 +5,8 @@
  *   pvkit-hv run --kernel bzImage [--initrd FILE] [--cmdline STR]
  *                [--cpus N] [--mem SIZE] [--disk PATH[,ro]]...
  *                [--net tap=IFNAME[,mac=MAC]] [--stats FILE]
+ *                [--control SOCKET] [--shutdown-timeout SEC]
+ *   pvkit-hv ctl SOCKET COMMAND
  *
  * This file parses and checks the command line (every bad flag gets one
  * clear line and exit status 2), builds the VM from the other parts and
@@ -54,6 +56,7 @@ static void print_help(FILE *out)
 {
 	fprintf(out,
 		"usage: pvkit-hv run --kernel FILE [options]\n"
+		"       pvkit-hv ctl SOCKET info|stats|shutdown|reboot\n"
 		"\n"
 		"Boots a Linux bzImage in a KVM virtual machine with pvkit's\n"
 		"hypercall interface (Documentation/hypercall-abi.rst).\n"
@@ -74,11 +77,20 @@ static void print_help(FILE *out)
 		"                   like 52:54:00:12:34:56 (default: generated)\n"
 		"  --stats FILE     write exit, hypercall and virtqueue counts as\n"
 		"                   JSON at exit\n"
+		"  --control SOCKET serve 'pvkit-hv ctl' on this unix socket: info,\n"
+		"                   stats, shutdown and reboot (asks the guest)\n"
+		"  --shutdown-timeout SEC\n"
+		"                   end the VM this long after a shutdown or reboot\n"
+		"                   request the guest has not acted on; 0: never\n"
+		"                   (default: %d)\n"
 		"  -h, --help       this text\n"
 		"\n"
 		"Exit status: 0 guest powered off, 1 set-up failed, 2 bad command\n"
-		"line, 3 guest rebooted, 4 guest crashed, 5 KVM failed to run it.\n",
-		DEFAULT_CMDLINE, HV_MAX_CPUS, HV_MAX_DISKS);
+		"line, 3 guest rebooted, 4 guest crashed, 5 KVM failed to run it,\n"
+		"6 guest ended by force after --shutdown-timeout. 'ctl' exits 0\n"
+		"on success, 1 on a refused command or no connection.\n",
+		DEFAULT_CMDLINE, HV_MAX_CPUS, HV_MAX_DISKS,
+		HV_SHUTDOWN_TIMEOUT);
 }
 
 static int usage_error(const char *fmt, ...)
@@ -198,6 +210,21 @@ static int parse_net(char *arg, struct vm_config *cfg)
 	return 0;
 }
 
+/* A whole decimal number from @min to @max, or false. */
+static bool parse_uint(const char *s, unsigned long min, unsigned long max,
+		       unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
 static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 {
 	static const struct option opts[] = {
@@ -210,11 +237,10 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		{ "disk", required_argument, NULL, 'D' },
 		{ "net", required_argument, NULL, 'N' },
 		{ "control", required_argument, NULL, 'C' },
+		{ "shutdown-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long cpus;
-	char *end;
 	int c;
 
 	opterr = 0;
@@ -230,12 +256,9 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 			cfg->cmdline = optarg;
 			break;
 		case 'n':
-			errno = 0;
-			cpus = strtoul(optarg, &end, 10);
-			if (errno || *end || cpus < 1 || cpus > HV_MAX_CPUS)
+			if (!parse_uint(optarg, 1, HV_MAX_CPUS, &cfg->cpus))
 				return usage_error("--cpus takes 1 to %d, not '%s'",
 						   HV_MAX_CPUS, optarg);
-			cfg->cpus = cpus;
 			break;
 		case 'm':
 			cfg->mem_size = parse_size(optarg);
@@ -250,6 +273,14 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		case 's':
 			cfg->stats_path = optarg;
 			break;
+		case 'C':
+			cfg->control_path = optarg;
+			break;
+		case 'T':
+			if (!parse_uint(optarg, 0, 86400, &cfg->shutdown_timeout))
+				return usage_error("--shutdown-timeout takes 0 to 86400 seconds, not '%s'",
+						   optarg);
+			break;
 		case 'D':
 			if (parse_disk(optarg, cfg))
 				return HV_EXIT_USAGE;
@@ -258,9 +289,6 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 			if (parse_net(optarg, cfg))
 				return HV_EXIT_USAGE;
 			break;
-		case 'C':
-			return usage_error("%s: the control socket is not implemented yet",
-					   argv[optind - 2]);
 		case 'h':
 			print_help(stdout);
 			exit(0);
@@ -317,13 +345,15 @@ static int run_vm(const struct vm_config *cfg)
 		hv_err("out of memory for devices");
 		return HV_EXIT_ERROR;
 	}
-	if (add_devices(&vm) || boot__load_linux(&vm) || vcpu__start_all(&vm))
+	if (add_devices(&vm) || boot__load_linux(&vm) ||
+	    control__start(&vm) || vcpu__start_all(&vm))
 		return HV_EXIT_ERROR;
 
 	pthread_mutex_lock(&vm.lock);
 	while (!vm.finished)
 		pthread_cond_wait(&vm.done, &vm.lock);
 	pthread_mutex_unlock(&vm.lock);
+	control__stop(&vm);
 
 	if (cfg->stats_path && stats__write(&vm, cfg->stats_path))
 		return HV_EXIT_ERROR;
@@ -336,6 +366,7 @@ int main(int argc, char **argv)
 		.cmdline = DEFAULT_CMDLINE,
 		.cpus = 1,
 		.mem_size = DEFAULT_MEM,
+		.shutdown_timeout = HV_SHUTDOWN_TIMEOUT,
 	};
 	int ret;
 
@@ -347,8 +378,10 @@ int main(int argc, char **argv)
 		print_help(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "ctl"))
+		return control__client(argc - 2, argv + 2);
 	if (strcmp(argv[1], "run"))
-		return usage_error("unknown command '%s' (the command is 'run')",
+		return usage_error("unknown command '%s' (the commands are 'run' and 'ctl')",
 				   argv[1]);
 
 	ret = parse_run_args(argc - 1, argv + 1, &cfg);

@@ -2,7 +2,7 @@
 /*
  * Internal interfaces of pvkit.ko, shared between its files: what was
  * detected at load, the hypercall entry points and their counters, and
- * the init/exit pairs of the sysfs and /dev/pvkit parts.
+ * the init/exit pairs of the sysfs, /dev/pvkit, power and event parts.
  */
 #ifndef _PVKIT_H
 #define _PVKIT_H
@@ -43,6 +43,7 @@ struct pvkit_stats {
 	atomic64_t hypercalls;
 	atomic64_t errors;
 	atomic64_t pings;
+	atomic64_t events;	/* host events received */
 };
 
 extern struct pvkit_stats pvkit_stats;
@@ -55,5 +56,12 @@ int pvkit_power_init(void);
 void pvkit_power_exit(void);
 int pvkit_crash_init(void);
 void pvkit_crash_exit(void);
+
+/* Host-to-guest events; without them the module works on. */
+void pvkit_events_init(void);
+void pvkit_events_exit(void);
+u32 pvkit_events_enabled(void);
+unsigned int pvkit_events_line(void);
+const char *pvkit_event_name(unsigned int bit);
 
 #endif /* _PVKIT_H */

@@ -4,8 +4,10 @@
  *
  * Module entry and exit: detect the hypervisor (refusing to load with
  * -ENODEV when there is none), then publish /sys/kernel/pvkit and
- * /dev/pvkit and, where the host offers it, power off and restart through
- * hypercalls and report a panic to the host. Services built on the hypercall layer hang off this core.
+ * /dev/pvkit and, where the host offers them, power off and restart
+ * through hypercalls and the host's events (its shutdown and reboot
+ * requests), and a panic report to the host. Services built on the
+ * hypercall layer hang off this core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,6 +35,7 @@ static int __init pvkit_init(void)
 	ret = pvkit_power_init();
 	if (ret)
 		goto err_chardev;
+	pvkit_events_init();
 
 	ret = pvkit_crash_init();
 	if (ret)
@@ -51,6 +54,7 @@ static int __init pvkit_init(void)
 	return 0;
 
 err_power:
+	pvkit_events_exit();
 	pvkit_power_exit();
 err_chardev:
 	pvkit_chardev_exit();
@@ -62,6 +66,7 @@ err_sysfs:
 static void __exit pvkit_exit(void)
 {
 	pvkit_crash_exit();
+	pvkit_events_exit();
 	pvkit_power_exit();
 	pvkit_chardev_exit();
 	pvkit_sysfs_exit();

@@ -7,7 +7,9 @@
  *   transport     vmcall | vmmcall | pio
  *   features      pvkit ABI features the host offers, by name
  *   kvm_features  KVM paravirt features from CPUID, by name
- *   stats/        hypercalls, errors, pings since load
+ *   events        host events this guest takes ("shutdown reboot")
+ *   events_irq    the line they come on, or "none"
+ *   stats/        hypercalls, errors, pings, events since load
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -77,11 +79,28 @@ static ssize_t kvm_features_show(struct kobject *kobj,
 			       pvkit_kvm_feature_name);
 }
 
+static ssize_t host_events_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return pvkit_emit_bits(buf, pvkit_events_enabled(), pvkit_event_name);
+}
+
+static ssize_t events_irq_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	if (!pvkit_events_line())
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%u\n", pvkit_events_line());
+}
+
 static struct kobj_attribute hypervisor_attr = __ATTR_RO(hypervisor);
 static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
 static struct kobj_attribute transport_attr = __ATTR_RO(transport);
 static struct kobj_attribute features_attr = __ATTR_RO(features);
 static struct kobj_attribute kvm_features_attr = __ATTR_RO(kvm_features);
+static struct kobj_attribute host_events_attr =
+	__ATTR(events, 0444, host_events_show, NULL);
+static struct kobj_attribute events_irq_attr = __ATTR_RO(events_irq);
 
 static struct attribute *pvkit_attrs[] = {
 	&hypervisor_attr.attr,
@@ -89,6 +108,8 @@ static struct attribute *pvkit_attrs[] = {
 	&transport_attr.attr,
 	&features_attr.attr,
 	&kvm_features_attr.attr,
+	&host_events_attr.attr,
+	&events_irq_attr.attr,
 	NULL,
 };
 
@@ -108,11 +129,13 @@ static struct kobj_attribute field##_attr = __ATTR_RO(field)
 PVKIT_STAT_ATTR(hypercalls);
 PVKIT_STAT_ATTR(errors);
 PVKIT_STAT_ATTR(pings);
+PVKIT_STAT_ATTR(events);
 
 static struct attribute *pvkit_stat_attrs[] = {
 	&hypercalls_attr.attr,
 	&errors_attr.attr,
 	&pings_attr.attr,
+	&events_attr.attr,
 	NULL,
 };
 

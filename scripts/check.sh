@@ -6,8 +6,9 @@
 #   2. the hypercall ABI header's userspace unit test (strict C99)
 #   3. checkpatch on every C file
 #   4. the harness checker's own test (it must fail bad logs)
-#   5. pvkit-hv's unit tests (ASan + UBSan) and a bounded run of each
-#      fuzzer (PVKIT_FUZZ_SECONDS, default 20; a crash fails)
+#   5. pvkit-hv's unit tests (dispatcher, control socket; ASan + UBSan)
+#      and a bounded run of each fuzzer (PVKIT_FUZZ_SECONDS, default 20;
+#      a crash fails)
 #   6. every harness scenario, in real guests (tests/run)
 # Each step prints PASS/FAIL lines; the last line is "N passed, N failed".
 set -uo pipefail
@@ -89,6 +90,9 @@ log=$out/hv-unit.log
 if make -s -C "$PVKIT_ROOT/hypervisor" OUT="$hvout" KSFT_DIR="$ksft" test >"$log" 2>&1; then
 	"$hvout/tests/hypercall_test" >"$log" 2>&1
 	tap_step "pvkit-hv hypercall unit tests (ASan, UBSan)" "$log"
+	log=$out/hv-control.log
+	"$hvout/tests/control_test" >"$log" 2>&1
+	tap_step "pvkit-hv control socket unit tests (ASan, UBSan)" "$log"
 else
 	result "pvkit-hv unit tests build" 1 "$log"
 fi

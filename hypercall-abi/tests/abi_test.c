@@ -4,8 +4,9 @@
  * with -Wall -Wextra -Werror (the header's static asserts pin every
  * structure at compile time); at run time it checks the values that the
  * spec promises: result codes equal Linux errno values, feature bits are
- * distinct, call numbers are unique, the signature is 12 bytes and the
- * version macros round-trip. Prints TAP 13.
+ * distinct, call numbers are unique, the signature is 12 bytes, the
+ * version macros round-trip, and the event bits, calls and leaf agree
+ * with each other. Prints TAP 13.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,13 +33,17 @@ static const unsigned int calls[] = {
 	PVKIT_HC_CLOCK_READ, PVKIT_HC_RNG_FILL, PVKIT_HC_BALLOON_INFLATE,
 	PVKIT_HC_BALLOON_DEFLATE, PVKIT_HC_PAGE_REPORT, PVKIT_HC_MEM_STATS,
 	PVKIT_HC_BALLOON_TARGET, PVKIT_HC_DEVICE_ENUM, PVKIT_HC_GUEST_INFO,
+	PVKIT_HC_EVENT_ENABLE, PVKIT_HC_EVENT_FETCH,
 };
 
 static const unsigned long long features[] = {
 	PVKIT_F_CONSOLE, PVKIT_F_POWER, PVKIT_F_CRASH, PVKIT_F_CLOCK,
 	PVKIT_F_RNG, PVKIT_F_BALLOON, PVKIT_F_PAGE_REPORT, PVKIT_F_MEM_STATS,
 	PVKIT_F_DEVICE_ENUM, PVKIT_F_GUEST_INFO, PVKIT_F_MULTICALL,
+	PVKIT_F_EVENTS,
 };
+
+static const unsigned int events[] = { PVKIT_EV_SHUTDOWN, PVKIT_EV_REBOOT };
 
 static int scanned_base(unsigned int base)
 {
@@ -48,11 +53,11 @@ static int scanned_base(unsigned int base)
 
 int main(void)
 {
-	unsigned int i, j, unique = 1;
+	unsigned int i, j, unique = 1, all_events = 0, events_leaf;
 	unsigned long long all = 0;
-	int distinct = 1;
+	int distinct = 1, events_distinct = 1;
 
-	printf("TAP version 13\n1..9\n");
+	printf("TAP version 13\n1..12\n");
 	check(PVKIT_EPERM == -EPERM && PVKIT_EIO == -EIO &&
 	      PVKIT_E2BIG == -E2BIG && PVKIT_EAGAIN == -EAGAIN &&
 	      PVKIT_EFAULT == -EFAULT && PVKIT_EBUSY == -EBUSY &&
@@ -67,8 +72,8 @@ int main(void)
 	      PVKIT_CPUID_BASE_DEFAULT != PVKIT_CPUID_BASE_MIN,
 	      "default base is a scanned base other than KVM's");
 	check(PVKIT_ABI_MAJOR(PVKIT_ABI_VERSION_CURRENT) == 1 &&
-	      PVKIT_ABI_MINOR(PVKIT_ABI_VERSION_CURRENT) == 0,
-	      "version macros round-trip");
+	      PVKIT_ABI_MINOR(PVKIT_ABI_VERSION_CURRENT) == 1,
+	      "version macros round-trip (1.1)");
 	for (i = 0; i < ARRAY_SIZE(calls); i++)
 		for (j = i + 1; j < ARRAY_SIZE(calls); j++)
 			if (calls[i] == calls[j])
@@ -85,5 +90,19 @@ int main(void)
 	      "PVKIT_F_COUNT covers exactly the defined bits");
 	check(PVKIT_PIO_PORT_DEFAULT <= 0xffff &&
 	      PVKIT_TRANSPORT_PIO == 1, "port transport fits in 16 bits");
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		if (all_events & events[i])
+			events_distinct = 0;
+		all_events |= events[i];
+	}
+	check(events_distinct && all_events == PVKIT_EV_ALL,
+	      "event bits are distinct and PVKIT_EV_ALL is exactly them");
+	check(PVKIT_HC_EVENT_ENABLE >> 8 == PVKIT_HC_EVENT_FETCH >> 8 &&
+	      PVKIT_HC_EVENT_ENABLE >> 8 != PVKIT_HC_GUEST_INFO >> 8,
+	      "event calls are one service of their own");
+	events_leaf = PVKIT_CPUID_LEAF_EVENTS;
+	check(events_leaf == PVKIT_CPUID_LEAVES + 1 &&
+	      PVKIT_EVENT_IRQ_MIN > 0 && PVKIT_EVENT_IRQ_MAX < 16,
+	      "events leaf is optional and its line an ISA IRQ other than 0");
 	return failures ? 1 : 0;
 }

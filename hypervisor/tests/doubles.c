@@ -39,7 +39,17 @@ void double_reset(struct vm *vm)
 {
 	memset(&double_record, 0, sizeof(double_record));
 	memset(&vm->stats, 0, sizeof(vm->stats));
+	memset(&vm->events, 0, sizeof(vm->events));
 	vm->finished = false;
+}
+
+int kvm__irq_line(struct vm *vm, unsigned int irq, int level)
+{
+	if (level && !double_record.irq_level)
+		double_record.irq_edges++;
+	double_record.irq_last = irq;
+	double_record.irq_level = level;
+	return 0;
 }
 
 void console__write(struct vm *vm, const void *buf, size_t len)

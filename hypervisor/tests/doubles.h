@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Test doubles for pvkit-hv's unit tests and fuzzers: a VM with plain
- * malloc'd RAM and no KVM behind it, and stand-ins for the console and
- * for ending the VM that record what the code under test asked for.
+ * malloc'd RAM and no KVM behind it, and stand-ins for the console, the
+ * interrupt lines and for ending the VM that record what the code under
+ * test asked for.
  */
 #ifndef PVKIT_HV_TEST_DOUBLES_H
 #define PVKIT_HV_TEST_DOUBLES_H
@@ -14,6 +15,9 @@ struct double_record {
 	size_t console_len;
 	int finish_calls;
 	enum hv_exit finish_code;
+	int irq_edges;			/* rising edges seen by the line */
+	unsigned int irq_last;		/* the line they were on */
+	int irq_level;			/* where the line was left */
 };
 
 extern struct double_record double_record;

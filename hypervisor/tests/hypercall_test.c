@@ -3,7 +3,8 @@
  * Unit tests of pvkit-hv's hypercall dispatcher and guest-memory checks,
  * built with ASan and UBSan: every call's result for good and hostile
  * arguments, the CPL rule, bounds and wrap-around on guest addresses,
- * and that a refused call has no side effect.
+ * that a refused call has no side effect, and the host-to-guest events:
+ * posted only once enabled, one edge on the line each, fetched once.
  */
 #include <stdint.h>
 #include <string.h>
@@ -32,12 +33,18 @@ FIXTURE_TEARDOWN(hc)
 	double_vm_destroy(self->vm);
 }
 
+static int64_t call4(struct vcpu *vcpu, unsigned int cpl, uint32_t nr,
+		     uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	uint64_t arg[PVKIT_HC_NARGS] = { a0, a1, a2, a3 };
+
+	return hypercall__dispatch(vcpu, cpl, nr, arg);
+}
+
 static int64_t call(struct vcpu *vcpu, unsigned int cpl, uint32_t nr,
 		    uint64_t a0, uint64_t a1)
 {
-	uint64_t arg[PVKIT_HC_NARGS] = { a0, a1, 0, 0 };
-
-	return hypercall__dispatch(vcpu, cpl, nr, arg);
+	return call4(vcpu, cpl, nr, a0, a1, 0, 0);
 }
 
 TEST_F(hc, version_and_features)
@@ -115,6 +122,73 @@ TEST_F(hc, power_calls_end_the_vm)
 	EXPECT_EQ(HV_EXIT_REBOOT, (int)double_record.finish_code);
 	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_POWER_OFF, 0, 0));
 	EXPECT_EQ(HV_EXIT_POWEROFF, (int)double_record.finish_code);
+}
+
+TEST_F(hc, events_are_posted_only_once_enabled)
+{
+	EXPECT_NE(0ULL, HYPERCALL_FEATURES & PVKIT_F_EVENTS);
+	EXPECT_FALSE(events__post(self->vm, PVKIT_EV_SHUTDOWN));
+	EXPECT_EQ(0, double_record.irq_edges);
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
+
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
+			  PVKIT_EV_SHUTDOWN, 0));
+	EXPECT_EQ(PVKIT_EV_SHUTDOWN, events__enabled(self->vm));
+	EXPECT_FALSE(events__post(self->vm, PVKIT_EV_REBOOT));
+	EXPECT_TRUE(events__post(self->vm, PVKIT_EV_SHUTDOWN));
+	EXPECT_EQ(1, double_record.irq_edges);
+	EXPECT_EQ((unsigned int)HV_EVENTS_IRQ, double_record.irq_last);
+	EXPECT_EQ(0, double_record.irq_level);
+	EXPECT_EQ(0, double_record.finish_calls);
+}
+
+TEST_F(hc, event_fetch_returns_and_clears)
+{
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
+			  PVKIT_EV_ALL, 0));
+	EXPECT_TRUE(events__post(self->vm, PVKIT_EV_SHUTDOWN));
+	EXPECT_TRUE(events__post(self->vm, PVKIT_EV_REBOOT));
+	EXPECT_EQ(2, double_record.irq_edges);
+	EXPECT_EQ(PVKIT_EV_ALL, call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
+}
+
+TEST_F(hc, event_enable_fires_what_is_pending)
+{
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
+			  PVKIT_EV_ALL, 0));
+	EXPECT_TRUE(events__post(self->vm, PVKIT_EV_REBOOT));
+	/* A guest that turns events off drops what it did not fetch. */
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE, 0, 0));
+	EXPECT_EQ(0U, events__enabled(self->vm));
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
+
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
+			  PVKIT_EV_ALL, 0));
+	EXPECT_TRUE(events__post(self->vm, PVKIT_EV_SHUTDOWN));
+	EXPECT_EQ(2, double_record.irq_edges);
+	/* Re-enabling with an event pending raises the line again. */
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
+			  PVKIT_EV_ALL, 0));
+	EXPECT_EQ(3, double_record.irq_edges);
+	EXPECT_EQ(PVKIT_EV_SHUTDOWN,
+		  call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
+}
+
+TEST_F(hc, event_calls_refuse_bad_arguments)
+{
+	EXPECT_EQ(PVKIT_EINVAL, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
+				     PVKIT_EV_ALL + 1, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
+				     1ULL << 32 | PVKIT_EV_SHUTDOWN, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
+				      PVKIT_EV_SHUTDOWN, 0, 0, 1));
+	EXPECT_EQ(0U, events__enabled(self->vm));
+	EXPECT_EQ(PVKIT_EINVAL, call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 1, 0));
+	EXPECT_EQ(PVKIT_EPERM, call(self->vcpu, 3, PVKIT_HC_EVENT_ENABLE,
+				    PVKIT_EV_ALL, 0));
+	EXPECT_EQ(0U, events__enabled(self->vm));
+	EXPECT_EQ(0, double_record.irq_edges);
 }
 
 TEST_F(hc, guest_mem_refuses_ranges_outside_ram)

@@ -3,7 +3,9 @@
 # Proves that tap-check.awk fails what it must: feeds it made-up console
 # logs (a clean run, a failed case, a short plan, a missing plan, a test
 # that never exits, a non-zero exit, an oops in the kernel log, a timeout,
-# an SKIP) and compares its counts with the expected ones. Prints TAP.
+# an SKIP, pvkit-hv runs whose control-socket shutdown went wrong in each
+# way the checker looks for) and compares its counts with the expected
+# ones. Prints TAP.
 set -euo pipefail
 awk_file=$(dirname "$0")/tap-check.awk
 n=0
@@ -27,7 +29,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..22"
+echo "1..30"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -45,8 +47,37 @@ expect "console text that arrived passes" "3 0 0" "$ok_run"$'\n'"##PVKIT## expec
 expect "console text that never arrived fails" "2 1 0" "$ok_run"$'\n'"##PVKIT## expect-console $hex"$'\n##PVKIT## done'
 expect "VMM exit 0 passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0'
 expect "VMM exit 3 fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 3'
-expect "hv power off by hypercall passes" "4 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n##PVKIT## hv-stats {"power_off":1}' hv
-expect "hv without power-off hypercall fails" "3 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n##PVKIT## hv-stats {"power_off":0}' hv
+
+# A pvkit-hv run: the host's shutdown through the control socket, as
+# tests/harness/hv-control reports it. hv_log INFO BAD NOSOCK SHUTDOWN
+# GUEST STATS prints it with each part replaceable.
+ctl_info='ctl info 0 { "vcpus": 1, "events": {"irq": 9, "enabled": true, "handled": ["shutdown", "reboot"]} }'
+ctl_bad="ctl bad-command 1 pvkit-hv: error: unknown command 'frobnicate' (commands: info stats shutdown reboot)"
+ctl_nosock="ctl no-socket 1 pvkit-hv: error: cannot connect to '/tmp/x/absent': No such file or directory"
+ctl_shutdown='ctl shutdown 0 ok: asked the guest to power off'
+hv_stats='hv-stats {"power_off":1,"event_enable":1,"event_fetch":1}'
+hv_log() {
+	local m='##PVKIT## '
+	printf '%s\n' "$ok_run" "$m""await-shutdown" "$m$5" "$m""done" \
+		"$m""vmm-exit 0" "$m$1" "$m$2" "$m$3" "$m$4" "$m$6"
+}
+good=("$ctl_info" "$ctl_bad" "$ctl_nosock" "$ctl_shutdown" "host-shutdown poweroff" "$hv_stats")
+# hv_expect NAME COUNTS INDEX REPLACEMENT: the good log with one part replaced.
+hv_expect() {
+	local parts=("${good[@]}")
+	parts[$3]=$4
+	expect "$1" "$2" "$(hv_log "${parts[@]}")" hv
+}
+expect "hv host shutdown through the control socket passes" "7 0 0" "$(hv_log "${good[@]}")" hv
+hv_expect "hv without power-off hypercall fails" "6 1 0" 5 'hv-stats {"power_off":0,"event_fetch":1}'
+hv_expect "hv info with the guest's events off fails" "6 1 0" 0 "${ctl_info/true/false}"
+hv_expect "hv info that failed fails" "6 1 0" 0 'ctl info 1 pvkit-hv: error: no answer'
+hv_expect "hv ctl accepting an unknown command fails" "6 1 0" 1 'ctl bad-command 0 {}'
+hv_expect "hv ctl that succeeds without a socket fails" "6 1 0" 2 'ctl no-socket 0 {}'
+hv_expect "hv shutdown refused fails" "6 1 0" 3 'ctl shutdown 1 pvkit-hv: error: the guest has not enabled pvkit events'
+hv_expect "hv shutdown the guest's init never got fails" "6 1 0" 4 'await-shutdown'
+hv_expect "hv shutdown without the event fetched fails" "6 1 0" 5 'hv-stats {"power_off":1,"event_fetch":0}'
+expect "hv without ctl results fails" "4 3 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n'"##PVKIT## $hv_stats" hv
 expect "kvm without a VMM exit status fails" "2 1 0" "$ok_run"$'\n##PVKIT## done' kvm
 expect "host check ok passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## host-check disk-flush ok' "" disk-flush
 expect "host check fail fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## host-check disk-flush fail marker missing' "" disk-flush

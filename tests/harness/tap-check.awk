@@ -17,7 +17,14 @@
 #   "##PVKIT## vmm-exit STATUS": the VMM (QEMU or pvkit-hv, in L1 or on
 #     this host) must end with status 0 (the guest powered off).
 #   With -v host=hv, "##PVKIT## hv-stats JSON" must show the guest's power
-#     off arrived as a hypercall.
+#     off arrived as a hypercall, and the control socket must have worked
+#     (tests/harness/hv-control prints "##PVKIT## ctl NAME STATUS ANSWER"):
+#     - "info" succeeded and shows the guest enabled pvkit's events;
+#     - an unknown command and a socket that does not exist each made
+#       "pvkit-hv ctl" fail with a clear message;
+#     - "shutdown" was accepted, the guest's init got the orderly power
+#       off ("##PVKIT## host-shutdown poweroff") and fetched the event
+#       by hypercall (with vmm-exit 0: nothing was forced).
 #   "##PVKIT## host-check NAME ok" passes, "... fail WHY" fails: checks the
 #     launch script made where the VMM ran, after it exited. With
 #     -v need="NAME ...", each named check must have reported.
@@ -83,6 +90,16 @@ BEGIN {
 	next
 }
 
+/^##PVKIT## ctl [a-z-]+ [0-9]+/ {
+	ctl_status[$3] = $4
+	answer = $0
+	sub(/^##PVKIT## ctl [a-z-]+ [0-9]+ */, "", answer)
+	ctl_answer[$3] = answer
+	next
+}
+
+/^##PVKIT## host-shutdown / { host_shutdown = $3; next }
+
 /^##PVKIT## begin / {
 	if (test != "")
 		fail(test ": never exited")
@@ -131,6 +148,42 @@ test != "" && /^ok [0-9]+/ {
 /^# ping on / { sub(/^# /, ""); print "note: " $0 }
 /^# note: / { sub(/^# note: /, ""); print "note: " $0 }
 
+# Was "pvkit-hv ctl NAME" answered with STATUS (0, or "fail": non-zero)
+# and an answer matching the regular expression RE (a string)?
+function ctl_ok(name, status, re) {
+	if (!(name in ctl_status))
+		return 0
+	if (status == "fail" ? ctl_status[name] == 0 : ctl_status[name] != status)
+		return 0
+	return ctl_answer[name] ~ re
+}
+
+function ctl_seen(name) {
+	return name in ctl_status ? ctl_status[name] " " ctl_answer[name] : "nothing"
+}
+
+# The control socket cases of a pvkit-hv scenario (see the top).
+function check_control() {
+	if (ctl_ok("info", 0, "\"events\": *[{][^}]*\"enabled\": *true"))
+		passed++
+	else
+		fail("control socket: info failed or shows the guest's events off: " ctl_seen("info"))
+	if (ctl_ok("bad-command", "fail", "error: unknown command") &&
+	    ctl_ok("no-socket", "fail", "cannot connect"))
+		passed++
+	else
+		fail("control socket: a bad command or a missing socket did not fail clearly: " \
+		     ctl_seen("bad-command") " / " ctl_seen("no-socket"))
+	if (!ctl_ok("shutdown", 0, "^ok"))
+		fail("control socket: shutdown was not accepted: " ctl_seen("shutdown"))
+	else if (host_shutdown != "poweroff")
+		fail("the host's shutdown request never reached the guest's init in order")
+	else if (!match(hv_stats, /"event_fetch": *[1-9]/))
+		fail("the guest never fetched the host's event by hypercall: " hv_stats)
+	else
+		passed++
+}
+
 END {
 	for (i = 1; i <= nexpect; i++) {
 		if (index(log_text, expect[i]))
@@ -147,6 +200,7 @@ END {
 			passed++
 		else
 			fail("the guest's power off did not arrive as a hypercall: " hv_stats)
+		check_control()
 	}
 	n = split(need, needed, " ")
 	for (i = 1; i <= n; i++)

@@ -4,12 +4,16 @@
  * kernel runs on kvm-clock (pvkit-hv advertises KVM's paravirt leaves),
  * its CMOS real-time clock (rtc_cmos) agrees with the system time,
  * a hypercall from userspace (CPL 3, with the port opened by ioperm) is
- * refused with the ABI's permission error, and console text sent through
- * /dev/pvkit arrives on the host. The last one is judged by the harness:
- * the test announces the text hex-encoded, so its plain form can only
- * reach the log through the hypercall.
+ * refused with the ABI's permission error, console text sent through
+ * /dev/pvkit arrives on the host, and pvkit.ko takes the host's events on
+ * the line CPUID names, again after a reload. The console check is judged
+ * by the harness: the test announces the text hex-encoded, so its plain
+ * form can only reach the log through the hypercall. (The host's
+ * shutdown request itself is the harness's last step, tests/harness/
+ * hv-control.)
  */
 #define _GNU_SOURCE
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -81,6 +85,53 @@ TEST_F(hv, cpl3_hypercall_refused)
 	/* The guest kernel's own counters saw none of it. */
 	EXPECT_EQ(errors_before,
 		  pvkit_read_number("/sys/kernel/pvkit/stats/errors"));
+}
+
+/* Whether /proc/interrupts has a line ending in @name. */
+static bool irq_registered(const char *name)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/interrupts", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = strlen(line) > strlen(name) &&
+			!strcmp(line + strlen(line) - strlen(name), name);
+	}
+	fclose(f);
+	return found;
+}
+
+static void expect_events_enabled(struct __test_metadata *_metadata,
+				  char *buf, size_t size)
+{
+	unsigned int irq, events, unused;
+
+	__cpuid(PVKIT_CPUID_BASE_DEFAULT + PVKIT_CPUID_LEAF_EVENTS, irq,
+		events, unused, unused);
+	EXPECT_EQ((unsigned int)PVKIT_EV_ALL, events);
+	ASSERT_GE(pvkit_read_file("/sys/kernel/pvkit/events", buf, size), 0);
+	EXPECT_STREQ("shutdown reboot", buf);
+	EXPECT_EQ(irq, pvkit_read_number("/sys/kernel/pvkit/events_irq"));
+	EXPECT_TRUE(irq_registered("pvkit-events"));
+	EXPECT_EQ(0, pvkit_read_number("/sys/kernel/pvkit/stats/events"));
+}
+
+TEST_F(hv, host_events_enabled_and_reenabled_after_reload)
+{
+	ASSERT_GE(pvkit_read_file("/sys/kernel/pvkit/features", self->buf,
+				  sizeof(self->buf)), 0);
+	ASSERT_NE(NULL, strstr(self->buf, "events")) TH_LOG("features: %s",
+							   self->buf);
+	expect_events_enabled(_metadata, self->buf, sizeof(self->buf));
+
+	ASSERT_EQ(0, pvkit_unload("pvkit"));
+	EXPECT_FALSE(irq_registered("pvkit-events"));
+	ASSERT_EQ(0, pvkit_load("pvkit"));
+	expect_events_enabled(_metadata, self->buf, sizeof(self->buf));
 }
 
 TEST_F(hv, console_text_reaches_host)

@@ -94,6 +94,10 @@ FIXTURE_TEARDOWN(pvkit)
 TEST_F(pvkit, detects_host)
 {
 	bool on_hv = !strcmp(pvkit_test_host(), "hv");
+	char abi[16];
+
+	snprintf(abi, sizeof(abi), "%d.%d", PVKIT_ABI_VERSION_MAJOR,
+		 PVKIT_ABI_VERSION_MINOR);
 
 	ASSERT_GT(pvkit_read_file(SYSFS "/hypervisor", self->buf,
 				  sizeof(self->buf)), 0);
@@ -106,7 +110,7 @@ TEST_F(pvkit, detects_host)
 
 	ASSERT_GT(pvkit_read_file(SYSFS "/abi_version", self->buf,
 				  sizeof(self->buf)), 0);
-	EXPECT_STREQ(on_hv ? "1.0" : "none", self->buf);
+	EXPECT_STREQ(on_hv ? abi : "none", self->buf);
 }
 
 TEST_F(pvkit, all_vcpus_online)
@@ -145,8 +149,8 @@ TEST_F(pvkit, sysfs_layout)
 {
 	static const char * const files[] = {
 		"hypervisor", "abi_version", "transport", "features",
-		"kvm_features", "stats/hypercalls", "stats/errors",
-		"stats/pings",
+		"kvm_features", "events", "events_irq", "stats/hypercalls",
+		"stats/errors", "stats/pings", "stats/events",
 	};
 	char path[256];
 	size_t i;
@@ -163,6 +167,11 @@ TEST_F(pvkit, sysfs_layout)
 				  sizeof(self->buf)), 0);
 	if (strcmp(pvkit_test_host(), "hv"))
 		EXPECT_STREQ("", self->buf);
+	/* Only pvkit's hypervisor sends events (see hypervisor/hv_test). */
+	ASSERT_GE(pvkit_read_file(SYSFS "/events_irq", self->buf,
+				  sizeof(self->buf)), 0);
+	if (strcmp(pvkit_test_host(), "hv"))
+		EXPECT_STREQ("none", self->buf);
 }
 
 TEST_F(pvkit, get_info_matches_sysfs)
