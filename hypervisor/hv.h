@@ -29,6 +29,7 @@ enum hv_exit {
 	HV_EXIT_REBOOT = 3,
 	HV_EXIT_CRASH = 4,
 	HV_EXIT_VM_FAILURE = 5,
+	HV_EXIT_STOPPED = 6,		/* SIGTERM or SIGINT */
 };
 
 struct vm_config {
@@ -78,6 +79,7 @@ struct vm {
 	uint64_t ram_size;
 	struct vcpu vcpus[HV_MAX_CPUS];
 	unsigned int nr_vcpus;
+	unsigned int nr_running;	/* vCPU threads started */
 	bool sync_regs;			/* registers come in kvm_run */
 
 	pthread_mutex_t lock;		/* exit state, stats, output */
@@ -109,6 +111,8 @@ int mptable__write(struct vm *vm, uint64_t gpa, uint64_t room);
 
 /* vcpu.c */
 int vcpu__start_all(struct vm *vm);
+void vcpu__stop_all(struct vm *vm);
+void vcpu__log_state(struct vm *vm);
 void vm__finish(struct vm *vm, enum hv_exit code);
 
 /* pio.c: port I/O dispatch. */
