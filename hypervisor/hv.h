@@ -71,6 +71,21 @@ struct vm_stats {
 	uint64_t hypercalls_by_slot[HV_HC_SLOTS];	/* see hypercall.c */
 };
 
+/* The two writers of the guest console; see console.c. */
+enum console_source { CONSOLE_UART, CONSOLE_HYPERCALL, CONSOLE_SOURCES };
+
+#define CONSOLE_LINE_MAX	256
+
+struct console_line {
+	char buf[CONSOLE_LINE_MAX];
+	size_t len;
+};
+
+struct console {
+	pthread_mutex_t lock;
+	struct console_line line[CONSOLE_SOURCES];	/* partial lines */
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
@@ -87,6 +102,7 @@ struct vm {
 	bool finished;
 	enum hv_exit exit_code;
 	struct vm_stats stats;
+	struct console console;
 	struct uart *uart;
 	struct rtc *rtc;
 };
@@ -122,7 +138,12 @@ const char *pio__class_name(enum pio_class class);
 /* uart.c */
 struct uart *uart__create(struct vm *vm, unsigned int irq);
 void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data);
-void console__write(struct vm *vm, const void *buf, size_t len);
+
+/* console.c */
+void console__init(struct vm *vm);
+void console__write(struct vm *vm, enum console_source src, const void *buf,
+		    size_t len);
+void console__flush(struct vm *vm);
 
 /* rtc.c */
 struct rtc *rtc__create(void);

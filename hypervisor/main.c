@@ -243,6 +243,7 @@ static int run_vm(const struct vm_config *cfg)
 	vm.cfg = cfg;
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_cond_init(&vm.done, NULL);
+	console__init(&vm);
 	if (start_stop_signal_thread(&vm))
 		return HV_EXIT_ERROR;
 
@@ -262,6 +263,7 @@ static int run_vm(const struct vm_config *cfg)
 		pthread_cond_wait(&vm.done, &vm.lock);
 	pthread_mutex_unlock(&vm.lock);
 	vcpu__stop_all(&vm);
+	console__flush(&vm);
 	if (vm.exit_code == HV_EXIT_STOPPED)
 		vcpu__log_state(&vm);
 

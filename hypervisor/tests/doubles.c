@@ -42,7 +42,8 @@ void double_reset(struct vm *vm)
 	vm->finished = false;
 }
 
-void console__write(struct vm *vm, const void *buf, size_t len)
+void console__write(struct vm *vm, enum console_source src, const void *buf,
+		    size_t len)
 {
 	size_t room = sizeof(double_record.console) - double_record.console_len;
 
