@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Proves that tap-check.awk fails what it must: feeds it made-up console
 # logs (a clean run, a failed case, a short plan, a missing plan, a test
-# that never exits, a non-zero exit, an oops in the kernel log, a timeout,
-# an SKIP) and compares its counts with the expected ones. Prints TAP.
+# that never exits, a non-zero exit, an oops in the kernel log or in the
+# nested L1's, a timeout, an SKIP) and compares its counts with the
+# expected ones. Prints TAP.
 set -euo pipefail
 awk_file=$(dirname "$0")/tap-check.awk
 n=0
@@ -26,7 +27,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..20"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -46,5 +47,7 @@ expect "VMM exit 0 passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-ex
 expect "VMM exit 3 fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 3'
 expect "hv power off by hypercall passes" "4 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n##PVKIT## hv-stats {"power_off":1}' hv
 expect "hv without power-off hypercall fails" "3 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n##PVKIT## hv-stats {"power_off":0}' hv
+l1_log=$'##PVKIT## l1-kernel-log-begin\n[L1 5] kvm: Nested Virtualization enabled\n'
+expect "oops in the L1 kernel log fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n'"$l1_log"$'[L1 9] BUG: unable to handle page fault for address: 0000000000000008\n##PVKIT## l1-kernel-log-end'
 expect "kvm without a VMM exit status fails" "2 1 0" "$ok_run"$'\n##PVKIT## done' kvm
 [ "$bad" -eq 0 ]
