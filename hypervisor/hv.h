@@ -41,6 +41,7 @@ enum hv_exit {
 	HV_EXIT_CRASH = 4,
 	HV_EXIT_VM_FAILURE = 5,
 	HV_EXIT_FORCED = 6,	/* no power off within --shutdown-timeout */
+	HV_EXIT_STOPPED = 7,	/* SIGTERM or SIGINT */
 };
 
 /* --disk PATH[,ro][,serial=ID] */
@@ -108,6 +109,21 @@ struct vm_events {
 	uint32_t pending;		/* posted, not fetched yet */
 };
 
+/* The two writers of the guest console; see console.c. */
+enum console_source { CONSOLE_UART, CONSOLE_HYPERCALL, CONSOLE_SOURCES };
+
+#define CONSOLE_LINE_MAX	256
+
+struct console_line {
+	char buf[CONSOLE_LINE_MAX];
+	size_t len;
+};
+
+struct console {
+	pthread_mutex_t lock;
+	struct console_line line[CONSOLE_SOURCES];	/* partial lines */
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
@@ -116,6 +132,7 @@ struct vm {
 	uint64_t ram_size;
 	struct vcpu vcpus[HV_MAX_CPUS];
 	unsigned int nr_vcpus;
+	unsigned int nr_running;	/* vCPU threads started */
 	bool sync_regs;			/* registers come in kvm_run */
 
 	pthread_mutex_t lock;		/* exit state, stats, output */
@@ -124,6 +141,7 @@ struct vm {
 	enum hv_exit exit_code;
 	struct vm_stats stats;
 	struct vm_events events;
+	struct console console;
 	struct uart *uart;
 	struct rtc *rtc;
 	struct pci_bus *pci;
@@ -164,6 +182,8 @@ int mptable__write(struct vm *vm, uint64_t gpa, uint64_t room);
 
 /* vcpu.c */
 int vcpu__start_all(struct vm *vm);
+void vcpu__stop_all(struct vm *vm);
+void vcpu__log_state(struct vm *vm);
 void vm__finish(struct vm *vm, enum hv_exit code);
 
 /* pio.c: port I/O dispatch. */
@@ -173,7 +193,12 @@ const char *pio__class_name(enum pio_class class);
 /* uart.c */
 struct uart *uart__create(struct vm *vm, unsigned int irq);
 void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data);
-void console__write(struct vm *vm, const void *buf, size_t len);
+
+/* console.c */
+void console__init(struct vm *vm);
+void console__write(struct vm *vm, enum console_source src, const void *buf,
+		    size_t len);
+void console__flush(struct vm *vm);
 
 /* rtc.c */
 struct rtc *rtc__create(void);

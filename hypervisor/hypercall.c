@@ -43,7 +43,7 @@ static int64_t hc_console_write(struct vcpu *vcpu, const uint64_t *arg)
 	buf = guest_mem__ptr(vcpu->vm, arg[0], arg[1]);
 	if (!buf)
 		return PVKIT_EFAULT;
-	console__write(vcpu->vm, buf, arg[1]);
+	console__write(vcpu->vm, CONSOLE_HYPERCALL, buf, arg[1]);
 	return arg[1];
 }
 

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,8 +88,9 @@ static void print_help(FILE *out)
 		"\n"
 		"Exit status: 0 guest powered off, 1 set-up failed, 2 bad command\n"
 		"line, 3 guest rebooted, 4 guest crashed, 5 KVM failed to run it,\n"
-		"6 guest ended by force after --shutdown-timeout. 'ctl' exits 0\n"
-		"on success, 1 on a refused command or no connection.\n",
+		"6 guest ended by force after --shutdown-timeout, 7 stopped by\n"
+		"SIGTERM or SIGINT (where each vCPU was is logged). 'ctl' exits\n"
+		"0 on success, 1 on a refused command or no connection.\n",
 		DEFAULT_CMDLINE, HV_MAX_CPUS, HV_MAX_DISKS,
 		HV_SHUTDOWN_TIMEOUT);
 }
@@ -329,6 +331,48 @@ static int add_devices(struct vm *vm)
 	return 0;
 }
 
+/*
+ * SIGTERM and SIGINT end the guest from outside (a harness timeout, say):
+ * one thread takes them, while every other thread blocks them.
+ */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
+static void *stop_signal_thread(void *arg)
+{
+	struct vm *vm = arg;
+	sigset_t set;
+	int sig;
+
+	stop_signals(&set);
+	if (sigwait(&set, &sig) == 0) {
+		hv_err("stopped by %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		vm__finish(vm, HV_EXIT_STOPPED);
+	}
+	return NULL;
+}
+
+static int start_stop_signal_thread(struct vm *vm)
+{
+	pthread_t thread;
+	sigset_t set;
+	int err;
+
+	stop_signals(&set);
+	err = pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (!err)
+		err = pthread_create(&thread, NULL, stop_signal_thread, vm);
+	if (!err)
+		err = pthread_detach(thread);
+	if (err)
+		hv_err("setting up SIGTERM handling: %s", strerror(err));
+	return err ? -1 : 0;
+}
+
 static int run_vm(const struct vm_config *cfg)
 {
 	static struct vm vm;
@@ -336,6 +380,9 @@ static int run_vm(const struct vm_config *cfg)
 	vm.cfg = cfg;
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_cond_init(&vm.done, NULL);
+	console__init(&vm);
+	if (start_stop_signal_thread(&vm))
+		return HV_EXIT_ERROR;
 
 	if (kvm__create_vm(&vm) || kvm__create_vcpus(&vm))
 		return HV_EXIT_ERROR;
@@ -353,7 +400,11 @@ static int run_vm(const struct vm_config *cfg)
 	while (!vm.finished)
 		pthread_cond_wait(&vm.done, &vm.lock);
 	pthread_mutex_unlock(&vm.lock);
+	vcpu__stop_all(&vm);
 	control__stop(&vm);
+	console__flush(&vm);
+	if (vm.exit_code == HV_EXIT_STOPPED)
+		vcpu__log_state(&vm);
 
 	if (cfg->stats_path && stats__write(&vm, cfg->stats_path))
 		return HV_EXIT_ERROR;
@@ -388,6 +439,6 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 	fflush(stdout);
-	/* vCPU threads may still be inside KVM_RUN: end without joining. */
+	/* After a failed set-up, vCPU threads may still be running. */
 	_exit(run_vm(&cfg));
 }

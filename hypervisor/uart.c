@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A minimal 16550A UART for pvkit-hv, enough for a distro kernel's
- * console=ttyS0 until pvkit's own console takes over: transmit goes
- * straight to the host's standard output, the transmit-empty interrupt
- * is raised on the ISA IRQ line, and the modem/loopback/FIFO registers
- * answer the way the kernel's 8250 driver probes them. Nothing is
- * received yet.
+ * console=ttyS0 until pvkit's own console takes over: transmit goes to
+ * the guest console on standard output (console.c), the transmit-empty
+ * interrupt is raised on the ISA IRQ line, and the modem/loopback/FIFO
+ * registers answer the way the kernel's 8250 driver probes them. Nothing
+ * is received yet.
  */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "hv.h"
 
@@ -57,20 +56,6 @@ struct uart *uart__create(struct vm *vm, unsigned int irq)
 	return u;
 }
 
-void console__write(struct vm *vm, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(STDOUT_FILENO, p, len);
-
-		if (n <= 0)
-			return;
-		p += n;
-		len -= n;
-	}
-}
-
 static uint8_t uart_iir(struct uart *u)
 {
 	uint8_t fifo = (u->fcr & FCR_FIFO_ON) ? IIR_FIFO_ON : 0;
@@ -111,7 +96,7 @@ static void uart_write(struct uart *u, unsigned int reg, uint8_t v)
 			u->dll = v;
 		} else {
 			if (!(u->mcr & MCR_LOOP))
-				console__write(u->vm, &v, 1);
+				console__write(u->vm, CONSOLE_UART, &v, 1);
 			u->thri_pending = true;
 		}
 		break;

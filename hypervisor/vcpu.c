@@ -3,14 +3,22 @@
  * The vCPU threads of pvkit-hv: one thread per vCPU runs KVM_RUN and
  * handles each exit by its reason. The first event that ends the guest
  * (power off, reboot, crash, a KVM failure) records the exit code and
- * wakes the main thread, which ends the process.
+ * wakes the main thread, which stops every vCPU thread before it writes
+ * the statistics and ends the process: a thread is kicked out of KVM_RUN
+ * with a signal whose handler sets its kvm_run's immediate_exit, so a
+ * kick that lands just before KVM_RUN is not lost either.
  */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "hv.h"
 #include "pci.h"
+
+#define VCPU_KICK_SIGNAL	SIGUSR1
+
+static __thread struct kvm_run *kick_run;
 
 void vm__finish(struct vm *vm, enum hv_exit code)
 {
@@ -104,10 +112,17 @@ static void vcpu_handle_exit(struct vcpu *vcpu)
 	}
 }
 
+static void vcpu_kick(int sig)
+{
+	if (kick_run)
+		kick_run->immediate_exit = 1;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 
+	kick_run = vcpu->run;
 	while (!vm_finished(vcpu->vm)) {
 		if (vcpu->vm->sync_regs)
 			vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS |
@@ -127,9 +142,18 @@ static void *vcpu_thread(void *arg)
 
 int vcpu__start_all(struct vm *vm)
 {
+	struct sigaction sa = {
+		.sa_handler = vcpu_kick,
+		.sa_flags = SA_RESTART,	/* KVM_RUN still returns EINTR */
+	};
 	unsigned int i;
 	int err;
 
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0) {
+		hv_err("installing the vCPU kick handler: %s", strerror(errno));
+		return -1;
+	}
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
 				     &vm->vcpus[i]);
@@ -137,6 +161,55 @@ int vcpu__start_all(struct vm *vm)
 			hv_err("starting vCPU %u: %s", i, strerror(err));
 			return -1;
 		}
+		vm->nr_running++;
 	}
 	return 0;
+}
+
+/*
+ * Called once the VM has finished: kicks every vCPU thread out of KVM_RUN
+ * and waits for it, so that no exit is still being handled (a hypercall
+ * still to be counted, say) when the statistics are written.
+ */
+void vcpu__stop_all(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_running; i++)
+		pthread_kill(vm->vcpus[i].thread, VCPU_KICK_SIGNAL);
+	for (i = 0; i < vm->nr_running; i++)
+		pthread_join(vm->vcpus[i].thread, NULL);
+	vm->nr_running = 0;
+}
+
+/*
+ * Logs where each stopped vCPU is, for a guest that had to be stopped
+ * from outside: a hang then leaves a RIP to look up, and whether the
+ * vCPU was running, halted or never started.
+ */
+void vcpu__log_state(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+		struct kvm_mp_state mp;
+		struct kvm_sregs sregs;
+		struct kvm_regs regs;
+
+		if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
+		    ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0 ||
+		    ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) < 0) {
+			hv_err("vCPU %u: reading its state: %s", i,
+			       strerror(errno));
+			continue;
+		}
+		hv_info("vCPU %u: mp_state %u rip %#llx rsp %#llx rflags %#llx cs %#x cr0 %#llx cr3 %#llx efer %#llx",
+			i, mp.mp_state, (unsigned long long)regs.rip,
+			(unsigned long long)regs.rsp,
+			(unsigned long long)regs.rflags, sregs.cs.selector,
+			(unsigned long long)sregs.cr0,
+			(unsigned long long)sregs.cr3,
+			(unsigned long long)sregs.efer);
+	}
 }

@@ -52,7 +52,8 @@ int kvm__irq_line(struct vm *vm, unsigned int irq, int level)
 	return 0;
 }
 
-void console__write(struct vm *vm, const void *buf, size_t len)
+void console__write(struct vm *vm, enum console_source src, const void *buf,
+		    size_t len)
 {
 	size_t room = sizeof(double_record.console) - double_record.console_len;
 

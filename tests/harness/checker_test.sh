@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Proves that tap-check.awk fails what it must: feeds it made-up console
 # logs (a clean run, a failed case, a short plan, a missing plan, a test
-# that never exits, a non-zero exit, an oops in the kernel log, a timeout,
-# an SKIP, pvkit-hv runs whose control-socket shutdown went wrong in each
-# way the checker looks for) and compares its counts with the expected
-# ones. Prints TAP.
+# that never exits, a non-zero exit, an oops in the kernel log or in the
+# nested L1's, a timeout, an SKIP, pvkit-hv runs whose control-socket
+# shutdown went wrong in each way the checker looks for) and compares its
+# counts with the expected ones. Prints TAP.
 set -euo pipefail
 awk_file=$(dirname "$0")/tap-check.awk
 n=0
@@ -29,7 +29,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..30"
+echo "1..31"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -78,6 +78,8 @@ hv_expect "hv shutdown refused fails" "6 1 0" 3 'ctl shutdown 1 pvkit-hv: error:
 hv_expect "hv shutdown the guest's init never got fails" "6 1 0" 4 'await-shutdown'
 hv_expect "hv shutdown without the event fetched fails" "6 1 0" 5 'hv-stats {"power_off":1,"event_fetch":0}'
 expect "hv without ctl results fails" "4 3 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n'"##PVKIT## $hv_stats" hv
+l1_log=$'##PVKIT## l1-kernel-log-begin\n[L1 5] kvm: Nested Virtualization enabled\n'
+expect "oops in the L1 kernel log fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n'"$l1_log"$'[L1 9] BUG: unable to handle page fault for address: 0000000000000008\n##PVKIT## l1-kernel-log-end'
 expect "kvm without a VMM exit status fails" "2 1 0" "$ok_run"$'\n##PVKIT## done' kvm
 expect "host check ok passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## host-check disk-flush ok' "" disk-flush
 expect "host check fail fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## host-check disk-flush fail marker missing' "" disk-flush

@@ -8,7 +8,8 @@
 # The whole scenario fails on a guest that never printed "##PVKIT## done"
 # (a timeout or a crash), an "##PVKIT## error" line, or a kernel problem
 # (oops, BUG, a WARN() or lockdep splat, KASAN, UBSAN, panic) anywhere in
-# the console or the kernel log dumped at the end.
+# the console, the kernel log dumped at the end or, on the nested path,
+# the L1 kernel log that tests/run appends.
 #
 # Host-side expectations, each one more test case:
 #   "##PVKIT## expect-console HEX": a test sent this text (hex-encoded
@@ -114,8 +115,8 @@ BEGIN {
 }
 
 /^##PVKIT## error/ { sub(/^##PVKIT## error */, ""); fail($0); next }
-/^##PVKIT## dmesg-begin/ { in_dmesg = 1; next }
-/^##PVKIT## dmesg-end/ { in_dmesg = 0; next }
+/^##PVKIT## (dmesg|l1-kernel-log)-begin/ { in_dmesg = 1; next }
+/^##PVKIT## (dmesg|l1-kernel-log)-end/ { in_dmesg = 0; next }
 /^##PVKIT## done/ { done = 1; next }
 
 # Kernel splats, not advisories: WARN() prints "WARNING: CPU: n PID: m"
