@@ -6,8 +6,9 @@
 #   2. the hypercall ABI header's userspace unit test (strict C99)
 #   3. checkpatch on every C file
 #   4. the harness checker's own test (it must fail bad logs)
-#   5. pvkit-hv's unit tests (ASan + UBSan) and a bounded run of each
-#      fuzzer (PVKIT_FUZZ_SECONDS, default 20; a crash fails)
+#   5. pvkit-hv's unit tests (ASan + UBSan: the hypercall dispatcher,
+#      virtqueues, block requests) and a bounded run of each fuzzer
+#      (PVKIT_FUZZ_SECONDS, default 20; a crash or a hang fails)
 #   6. every harness scenario, in real guests (tests/run)
 # Each step prints PASS/FAIL lines; the last line is "N passed, N failed".
 set -uo pipefail
@@ -87,8 +88,12 @@ ksft=$(kernel_tools_dir)/tools/testing/selftests
 hvout=$PVKIT_BUILD/hv
 log=$out/hv-unit.log
 if make -s -C "$PVKIT_ROOT/hypervisor" OUT="$hvout" KSFT_DIR="$ksft" test >"$log" 2>&1; then
-	"$hvout/tests/hypercall_test" >"$log" 2>&1
-	tap_step "pvkit-hv hypercall unit tests (ASan, UBSan)" "$log"
+	for test in "$hvout"/tests/*_test; do
+		name=$(basename "$test" _test)
+		log=$out/hv-$name.log
+		"$test" >"$log" 2>&1
+		tap_step "pvkit-hv $name unit tests (ASan, UBSan)" "$log"
+	done
 else
 	result "pvkit-hv unit tests build" 1 "$log"
 fi
