@@ -27,7 +27,8 @@
 struct req {
 	struct blk_disk disk;
 	struct vq_chain *c;
-	void *bufs[MAX_BUFS];
+	void *bufs[MAX_BUFS];		/* what add() allocated */
+	unsigned int nr_bufs;
 	uint8_t image[IMAGE];		/* what the image should hold */
 	const char *why;
 };
@@ -66,8 +67,9 @@ static void reset(struct req *q)
 {
 	unsigned int i;
 
-	for (i = 0; i < q->c->nr_out + q->c->nr_in; i++)
+	for (i = 0; i < q->nr_bufs; i++)
 		free(q->bufs[i]);
+	q->nr_bufs = 0;
 	memset(q->c, 0, sizeof(*q->c));
 }
 
@@ -78,17 +80,14 @@ FIXTURE_TEARDOWN(blk)
 	close(self->q.disk.fd);
 }
 
-/* Appends a buffer of @len bytes to the chain, filled with UNTOUCHED. */
-static uint8_t *add(struct req *q, size_t len, bool writable)
+/* Appends @len bytes at @p to the chain. */
+static void add_iov(struct req *q, void *p, size_t len, bool writable)
 {
 	struct vq_chain *c = q->c;
 	unsigned int n = c->nr_out + c->nr_in;
-	uint8_t *p = malloc(len ? len : 1);
 
-	if (!p || n == MAX_BUFS || (!writable && c->nr_in))
+	if (n == VQ_MAX_SEGS || (!writable && c->nr_in))
 		abort();	/* a mistake in the test itself */
-	memset(p, UNTOUCHED, len);
-	q->bufs[n] = p;
 	c->iov[n].iov_base = p;
 	c->iov[n].iov_len = len;
 	if (writable) {
@@ -98,6 +97,18 @@ static uint8_t *add(struct req *q, size_t len, bool writable)
 		c->nr_out++;
 		c->out_len += len;
 	}
+}
+
+/* Appends a new buffer of @len bytes, filled with UNTOUCHED. */
+static uint8_t *add(struct req *q, size_t len, bool writable)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	if (!p || q->nr_bufs == MAX_BUFS)
+		abort();
+	memset(p, UNTOUCHED, len);
+	q->bufs[q->nr_bufs++] = p;
+	add_iov(q, p, len, writable);
 	return p;
 }
 
@@ -407,6 +418,27 @@ TEST_F(blk, write_out_of_range_leaves_the_image)
 	}
 	expect_image(_metadata, q);
 	EXPECT_EQ(0U, q->disk.writes);
+}
+
+TEST_F(blk, read_too_long_for_its_used_length)
+{
+	struct req *q = &self->q;
+	uint8_t *data, *status;
+	unsigned int i;
+
+	/*
+	 * 2 GiB of data and the status byte: more than the int used length
+	 * can say. The buffers overlap, so that the test needs 16 MiB.
+	 */
+	q->disk.sectors = 1ULL << 32;
+	add_hdr(q, VIRTIO_BLK_T_IN, 0);
+	data = add_in(q, 16 << 20);
+	for (i = 1; i < 128; i++)
+		add_iov(q, data, 16 << 20, true);
+	status = add_in(q, 1);
+	EXPECT_EQ(1, handle(q));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, *status);
+	EXPECT_EQ(UNTOUCHED, data[0]);
 }
 
 TEST_F(blk, partial_sectors_are_errors)
