@@ -7,6 +7,7 @@
  * is on stable storage before it hears back.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -95,6 +96,9 @@ static uint8_t blk_data(struct blk_disk *disk, struct blk_io *io,
 		return VIRTIO_BLK_S_IOERR;
 	if (io->len % BLK_SECTOR || sector > disk->sectors ||
 	    io->len / BLK_SECTOR > disk->sectors - sector)
+		return VIRTIO_BLK_S_IOERR;
+	/* a read's used length, data and status byte, must fit in an int */
+	if (!write && io->len >= INT_MAX)
 		return VIRTIO_BLK_S_IOERR;
 	if (blk_rw(disk, io, sector * BLK_SECTOR, write))
 		return VIRTIO_BLK_S_IOERR;

@@ -33,7 +33,8 @@ struct blk_disk {
  * the chain (the used length), or -1 if the chain cannot be a request at
  * all (no room for the header or the status byte): then *why says so and
  * the device must be reset. Errors of the request itself (out of range,
- * read-only, an I/O error) are reported to the driver in the status byte.
+ * read-only, a read of 2 GiB or more, an I/O error) are reported to the
+ * driver in the status byte.
  */
 int blk__handle(struct blk_disk *disk, const struct vq_chain *c,
 		const char **why);

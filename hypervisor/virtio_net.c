@@ -21,12 +21,12 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
+#include "net_io.h"
 #include "virtio.h"
 
 #define NET_QUEUE_SIZE		256
 #define NET_RXQ			0
 #define NET_TXQ			1
-#define NET_HDR_LEN		sizeof(struct virtio_net_hdr_v1)
 #define NET_RX_BATCH		64
 #define PCI_CLASS_NETWORK_ETH	0x020000
 
@@ -38,14 +38,15 @@ struct virtio_net {
 	uint64_t rx_packets;
 	uint64_t tx_packets;
 	uint64_t tx_errors;
+	bool rx_broken;		/* the tap failed for good */
 };
 
 static void net_rx_run(struct virtio_queue *q)
 {
 	struct virtio_net *net = q->dev->priv;
 	struct vq_chain *c = malloc(sizeof(*c));
-	const uint16_t one_buffer = 1;
 	bool have_chain = false;
+	const char *why;
 	int wait_fd = net->tap_fd;
 	unsigned int pushed;
 	ssize_t n;
@@ -53,7 +54,7 @@ static void net_rx_run(struct virtio_queue *q)
 
 	if (!c)
 		return;
-	while (virtio_queue__wait(q, wait_fd, POLLIN)) {
+	while (virtio_queue__wait(q, net->rx_broken ? -1 : wait_fd, POLLIN)) {
 		wait_fd = net->tap_fd;
 		pushed = 0;
 		for (;;) {
@@ -70,21 +71,25 @@ static void net_rx_run(struct virtio_queue *q)
 					wait_fd = -1;
 					break;
 				}
-				if (c->in_len < NET_HDR_LEN) {
-					virtio_queue__fail(q, "receive buffer smaller than the virtio-net header");
+				if (net__rx_check(c, &why)) {
+					virtio_queue__fail(q, why);
 					goto out;
 				}
 				have_chain = true;
 			}
-			n = readv(net->tap_fd, c->iov + c->nr_out, c->nr_in);
+			n = net__rx(net->tap_fd, c);
+			if (n < 0 && errno != EAGAIN && errno != EINTR &&
+			    !net->rx_broken) {
+				/* the tap went away: stop polling it, or we spin */
+				hv_err("%s: reading tap %s: %s; receiving stops",
+				       q->dev->name, net->tap_name,
+				       strerror(errno));
+				net->rx_broken = true;
+			}
 			if (n < 0)
 				break;	/* EAGAIN: nothing more to receive */
-			if ((size_t)n < NET_HDR_LEN)
+			if (!n)
 				continue;
-			/* without mergeable buffers a packet is one chain */
-			vq__copy_to_in(c, offsetof(struct virtio_net_hdr_v1,
-						   num_buffers),
-				       &one_buffer, sizeof(one_buffer));
 			vq__push(&q->vq, c->head, n);
 			have_chain = false;
 			net->rx_packets++;
@@ -105,16 +110,15 @@ static int net_tx_chain(struct virtio_queue *q, const struct vq_chain *c,
 			const char **why)
 {
 	struct virtio_net *net = q->dev->priv;
+	int r = net__tx(net->tap_fd, c, why);
 
-	if (c->out_len < NET_HDR_LEN) {
-		*why = "transmit buffer smaller than the virtio-net header";
+	if (r < 0)
 		return -1;
-	}
 	/* the tap checks the header; a bad one is dropped */
-	if (writev(net->tap_fd, c->iov, c->nr_out) < 0)
-		net->tx_errors++;
-	else
+	if (r)
 		net->tx_packets++;
+	else
+		net->tx_errors++;
 	return 0;
 }
 

@@ -19,11 +19,6 @@
 
 #define RAM	(1 << 20)
 
-/* pio.c's devices are not under test here. */
-void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data)
-{
-}
-
 FIXTURE(ctl) {
 	struct vm *vm;
 	struct vm_config cfg;
