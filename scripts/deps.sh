@@ -14,12 +14,14 @@ set -euo pipefail
 PACKAGES=(
 	gcc make libc6-dev perl kmod cpio xz-utils zstd busybox-static
 	qemu-system-x86 sparse linux-source-6.1 clang libclang-rt-dev
+	fio iperf3 e2fsprogs
 )
 for series in $PVKIT_SERIES; do
 	PACKAGES+=("$(series_headers_meta "$series")")
 done
 
-HOST_COMMANDS="gcc clang make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb"
+HOST_COMMANDS="gcc clang make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb
+	fio iperf3 mke2fs"
 
 everything_present() {
 	local c series kver
