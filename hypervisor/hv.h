@@ -139,6 +139,7 @@ struct vm {
 	pthread_cond_t done;
 	bool finished;
 	enum hv_exit exit_code;
+	bool triple_fault;		/* a vCPU's KVM_EXIT_SHUTDOWN */
 	struct vm_stats stats;
 	struct vm_events events;
 	struct console console;

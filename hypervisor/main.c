@@ -403,7 +403,7 @@ static int run_vm(const struct vm_config *cfg)
 	vcpu__stop_all(&vm);
 	control__stop(&vm);
 	console__flush(&vm);
-	if (vm.exit_code == HV_EXIT_STOPPED)
+	if (vm.exit_code == HV_EXIT_STOPPED || vm.triple_fault)
 		vcpu__log_state(&vm);
 
 	if (cfg->stats_path && stats__write(&vm, cfg->stats_path))

@@ -87,6 +87,7 @@ static void vcpu_handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_SHUTDOWN:
 		count_exit(vm, &vm->stats.exits_other);
 		hv_info("vCPU %u: triple fault, treated as a reboot", vcpu->id);
+		vm->triple_fault = true;	/* main logs where the vCPUs were */
 		vm__finish(vm, HV_EXIT_REBOOT);
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -184,8 +185,8 @@ void vcpu__stop_all(struct vm *vm)
 
 /*
  * Logs where each stopped vCPU is, for a guest that had to be stopped
- * from outside: a hang then leaves a RIP to look up, and whether the
- * vCPU was running, halted or never started.
+ * from outside or that triple-faulted: a hang then leaves a RIP to look
+ * up, and whether the vCPU was running, halted or never started.
  */
 void vcpu__log_state(struct vm *vm)
 {
@@ -204,12 +205,16 @@ void vcpu__log_state(struct vm *vm)
 			       strerror(errno));
 			continue;
 		}
-		hv_info("vCPU %u: mp_state %u rip %#llx rsp %#llx rflags %#llx cs %#x cr0 %#llx cr3 %#llx efer %#llx",
+		hv_info("vCPU %u: mp_state %u rip %#llx rsp %#llx rflags %#llx cs %#x cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx idt %#llx/%#x gdt %#llx/%#x",
 			i, mp.mp_state, (unsigned long long)regs.rip,
 			(unsigned long long)regs.rsp,
 			(unsigned long long)regs.rflags, sregs.cs.selector,
 			(unsigned long long)sregs.cr0,
+			(unsigned long long)sregs.cr2,
 			(unsigned long long)sregs.cr3,
-			(unsigned long long)sregs.efer);
+			(unsigned long long)sregs.cr4,
+			(unsigned long long)sregs.efer,
+			(unsigned long long)sregs.idt.base, sregs.idt.limit,
+			(unsigned long long)sregs.gdt.base, sregs.gdt.limit);
 	}
 }
