@@ -25,8 +25,8 @@
 #define FLUSH_OFFSET		(60LL << 20)	/* see vmm-devices.sh */
 #define FLUSH_MARKER		"PVKIT-FLUSH-MARKER"
 #define FIO			"/usr/bin/fio"
-/* random 4 KiB writes over 16 MiB, then every block read back and checked */
-#define FIO_VERIFY "--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite --bs=4k --size=16M --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0"
+/* random 4 KiB writes over 4 MiB, then every block read back and checked */
+#define FIO_VERIFY "--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite --bs=4k --size=4M --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0"
 
 FIXTURE(blk) {
 	char disk[32];

@@ -91,7 +91,7 @@ TEST_F(net, host_answers_ping)
 TEST_F(net, iperf3_tcp_to_host)
 {
 	ASSERT_EQ(0, access(IPERF3, X_OK)) TH_LOG("iperf3 missing: is the tools disk mounted?");
-	ASSERT_EQ(0, pvkit_run(IPERF3 " -c %s -t 3 -f k > /tmp/iperf3.out 2>&1",
+	ASSERT_EQ(0, pvkit_run(IPERF3 " -c %s -t 2 -f k > /tmp/iperf3.out 2>&1",
 			       HOST_IP)) {
 		pvkit_run("cat /tmp/iperf3.out");
 	}
