@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 
 #include "hv.h"
 #include "hypercall.h"
@@ -79,6 +80,31 @@ static int64_t hc_crash(struct vcpu *vcpu, const uint64_t *arg)
 	return 0;
 }
 
+/* Fills the guest's buffer from the host's getrandom() (never blocks). */
+static int64_t hc_rng_fill(struct vcpu *vcpu, const uint64_t *arg)
+{
+	uint8_t *buf;
+	uint64_t done = 0;
+	ssize_t n;
+
+	if (arg[1] > HYPERCALL_RNG_MAX)
+		return PVKIT_E2BIG;
+	buf = guest_mem__ptr(vcpu->vm, arg[0], arg[1]);
+	if (!buf)
+		return PVKIT_EFAULT;
+	while (done < arg[1]) {
+		n = getrandom(buf + done, arg[1] - done, GRND_NONBLOCK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	if (!done && arg[1])
+		return PVKIT_EAGAIN;
+	return done;
+}
+
 static int64_t hc_event_enable(struct vcpu *vcpu, const uint64_t *arg)
 {
 	if (arg[0] & ~(uint64_t)HYPERCALL_EVENTS || arg[1] || arg[2] || arg[3])
@@ -106,6 +132,7 @@ static const struct {
 	{ PVKIT_HC_POWER_OFF, hc_power_off, "power_off" },
 	{ PVKIT_HC_REBOOT, hc_reboot, "reboot" },
 	{ PVKIT_HC_CRASH, hc_crash, "crash" },
+	{ PVKIT_HC_RNG_FILL, hc_rng_fill, "rng_fill" },
 	{ PVKIT_HC_EVENT_ENABLE, hc_event_enable, "event_enable" },
 	{ PVKIT_HC_EVENT_FETCH, hc_event_fetch, "event_fetch" },
 };

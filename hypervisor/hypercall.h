@@ -11,14 +11,15 @@
 #include "pvkit_abi.h"
 
 #define HYPERCALL_FEATURES	(PVKIT_F_CONSOLE | PVKIT_F_POWER | \
-				 PVKIT_F_CRASH | PVKIT_F_EVENTS)
+				 PVKIT_F_CRASH | PVKIT_F_EVENTS | PVKIT_F_RNG)
 
 /* The host-to-guest events pvkit-hv may post (CPUID base + 3). */
 #define HYPERCALL_EVENTS	PVKIT_EV_ALL
 
-/* Longest console write and crash reason a guest may pass, in bytes. */
+/* Longest console write, crash reason and RNG fill, in bytes. */
 #define HYPERCALL_CONSOLE_MAX	4096
 #define HYPERCALL_CRASH_MAX	1024
+#define HYPERCALL_RNG_MAX	4096
 
 struct vcpu;
 

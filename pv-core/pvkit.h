@@ -44,6 +44,7 @@ struct pvkit_stats {
 	atomic64_t errors;
 	atomic64_t pings;
 	atomic64_t events;	/* host events received */
+	atomic64_t rng_bytes;	/* entropy bytes from the host */
 };
 
 extern struct pvkit_stats pvkit_stats;
@@ -56,6 +57,8 @@ int pvkit_power_init(void);
 void pvkit_power_exit(void);
 int pvkit_crash_init(void);
 void pvkit_crash_exit(void);
+int pvkit_rng_init(void);
+void pvkit_rng_exit(void);
 
 /* Host-to-guest events; without them the module works on. */
 void pvkit_events_init(void);

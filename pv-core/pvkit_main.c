@@ -6,8 +6,8 @@
  * -ENODEV when there is none), then publish /sys/kernel/pvkit and
  * /dev/pvkit and, where the host offers them, power off and restart
  * through hypercalls and the host's events (its shutdown and reboot
- * requests), and a panic report to the host. Services built on the
- * hypercall layer hang off this core.
+ * requests), a panic report to the host and the host's entropy as a
+ * hwrng. Services built on the hypercall layer hang off this core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -41,6 +41,10 @@ static int __init pvkit_init(void)
 	if (ret)
 		goto err_power;
 
+	ret = pvkit_rng_init();
+	if (ret)
+		goto err_crash;
+
 	if (pvkit_host.abi_version)
 		pr_info("running on %s, transport %s, ABI %u.%u\n",
 			pvkit_hypervisor_name(pvkit_host.hypervisor),
@@ -53,6 +57,8 @@ static int __init pvkit_init(void)
 			pvkit_transport_name(pvkit_host.transport));
 	return 0;
 
+err_crash:
+	pvkit_crash_exit();
 err_power:
 	pvkit_events_exit();
 	pvkit_power_exit();
@@ -65,6 +71,7 @@ err_sysfs:
 
 static void __exit pvkit_exit(void)
 {
+	pvkit_rng_exit();
 	pvkit_crash_exit();
 	pvkit_events_exit();
 	pvkit_power_exit();

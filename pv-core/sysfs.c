@@ -9,7 +9,8 @@
  *   kvm_features  KVM paravirt features from CPUID, by name
  *   events        host events this guest takes ("shutdown reboot")
  *   events_irq    the line they come on, or "none"
- *   stats/        hypercalls, errors, pings, events since load
+ *   stats/        hypercalls, errors, pings, events and rng_bytes (entropy
+ *                 the host gave) since load
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -130,12 +131,14 @@ PVKIT_STAT_ATTR(hypercalls);
 PVKIT_STAT_ATTR(errors);
 PVKIT_STAT_ATTR(pings);
 PVKIT_STAT_ATTR(events);
+PVKIT_STAT_ATTR(rng_bytes);
 
 static struct attribute *pvkit_stat_attrs[] = {
 	&hypercalls_attr.attr,
 	&errors_attr.attr,
 	&pings_attr.attr,
 	&events_attr.attr,
+	&rng_bytes_attr.attr,
 	NULL,
 };
 

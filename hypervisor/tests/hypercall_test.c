@@ -66,7 +66,7 @@ TEST_F(hc, ping_echoes_and_bounds_its_cookie)
 TEST_F(hc, unknown_call_is_enosys_and_counted)
 {
 	EXPECT_EQ(PVKIT_ENOSYS, call(self->vcpu, 0, 0x7777, 0, 0));
-	EXPECT_EQ(PVKIT_ENOSYS, call(self->vcpu, 0, PVKIT_HC_RNG_FILL, 0, 0));
+	EXPECT_EQ(PVKIT_ENOSYS, call(self->vcpu, 0, PVKIT_HC_DEVICE_ENUM, 0, 0));
 	EXPECT_EQ(2U, self->vm->stats.hypercalls);
 	EXPECT_EQ(2U, self->vm->stats.hypercall_errors);
 }
@@ -101,6 +101,34 @@ TEST_F(hc, console_write_checks_bounds)
 				     UINT64_MAX - 1, 4));
 	EXPECT_EQ(2, call(self->vcpu, 0, PVKIT_HC_CONSOLE_WRITE, RAM - 2, 2));
 	EXPECT_EQ(8U, double_record.console_len);
+}
+
+TEST_F(hc, rng_fill_fills_exactly_the_buffer)
+{
+	uint8_t *ram = self->vm->ram;
+	unsigned int i, zero = 0;
+
+	memset(ram + 8192, 0, 3 * 4096);
+	EXPECT_EQ(4096, call(self->vcpu, 0, PVKIT_HC_RNG_FILL, 12288, 4096));
+	/* 4096 random bytes with more than 64 zeros: about 1 in 10^9 */
+	for (i = 0; i < 4096; i++)
+		zero += !ram[12288 + i];
+	EXPECT_GT(64U, zero);
+	/* nothing written before or after */
+	for (i = 0; i < 4096; i++) {
+		ASSERT_EQ(0, ram[8192 + i]);
+		ASSERT_EQ(0, ram[16384 + i]);
+	}
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_RNG_FILL, 8192, 0));
+	EXPECT_EQ(PVKIT_E2BIG, call(self->vcpu, 0, PVKIT_HC_RNG_FILL, 0,
+				    HYPERCALL_RNG_MAX + 1));
+	EXPECT_EQ(PVKIT_EFAULT, call(self->vcpu, 0, PVKIT_HC_RNG_FILL, RAM - 8,
+				     16));
+	EXPECT_EQ(PVKIT_EFAULT, call(self->vcpu, 0, PVKIT_HC_RNG_FILL,
+				     UINT64_MAX - 3, 8));
+	EXPECT_EQ(PVKIT_EPERM, call(self->vcpu, 3, PVKIT_HC_RNG_FILL, 8192, 16));
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, ram[8192 + i]);
 }
 
 TEST_F(hc, crash_reports_a_clean_reason)
