@@ -45,6 +45,7 @@ struct pvkit_stats {
 	atomic64_t pings;
 	atomic64_t events;	/* host events received */
 	atomic64_t rng_bytes;	/* entropy bytes from the host */
+	atomic64_t console_writes;	/* console hypercalls */
 };
 
 extern struct pvkit_stats pvkit_stats;
@@ -57,6 +58,8 @@ int pvkit_power_init(void);
 void pvkit_power_exit(void);
 int pvkit_crash_init(void);
 void pvkit_crash_exit(void);
+int pvkit_console_init(void);
+void pvkit_console_exit(void);
 int pvkit_rng_init(void);
 void pvkit_rng_exit(void);
 

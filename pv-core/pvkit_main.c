@@ -6,8 +6,8 @@
  * -ENODEV when there is none), then publish /sys/kernel/pvkit and
  * /dev/pvkit and, where the host offers them, power off and restart
  * through hypercalls and the host's events (its shutdown and reboot
- * requests), a panic report to the host and the host's entropy as a
- * hwrng. Services built on the hypercall layer hang off this core.
+ * requests), a panic report to the host, the host's entropy as a
+ * hwrng and a console over hypercalls (/dev/pvcon0). Services built on the hypercall layer hang off this core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,6 +45,10 @@ static int __init pvkit_init(void)
 	if (ret)
 		goto err_crash;
 
+	ret = pvkit_console_init();
+	if (ret)
+		goto err_rng;
+
 	if (pvkit_host.abi_version)
 		pr_info("running on %s, transport %s, ABI %u.%u\n",
 			pvkit_hypervisor_name(pvkit_host.hypervisor),
@@ -57,6 +61,8 @@ static int __init pvkit_init(void)
 			pvkit_transport_name(pvkit_host.transport));
 	return 0;
 
+err_rng:
+	pvkit_rng_exit();
 err_crash:
 	pvkit_crash_exit();
 err_power:
@@ -71,6 +77,7 @@ err_sysfs:
 
 static void __exit pvkit_exit(void)
 {
+	pvkit_console_exit();
 	pvkit_rng_exit();
 	pvkit_crash_exit();
 	pvkit_events_exit();

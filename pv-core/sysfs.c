@@ -9,8 +9,8 @@
  *   kvm_features  KVM paravirt features from CPUID, by name
  *   events        host events this guest takes ("shutdown reboot")
  *   events_irq    the line they come on, or "none"
- *   stats/        hypercalls, errors, pings, events and rng_bytes (entropy
- *                 the host gave) since load
+ *   stats/        hypercalls, errors, pings, events, rng_bytes (entropy
+ *                 the host gave) and console_writes since load
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -132,6 +132,7 @@ PVKIT_STAT_ATTR(errors);
 PVKIT_STAT_ATTR(pings);
 PVKIT_STAT_ATTR(events);
 PVKIT_STAT_ATTR(rng_bytes);
+PVKIT_STAT_ATTR(console_writes);
 
 static struct attribute *pvkit_stat_attrs[] = {
 	&hypercalls_attr.attr,
@@ -139,6 +140,7 @@ static struct attribute *pvkit_stat_attrs[] = {
 	&pings_attr.attr,
 	&events_attr.attr,
 	&rng_bytes_attr.attr,
+	&console_writes_attr.attr,
 	NULL,
 };
 

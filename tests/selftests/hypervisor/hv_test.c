@@ -136,21 +136,8 @@ TEST_F(hv, host_events_enabled_and_reenabled_after_reload)
 
 TEST_F(hv, console_text_reaches_host)
 {
-	char text[64], hex[2 * sizeof(text) + 1];
-	size_t i, len;
-	int fd;
-
-	len = snprintf(text, sizeof(text), "pvkit-console-check %ld-%d",
-		       (long)time(NULL), getpid());
-	for (i = 0; i < len; i++)
-		sprintf(hex + 2 * i, "%02x", (unsigned char)text[i]);
-	fd = open("/dev/pvkit", O_WRONLY | O_CLOEXEC);
-	ASSERT_GE(fd, 0);
-	text[len] = '\n';
-	EXPECT_EQ((ssize_t)len + 1, write(fd, text, len + 1));
-	close(fd);
-	printf("##PVKIT## expect-console %s\n", hex);
-	fflush(stdout);
+	EXPECT_EQ(0, pvkit_send_console_check("/dev/pvkit",
+					      "pvkit-console-check"));
 }
 
 TEST_HARNESS_MAIN

@@ -257,3 +257,28 @@ long long pvkit_meminfo_kb(const char *field)
 	fclose(f);
 	return value;
 }
+
+int pvkit_send_console_check(const char *dev, const char *tag)
+{
+	char text[96], hex[2 * sizeof(text) + 1];
+	size_t i, len;
+	ssize_t n;
+	int fd, err;
+
+	len = snprintf(text, sizeof(text) - 1, "%s %ld-%d", tag,
+		       (long)time(NULL), getpid());
+	for (i = 0; i < len; i++)
+		sprintf(hex + 2 * i, "%02x", (unsigned char)text[i]);
+	text[len] = '\n';
+	fd = open(dev, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len + 1);
+	err = n == (ssize_t)len + 1 ? 0 : (n < 0 ? -errno : -EIO);
+	close(fd);
+	if (!err) {
+		printf("##PVKIT## expect-console %s\n", hex);
+		fflush(stdout);
+	}
+	return err;
+}

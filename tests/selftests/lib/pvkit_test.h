@@ -47,6 +47,13 @@ int pvkit_find_disk(const char *serial, char *name, size_t size);
 /* Runs a shell command line; its exit status, or -1 if it did not exit. */
 int pvkit_run(const char *fmt, ...) __printf(1, 2);
 
+/*
+ * Writes a unique line through @dev (a device whose text only the
+ * hypervisor can put in the console log) and asks the harness to find it
+ * there ("##PVKIT## expect-console HEX"). 0, or -errno if the write failed.
+ */
+int pvkit_send_console_check(const char *dev, const char *tag);
+
 /* A /proc/meminfo field in KiB, or -1. */
 long long pvkit_meminfo_kb(const char *field);
 
