@@ -55,10 +55,16 @@ END {
 	figure("boot_to_init_microvm", "boot_to_init_hv")
 	figure("rss_beyond_ram_hv", "rss_beyond_ram_q35")
 	figure("rss_beyond_ram_q35", "rss_beyond_ram_hv")
+	figure("console_exits_per_line_uart", "console_exits_per_line_pvcon")
+	figure("console_exits_per_line_pvcon", "console_exits_per_line_uart")
+	figure("console_lines_per_s_uart", "console_lines_per_s_pvcon")
+	figure("console_lines_per_s_pvcon", "console_lines_per_s_uart")
 	printf "\n| ratio | value | of | goal |\n|---|---|---|---|\n" > md
 	ratio("pio_vs_kvm_hypercall", "hypercall_pvkit_pio", "hypercall_kvm_in_kernel", "")
 	ratio("boot_hv_vs_q35", "boot_to_init_hv", "boot_to_init_q35", "<= 0.5")
 	ratio("boot_hv_vs_microvm", "boot_to_init_hv", "boot_to_init_microvm", "<= 0.5")
+	ratio("console_exits_pvcon_vs_uart", "console_exits_per_line_pvcon", "console_exits_per_line_uart", "")
+	ratio("console_speed_pvcon_vs_uart", "console_lines_per_s_pvcon", "console_lines_per_s_uart", "")
 	ratio("rss_hv_vs_q35", "rss_beyond_ram_hv", "rss_beyond_ram_q35", "hv <= 8192 KiB")
 	printf "\n]\n" > json
 }

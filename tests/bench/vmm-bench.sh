@@ -5,6 +5,9 @@
 # It reads its settings from the file named by $1 (KERNEL, INITRD, HV,
 # QEMU, APPEND, MEM_MB, RUNS) and prints "##PVKIT## bench ..." lines:
 #   - the hypercall figures of a guest on pvkit-hv (printed by the guest);
+#   - VM exits per console line and lines per second, UART against the
+#     pvkit console, from pvkit-hv's statistics (its control socket) around
+#     the guest's writes;
 #   - each VMM's resident memory beyond guest RAM, sampled from
 #     /proc/PID/smaps while the guest idles (mappings at least as large as
 #     guest RAM are left out);
@@ -16,6 +19,23 @@ now_ms() {
 	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
 }
 
+CTL=/tmp/pvkit-bench.sock
+
+# exit_counts: pvkit-hv's exits so far and its console hypercalls, from
+# "pvkit-hv ctl SOCKET stats" (JSON on one line).
+exit_counts() {
+	"$HV" ctl "$CTL" stats | tr -d ' \n' | awk '{
+		exits = 0
+		if (match($0, /"exits":\{[^}]*\}/)) {
+			s = substr($0, RSTART, RLENGTH)
+			while (match(s, /:[0-9]+/)) {
+				exits += substr(s, RSTART + 1, RLENGTH - 1)
+				s = substr(s, RSTART + RLENGTH)
+			}
+		}
+		print exits }'
+}
+
 rss_beyond_ram_kb() {
 	awk -v ram_kb=$((MEM_MB * 1024)) '
 		/^Size:/ { size = $2 }
@@ -25,7 +45,7 @@ rss_beyond_ram_kb() {
 
 vmm_command() {
 	case "$1" in
-	hv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --kernel $KERNEL --initrd $INITRD --cmdline" ;;
+	hv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --control $CTL --kernel $KERNEL --initrd $INITRD --cmdline" ;;
 	q35) echo "$QEMU -M q35 -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON -kernel $KERNEL -initrd $INITRD -append" ;;
 	microvm) echo "$QEMU -M microvm -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON -kernel $KERNEL -initrd $INITRD -append" ;;
 	esac
@@ -48,6 +68,16 @@ run_guest() {
 		"##PVKIT## guest-up"*)
 			[ "$job" = boot ] &&
 				echo "##PVKIT## bench boot_to_init_$vmm $(($(now_ms) - start)) ms"
+			;;
+		"##PVKIT## console-begin"*)
+			exits0=$(exit_counts)
+			;;
+		"##PVKIT## console-end"*)
+			# shellcheck disable=SC2086
+			set -- $line
+			exits=$(($(exit_counts) - exits0))
+			echo "##PVKIT## bench console_exits_per_line_$3 $(awk -v e=$exits -v n=$4 'BEGIN { printf "%.2f", e / n }') exits"
+			echo "##PVKIT## bench console_lines_per_s_$3 $(awk -v n=$4 -v ms=$5 'BEGIN { printf "%.0f", ms ? n * 1000 / ms : 0 }') lines/s"
 			;;
 		"##PVKIT## measure-rss"*)
 			echo "##PVKIT## bench rss_beyond_ram_$vmm $(rss_beyond_ram_kb $pid) KiB"
