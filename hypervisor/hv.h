@@ -185,6 +185,8 @@ int mptable__write(struct vm *vm, uint64_t gpa, uint64_t room);
 int vcpu__start_all(struct vm *vm);
 void vcpu__stop_all(struct vm *vm);
 void vcpu__log_state(struct vm *vm);
+/* The stopped vCPU's TSC now and its frequency; 0 or -1. */
+int vcpu__read_tsc(struct vcpu *vcpu, uint64_t *tsc, uint32_t *khz);
 void vm__finish(struct vm *vm, enum hv_exit code);
 
 /* pio.c: port I/O dispatch. */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "hv.h"
 #include "hypercall.h"
@@ -80,6 +81,42 @@ static int64_t hc_crash(struct vcpu *vcpu, const uint64_t *arg)
 	return 0;
 }
 
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Host wall-clock time paired with the guest's TSC. The vCPU is stopped
+ * in this call, so its TSC is read between two clock readings and paired
+ * with their midpoint.
+ */
+static int64_t hc_clock_read(struct vcpu *vcpu, const uint64_t *arg)
+{
+	struct pvkit_clock_sample sample = { 0 };
+	uint64_t before, after, tsc;
+	uint32_t khz;
+	void *dst;
+
+	if (arg[0] % 8 || arg[1] || arg[2] || arg[3])
+		return PVKIT_EINVAL;
+	dst = guest_mem__ptr(vcpu->vm, arg[0], sizeof(sample));
+	if (!dst)
+		return PVKIT_EFAULT;
+	before = realtime_ns();
+	if (vcpu__read_tsc(vcpu, &tsc, &khz))
+		return PVKIT_EIO;
+	after = realtime_ns();
+	sample.guest_tsc = tsc;
+	sample.tsc_khz = khz;
+	sample.realtime_ns = before + (after - before) / 2;
+	memcpy(dst, &sample, sizeof(sample));
+	return 0;
+}
+
 /* Fills the guest's buffer from the host's getrandom() (never blocks). */
 static int64_t hc_rng_fill(struct vcpu *vcpu, const uint64_t *arg)
 {
@@ -132,6 +169,7 @@ static const struct {
 	{ PVKIT_HC_POWER_OFF, hc_power_off, "power_off" },
 	{ PVKIT_HC_REBOOT, hc_reboot, "reboot" },
 	{ PVKIT_HC_CRASH, hc_crash, "crash" },
+	{ PVKIT_HC_CLOCK_READ, hc_clock_read, "clock_read" },
 	{ PVKIT_HC_RNG_FILL, hc_rng_fill, "rng_fill" },
 	{ PVKIT_HC_EVENT_ENABLE, hc_event_enable, "event_enable" },
 	{ PVKIT_HC_EVENT_FETCH, hc_event_fetch, "event_fetch" },

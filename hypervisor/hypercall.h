@@ -11,7 +11,8 @@
 #include "pvkit_abi.h"
 
 #define HYPERCALL_FEATURES	(PVKIT_F_CONSOLE | PVKIT_F_POWER | \
-				 PVKIT_F_CRASH | PVKIT_F_EVENTS | PVKIT_F_RNG)
+				 PVKIT_F_CRASH | PVKIT_F_EVENTS | PVKIT_F_RNG | \
+				 PVKIT_F_CLOCK)
 
 /* The host-to-guest events pvkit-hv may post (CPUID base + 3). */
 #define HYPERCALL_EVENTS	PVKIT_EV_ALL

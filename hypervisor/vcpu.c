@@ -218,3 +218,23 @@ void vcpu__log_state(struct vm *vm)
 			(unsigned long long)sregs.gdt.base, sregs.gdt.limit);
 	}
 }
+
+#define MSR_IA32_TSC	0x10
+
+int vcpu__read_tsc(struct vcpu *vcpu, uint64_t *tsc, uint32_t *khz)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry entry;
+	} msrs = { .hdr.nmsrs = 1, .entry.index = MSR_IA32_TSC };
+	int ret;
+
+	if (ioctl(vcpu->fd, KVM_GET_MSRS, &msrs) != 1)
+		return -1;
+	ret = ioctl(vcpu->fd, KVM_GET_TSC_KHZ);
+	if (ret <= 0)
+		return -1;
+	*tsc = msrs.entry.data;
+	*khz = ret;
+	return 0;
+}

@@ -58,6 +58,8 @@ int pvkit_power_init(void);
 void pvkit_power_exit(void);
 int pvkit_crash_init(void);
 void pvkit_crash_exit(void);
+int pvkit_clock_init(void);
+void pvkit_clock_exit(void);
 int pvkit_console_init(void);
 void pvkit_console_exit(void);
 int pvkit_rng_init(void);

@@ -43,6 +43,15 @@ void double_reset(struct vm *vm)
 	vm->finished = false;
 }
 
+int vcpu__read_tsc(struct vcpu *vcpu, uint64_t *tsc, uint32_t *khz)
+{
+	if (!double_record.tsc_khz)
+		return -1;
+	*tsc = double_record.tsc;
+	*khz = double_record.tsc_khz;
+	return 0;
+}
+
 int kvm__irq_line(struct vm *vm, unsigned int irq, int level)
 {
 	if (level && !double_record.irq_level)

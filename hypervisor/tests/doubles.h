@@ -18,6 +18,8 @@ struct double_record {
 	int irq_edges;			/* rising edges seen by the line */
 	unsigned int irq_last;		/* the line they were on */
 	int irq_level;			/* where the line was left */
+	uint64_t tsc;			/* what vcpu__read_tsc() answers */
+	uint32_t tsc_khz;		/* 0: it fails */
 };
 
 extern struct double_record double_record;

@@ -8,6 +8,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "doubles.h"
@@ -129,6 +130,36 @@ TEST_F(hc, rng_fill_fills_exactly_the_buffer)
 	EXPECT_EQ(PVKIT_EPERM, call(self->vcpu, 3, PVKIT_HC_RNG_FILL, 8192, 16));
 	for (i = 0; i < 16; i++)
 		ASSERT_EQ(0, ram[8192 + i]);
+}
+
+TEST_F(hc, clock_read_pairs_host_time_with_the_tsc)
+{
+	struct pvkit_clock_sample sample;
+	struct timespec ts;
+	uint64_t now;
+
+	double_record.tsc = 123456789;
+	double_record.tsc_khz = 2500000;
+	memset(self->vm->ram + 4096, 0xee, 64);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_CLOCK_READ, 4096, 0));
+	memcpy(&sample, self->vm->ram + 4096, sizeof(sample));
+	EXPECT_EQ(123456789ULL, sample.guest_tsc);
+	EXPECT_EQ(2500000U, sample.tsc_khz);
+	EXPECT_EQ(0U, sample.flags);
+	EXPECT_LE(now, sample.realtime_ns);
+	EXPECT_GT(now + 1000000000ULL, sample.realtime_ns);
+	/* only the sample is written */
+	EXPECT_EQ(0xee, self->vm->ram[4096 + sizeof(sample)]);
+
+	EXPECT_EQ(PVKIT_EINVAL, call(self->vcpu, 0, PVKIT_HC_CLOCK_READ, 4100, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call(self->vcpu, 0, PVKIT_HC_CLOCK_READ, 4096, 1));
+	EXPECT_EQ(PVKIT_EFAULT, call(self->vcpu, 0, PVKIT_HC_CLOCK_READ,
+				     RAM - 16, 0));
+	EXPECT_EQ(PVKIT_EPERM, call(self->vcpu, 3, PVKIT_HC_CLOCK_READ, 4096, 0));
+	double_record.tsc_khz = 0;
+	EXPECT_EQ(PVKIT_EIO, call(self->vcpu, 0, PVKIT_HC_CLOCK_READ, 4096, 0));
 }
 
 TEST_F(hc, crash_reports_a_clean_reason)

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest tests of pvkit.ko's clock service. On pvkit's hypervisor the
+ * "clock" feature gives a PTP clock named "pvkit" that reads the host's
+ * CLOCK_REALTIME: it must agree with the guest's wall clock (set from the
+ * host's RTC at boot, to the second) within 3 s, run at the guest clock's
+ * rate (within 2% over two seconds, nested guests' clocks wander), and its PTP_SYS_OFFSET_EXTENDED samples
+ * must be bracketed by the guest's readings, in order. The clock goes
+ * with the module. On stock KVM no "pvkit" PTP clock appears.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/ptp_clock.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pvkit_test.h"
+
+#define FD_TO_CLOCKID(fd)	((~(clockid_t)(fd) << 3) | 3)
+#define NSEC			1000000000LL
+
+FIXTURE(clk) {
+	char dev[300];
+	bool on_hv;
+};
+
+/* Finds the PTP clock named "pvkit": its /dev path in @dev, or false. */
+static bool find_pvkit_ptp(char *dev, size_t size)
+{
+	char path[300], name[64];
+	struct dirent *e;
+	bool found = false;
+	DIR *d = opendir("/sys/class/ptp");
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		if (strncmp(e->d_name, "ptp", 3))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/ptp/%s/clock_name",
+			 e->d_name);
+		if (pvkit_read_file(path, name, sizeof(name)) >= 0 &&
+		    !strcmp(name, "pvkit")) {
+			snprintf(dev, size, "/dev/%s", e->d_name);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+FIXTURE_SETUP(clk)
+{
+	int ret = pvkit_load("pvkit");
+
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("load: %s",
+						      strerror(-ret));
+	self->on_hv = !strcmp(pvkit_test_host(), "hv");
+}
+
+FIXTURE_TEARDOWN(clk)
+{
+}
+
+TEST_F(clk, ptp_clock_follows_the_host)
+{
+	EXPECT_EQ(self->on_hv, find_pvkit_ptp(self->dev, sizeof(self->dev)));
+}
+
+/* host - guest in ns at one instant: a PHC reading and its brackets */
+static int phc_offset(int fd, long long *offset, long long *sys)
+{
+	struct ptp_sys_offset_extended req = { .n_samples = 1 };
+	long long pre, post;
+
+	if (ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &req))
+		return -errno;
+	pre = req.ts[0][0].sec * NSEC + req.ts[0][0].nsec;
+	post = req.ts[0][2].sec * NSEC + req.ts[0][2].nsec;
+	*sys = pre + (post - pre) / 2;
+	*offset = req.ts[0][1].sec * NSEC + req.ts[0][1].nsec - *sys;
+	return 0;
+}
+
+TEST_F(clk, agrees_with_the_guest_clock)
+{
+	long long offset0, offset1, sys0, sys1, rate_ppm;
+	int fd;
+
+	if (!self->on_hv)
+		return;	/* no such clock: ptp_clock_follows_the_host checked */
+	ASSERT_TRUE(find_pvkit_ptp(self->dev, sizeof(self->dev)));
+	fd = open(self->dev, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, phc_offset(fd, &offset0, &sys0));
+	sleep(2);
+	ASSERT_EQ(0, phc_offset(fd, &offset1, &sys1));
+	close(fd);
+
+	EXPECT_GT(3 * NSEC, llabs(offset0)) TH_LOG("host - guest: %lld ns",
+						  offset0);
+	/* the offset's drift over the interval, relative to the interval */
+	rate_ppm = (offset1 - offset0) * 1000000 / (sys1 - sys0);
+	EXPECT_GT(20000, llabs(rate_ppm)) TH_LOG("rates differ by %lld ppm",
+						 rate_ppm);
+	printf("# note: pvkit PTP clock: host - guest %lld us, rate difference %lld ppm\n",
+	       offset0 / 1000, rate_ppm);
+}
+
+TEST_F(clk, sys_offset_samples_are_bracketed)
+{
+	struct ptp_sys_offset_extended req = { .n_samples = 5 };
+	long long pre = 0, phc, post = 0, last_phc = 0;
+	unsigned int i;
+	int fd;
+
+	if (!self->on_hv)
+		return;	/* no such clock: ptp_clock_follows_the_host checked */
+	ASSERT_TRUE(find_pvkit_ptp(self->dev, sizeof(self->dev)));
+	fd = open(self->dev, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &req))
+		TH_LOG("PTP_SYS_OFFSET_EXTENDED: %s", strerror(errno));
+	close(fd);
+	for (i = 0; i < req.n_samples; i++) {
+		pre = req.ts[i][0].sec * NSEC + req.ts[i][0].nsec;
+		phc = req.ts[i][1].sec * NSEC + req.ts[i][1].nsec;
+		post = req.ts[i][2].sec * NSEC + req.ts[i][2].nsec;
+		EXPECT_LE(pre, post);
+		EXPECT_LT(last_phc, phc);
+		last_phc = phc;
+	}
+	/* a reading is one hypercall: well under 50 ms even nested */
+	EXPECT_GT(50000000LL, post - pre);
+}
+
+TEST_F(clk, clock_goes_with_the_module)
+{
+	if (!self->on_hv)
+		return;	/* no such clock: ptp_clock_follows_the_host checked */
+	ASSERT_EQ(0, pvkit_unload("pvkit"));
+	EXPECT_FALSE(find_pvkit_ptp(self->dev, sizeof(self->dev)));
+	ASSERT_EQ(0, pvkit_load("pvkit"));
+	EXPECT_TRUE(find_pvkit_ptp(self->dev, sizeof(self->dev)));
+}
+
+TEST_HARNESS_MAIN
