@@ -21,8 +21,9 @@
 #define GUEST_IP	"10.0.2.15"
 #define GUEST_MAC	"52:54:00:12:34:56"
 #define IPERF3		"/usr/bin/iperf3"
+#define DRIVER		"pvkit_net"
 
-/* The interface the virtio_net driver made, in @name. */
+/* The interface the pvkit_net driver made, in @name. */
 static int find_virtio_nic(char *name, size_t size)
 {
 	char path[300], link[256];
@@ -40,7 +41,7 @@ static int find_virtio_nic(char *name, size_t size)
 		if (n <= 0)
 			continue;
 		link[n] = 0;
-		if (strstr(link, "/virtio_net")) {
+		if (strstr(link, "/" DRIVER)) {
 			snprintf(name, size, "%s", d->d_name);
 			ret = 0;
 		}
@@ -58,7 +59,7 @@ FIXTURE(net) {
 FIXTURE_SETUP(net)
 {
 	ASSERT_EQ(0, find_virtio_nic(self->nic, sizeof(self->nic)))
-		TH_LOG("no virtio_net interface");
+		TH_LOG("no " DRIVER " interface");
 	/* idempotent: every test runs in its own process */
 	pvkit_run("ip link set %s up && ip addr add %s/24 dev %s 2>/dev/null",
 		  self->nic, GUEST_IP, self->nic);
