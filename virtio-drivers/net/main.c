@@ -18,6 +18,11 @@
 /* Queue pairs pvkit_net sets up at most, whatever the device offers. */
 #define PVNET_MAX_PAIRS		16
 
+/* The biggest RX page chain fits in an skb's fragments and rq->sg. */
+static_assert(DIV_ROUND_UP(PVNET_BIG_FRAME, PAGE_SIZE) <= MAX_SKB_FRAGS);
+static_assert(DIV_ROUND_UP(PVNET_HDR_LEN + VLAN_ETH_HLEN + ETH_MAX_MTU,
+			   PAGE_SIZE) <= MAX_SKB_FRAGS);
+
 static const unsigned int pvnet_features[] = {
 	VIRTIO_NET_F_CSUM, VIRTIO_NET_F_GUEST_CSUM, VIRTIO_NET_F_MTU,
 	VIRTIO_NET_F_MAC, VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6,
