@@ -7,8 +7,9 @@
  * (10.0.2.1, made by the harness inside the test run) answers ping, an
  * iperf3 TCP run and a rate-capped UDP one to it move data (rates are
  * notes, UDP loss is judged), a smaller MTU holds, the interface and
- * per-queue ethtool counters grow, and pvkit_net lets go of the device
- * under load and takes it back.
+ * per-queue ethtool counters grow, a legacy device (QEMU) is refused, and
+ * pvkit_net lets go of the device under load (unbind, rmmod) and takes
+ * it back.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -278,8 +279,17 @@ TEST_F(net, counters_grow)
 	EXPECT_LE(0, ethtool_stat(self->nic, "tx0", "_drops"));
 }
 
-/* Last: it takes the interface away and makes a new one. */
-TEST_F(net, unbind_under_load_and_bind_back)
+/* QEMU adds a legacy (virtio 0.9) NIC: refused in one line, left unbound. */
+TEST_F(net, legacy_device_is_refused)
+{
+	if (strcmp(pvkit_test_host(), "kvm"))
+		SKIP(return, "only QEMU's guests have a legacy network device");
+	EXPECT_EQ(0, pvkit_run("dmesg | grep -q '" DRIVER " virtio[0-9]*: legacy virtio-net device (no VIRTIO_F_VERSION_1)'"));
+	EXPECT_EQ(0, pvkit_run("for d in /sys/bus/virtio/devices/*; do [ \"$(cat $d/device)\" = 0x0001 ] && [ ! -e $d/driver ] && exit 0; done; exit 1"));
+}
+
+/* Last: it takes the interface away and makes a new one, twice. */
+TEST_F(net, unbind_and_rmmod_under_load)
 {
 	unsigned int mark = pvkit_kmsg_mark();
 	char dev[256], link[256];
@@ -297,6 +307,14 @@ TEST_F(net, unbind_under_load_and_bind_back)
 	ASSERT_EQ(0, pvkit_run("echo %s > /sys/bus/virtio/drivers/" DRIVER "/unbind", dev));
 	EXPECT_NE(0, find_virtio_nic(self->nic, sizeof(self->nic)));
 	ASSERT_EQ(0, pvkit_run("echo %s > /sys/bus/virtio/drivers/" DRIVER "/bind", dev));
+	ASSERT_EQ(0, find_virtio_nic(self->nic, sizeof(self->nic)));
+	nic_setup(self->nic);
+	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", HOST_IP));
+	/* the module goes away under a ping flood, and comes back */
+	ASSERT_EQ(0, pvkit_run("ping -A -w 3 %s >/dev/null 2>&1 & sleep 1; rmmod " DRIVER,
+			       HOST_IP));
+	EXPECT_NE(0, find_virtio_nic(self->nic, sizeof(self->nic)));
+	ASSERT_EQ(0, pvkit_load(DRIVER));
 	ASSERT_EQ(0, find_virtio_nic(self->nic, sizeof(self->nic)));
 	nic_setup(self->nic);
 	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", HOST_IP));
