@@ -7,9 +7,9 @@
  * (10.0.2.1, made by the harness inside the test run) answers ping, an
  * iperf3 TCP run and a rate-capped UDP one to it move data (rates are
  * notes, UDP loss is judged), a smaller MTU holds, the interface and
- * per-queue ethtool counters grow, a legacy device (QEMU) is refused, and
- * pvkit_net lets go of the device under load (unbind, rmmod) and takes
- * it back.
+ * per-queue ethtool counters grow, nonsense devices (QEMU) are refused,
+ * and pvkit_net lets go of the device under load (unbind, rmmod) and
+ * takes it back.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -279,13 +279,17 @@ TEST_F(net, counters_grow)
 	EXPECT_LE(0, ethtool_stat(self->nic, "tx0", "_drops"));
 }
 
-/* QEMU adds a legacy (virtio 0.9) NIC: refused in one line, left unbound. */
-TEST_F(net, legacy_device_is_refused)
+/*
+ * QEMU adds two unconnected NICs pvkit_net must refuse, each in one line,
+ * and leave unbound: a legacy (virtio 0.9) one and one whose MTU is 60.
+ */
+TEST_F(net, nonsense_devices_are_refused)
 {
 	if (strcmp(pvkit_test_host(), "kvm"))
-		SKIP(return, "only QEMU's guests have a legacy network device");
+		SKIP(return, "only QEMU's guests have the NICs to refuse");
 	EXPECT_EQ(0, pvkit_run("dmesg | grep -q '" DRIVER " virtio[0-9]*: legacy virtio-net device (no VIRTIO_F_VERSION_1)'"));
-	EXPECT_EQ(0, pvkit_run("for d in /sys/bus/virtio/devices/*; do [ \"$(cat $d/device)\" = 0x0001 ] && [ ! -e $d/driver ] && exit 0; done; exit 1"));
+	EXPECT_EQ(0, pvkit_run("dmesg | grep -q '" DRIVER " virtio[0-9]*: device MTU 60 is below the minimum of 68: refused'"));
+	EXPECT_EQ(0, pvkit_run("n=0; for d in /sys/bus/virtio/devices/*; do [ \"$(cat $d/device)\" = 0x0001 ] && [ ! -e $d/driver ] && n=$((n + 1)); done; [ $n = 2 ]"));
 }
 
 /* Last: it takes the interface away and makes a new one, twice. */
