@@ -3,8 +3,11 @@
  * The control queue of pvkit_net.ko (VIRTIO_NET_F_CTRL_VQ): one command
  * at a time, under the RTNL, polled for the device's answer. The only
  * command sent is VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, which turns on as
- * many queue pairs as there are vCPUs (VIRTIO_NET_F_MQ).
+ * many queue pairs as there are vCPUs (VIRTIO_NET_F_MQ); pair i's
+ * interrupts and transmits then go to the i-th online vCPU (best effort,
+ * set once: CPU hotplug does not move them).
  */
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/rtnetlink.h>
 
@@ -48,6 +51,21 @@ static int pvnet_ctrl_send(struct pvnet_info *vi, struct pvnet_ctrl_cmd *cmd,
 	return cmd->ack == VIRTIO_NET_OK ? 0 : -EIO;
 }
 
+static void pvnet_spread_pairs(struct pvnet_info *vi)
+{
+	unsigned int i = 0;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		if (i >= vi->pairs)
+			break;
+		virtqueue_set_affinity(vi->rq[i].vq, cpumask_of(cpu));
+		virtqueue_set_affinity(vi->sq[i].vq, cpumask_of(cpu));
+		netif_set_xps_queue(vi->dev, cpumask_of(cpu), i);
+		i++;
+	}
+}
+
 int pvnet_set_pairs(struct pvnet_info *vi, unsigned int pairs)
 {
 	struct pvnet_ctrl_cmd *cmd;
@@ -68,6 +86,7 @@ int pvnet_set_pairs(struct pvnet_info *vi, unsigned int pairs)
 	vi->pairs = pairs;
 	netif_set_real_num_tx_queues(vi->dev, pairs);
 	netif_set_real_num_rx_queues(vi->dev, pairs);
+	pvnet_spread_pairs(vi);
 	return 0;
 }
 
