@@ -208,7 +208,8 @@ static void pvnet_receive(struct pvnet_rq *rq, struct page *page,
 	struct pvnet_hdr hdr;
 	struct sk_buff *skb;
 
-	if (unlikely(len < PVNET_HDR_LEN + ETH_HLEN)) {
+	/* a merged frame's buffers are taken off the ring even if it is short */
+	if (unlikely(len < PVNET_HDR_LEN + (rq->vi->mergeable ? 0 : ETH_HLEN))) {
 		netdev_dbg(dev, "RX frame of %u bytes: too short\n", len);
 		dev->stats.rx_length_errors++;
 		pvnet_pages_put(rq, page);
@@ -222,6 +223,12 @@ static void pvnet_receive(struct pvnet_rq *rq, struct page *page,
 		skb = pvnet_rx_chain(rq, page, len);
 	if (!skb)
 		goto drop;
+	if (unlikely(!pskb_may_pull(skb, ETH_HLEN))) {
+		netdev_dbg(dev, "RX frame of %u bytes: too short\n", skb->len);
+		dev->stats.rx_length_errors++;
+		dev_kfree_skb_any(skb);
+		goto drop;
+	}
 
 	if (hdr.hdr.flags & VIRTIO_NET_HDR_F_DATA_VALID)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
