@@ -8,6 +8,8 @@
 #   disk serial pvkit-tools   TOOLS_IMG, read-only
 #   disk serial pvkit-victim  1 MiB, for the malformed-queue test (hv)
 #   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it
+#   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
+#                             legacy (virtio 0.9) one and one with MTU 60
 #
 # devices_check runs after the VMM has exited and prints one
 # "##PVKIT## host-check NAME ok|fail ..." line per check.
@@ -16,6 +18,8 @@ PATH=$PATH:/usr/sbin:/usr/bin
 DEV_TAP=pvtap0
 DEV_HOST_IP=10.0.2.1
 DEV_MAC=52:54:00:12:34:56
+DEV_LEGACY_MAC=52:54:00:12:34:57
+DEV_BAD_MTU_MAC=52:54:00:12:34:58
 DEV_FLUSH_MARKER=PVKIT-FLUSH-MARKER
 DEV_FLUSH_MIB=60
 
@@ -52,7 +56,9 @@ devices_args() {
 			"-drive file=$TOOLS_IMG,if=none,id=d1,format=raw,readonly=on" \
 			"-device virtio-blk-pci,drive=d1,serial=pvkit-tools" \
 			"-netdev tap,id=n0,ifname=$DEV_TAP,script=no,downscript=no" \
-			"-device virtio-net-pci,netdev=n0,mac=$DEV_MAC,romfile="
+			"-device virtio-net-pci,netdev=n0,mac=$DEV_MAC,romfile=" \
+			"-device virtio-net-pci,disable-modern=on,mac=$DEV_LEGACY_MAC,romfile=" \
+			"-device virtio-net-pci,host_mtu=60,mac=$DEV_BAD_MTU_MAC,romfile="
 	fi
 }
 

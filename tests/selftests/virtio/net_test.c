@@ -2,17 +2,30 @@
 /*
  * In-guest tests of the virtio network device the harness gives a guest
  * on pvkit-hv (tap back end) and on QEMU/KVM (QEMU's tap netdev), through
- * the distro kernel's own virtio_net: the MAC comes from the host, the
- * link is up, the host side of the tap (10.0.2.1, made by the harness
- * inside the test run) answers ping, and an iperf3 TCP run to it moves
- * data (the rate is reported as a note, not judged).
+ * pvkit's own front-end, pvkit_net.ko: the interface is pvkit_net's, the
+ * MAC comes from the host, the link is up, the host side of the tap
+ * (10.0.2.1, made by the harness inside the test run) answers ping, an
+ * iperf3 TCP run and a rate-capped UDP one to it move data (rates are
+ * notes, UDP loss is judged), a smaller MTU holds, the interface and
+ * per-queue ethtool counters grow, nonsense devices (QEMU) are refused,
+ * and pvkit_net lets go of the device under load (unbind, rmmod) and
+ * takes it back.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "pvkit_test.h"
@@ -21,8 +34,11 @@
 #define GUEST_IP	"10.0.2.15"
 #define GUEST_MAC	"52:54:00:12:34:56"
 #define IPERF3		"/usr/bin/iperf3"
+#define DRIVER		"pvkit_net"
+#define SMALL_MTU	1400
+#define UDP_MAX_LOSS	10	/* percent, at 50 Mbit/s for 2 s */
 
-/* The interface the virtio_net driver made, in @name. */
+/* The interface the pvkit_net driver made, in @name. */
 static int find_virtio_nic(char *name, size_t size)
 {
 	char path[300], link[256];
@@ -40,13 +56,94 @@ static int find_virtio_nic(char *name, size_t size)
 		if (n <= 0)
 			continue;
 		link[n] = 0;
-		if (strstr(link, "/virtio_net")) {
+		if (strstr(link, "/" DRIVER)) {
 			snprintf(name, size, "%s", d->d_name);
 			ret = 0;
 		}
 	}
 	closedir(dir);
 	return ret;
+}
+
+/* SIOCETHTOOL on @nic with the command in @data; 0 or -errno. */
+static int ethtool_ioctl(const char *nic, void *data)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nic);
+	ifr.ifr_data = data;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The sum of the `ethtool -S` counters of @nic named @prefix, digits (the
+ * queue, if any), @suffix: ("rx", "_packets") adds up rx0_packets,
+ * rx1_packets... -1 when there is none.
+ */
+static long long ethtool_stat(const char *nic, const char *prefix,
+			      const char *suffix)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ethtool_gstrings *strs = NULL;
+	struct ethtool_stats *stats = NULL;
+	size_t plen = strlen(prefix);
+	long long value = -1;
+	char name[ETH_GSTRING_LEN + 1];
+	const char *p;
+	__u32 i, n;
+
+	if (ethtool_ioctl(nic, &info) || !info.n_stats)
+		return -1;
+	n = info.n_stats;
+	strs = calloc(1, sizeof(*strs) + n * ETH_GSTRING_LEN);
+	stats = calloc(1, sizeof(*stats) + n * sizeof(__u64));
+	if (!strs || !stats)
+		goto out;
+	strs->cmd = ETHTOOL_GSTRINGS;
+	strs->string_set = ETH_SS_STATS;
+	strs->len = n;
+	stats->cmd = ETHTOOL_GSTATS;
+	stats->n_stats = n;
+	if (ethtool_ioctl(nic, strs) || ethtool_ioctl(nic, stats))
+		goto out;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%.*s", ETH_GSTRING_LEN,
+			 (char *)strs->data + i * ETH_GSTRING_LEN);
+		if (strncmp(name, prefix, plen))
+			continue;
+		for (p = name + plen; *p >= '0' && *p <= '9'; p++)
+			;
+		if (strcmp(p, suffix))
+			continue;
+		value = (value < 0 ? 0 : value) + stats->data[i];
+	}
+out:
+	free(strs);
+	free(stats);
+	return value;
+}
+
+/* /sys/class/net/@nic/statistics/@name, or -1. */
+static long long sysfs_stat(const char *nic, const char *name)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", nic,
+		 name);
+	return pvkit_read_number(path);
+}
+
+static void nic_setup(const char *nic)
+{
+	/* idempotent: every test runs in its own process */
+	pvkit_run("ip link set %s up && ip addr add %s/24 dev %s 2>/dev/null",
+		  nic, GUEST_IP, nic);
 }
 
 FIXTURE(net) {
@@ -58,14 +155,21 @@ FIXTURE(net) {
 FIXTURE_SETUP(net)
 {
 	ASSERT_EQ(0, find_virtio_nic(self->nic, sizeof(self->nic)))
-		TH_LOG("no virtio_net interface");
-	/* idempotent: every test runs in its own process */
-	pvkit_run("ip link set %s up && ip addr add %s/24 dev %s 2>/dev/null",
-		  self->nic, GUEST_IP, self->nic);
+		TH_LOG("no " DRIVER " interface");
+	nic_setup(self->nic);
 }
 
 FIXTURE_TEARDOWN(net)
 {
+}
+
+TEST_F(net, driver_is_pvkit_net)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+
+	ASSERT_EQ(0, ethtool_ioctl(self->nic, &info));
+	EXPECT_STREQ(DRIVER, info.driver);
+	EXPECT_EQ(0, strncmp("virtio", info.bus_info, 6)) TH_LOG("bus %s", info.bus_info);
 }
 
 TEST_F(net, mac_comes_from_the_host)
@@ -101,6 +205,127 @@ TEST_F(net, iperf3_tcp_to_host)
 	}
 	pvkit_run("awk '/receiver/ { print \"# note: iperf3 TCP guest to host on %s: \" $(NF-2), $(NF-1) }' /tmp/iperf3.out",
 		  getenv("PVKIT_HOST") ?: "?");
+}
+
+TEST_F(net, iperf3_udp_to_host)
+{
+	ASSERT_EQ(0, access(IPERF3, X_OK)) TH_LOG("iperf3 missing: is the tools disk mounted?");
+	ASSERT_EQ(0, pvkit_run(IPERF3 " -c %s -u -b 50M -t 2 -f k > /tmp/iperf3u.out 2>&1",
+			       HOST_IP)) {
+		pvkit_run("cat /tmp/iperf3u.out");
+	}
+	/* "... 11.9 MBytes  50000 Kbits/sec  0.01 ms  12/8620 (0.14%)  receiver" */
+	EXPECT_EQ(0, pvkit_run("awk '/receiver/ { f = 1; l = $0; sub(/.*\\(/, \"\", l); loss = l + 0 } END { exit !(f && loss < %d) }' /tmp/iperf3u.out",
+			       UDP_MAX_LOSS)) {
+		pvkit_run("cat /tmp/iperf3u.out");
+	}
+	pvkit_run("awk '/receiver/ { print \"# note: iperf3 UDP at 50M on %s: \" $(NF-6), $(NF-5), \"lost\", $(NF-2), $(NF-1) }' /tmp/iperf3u.out",
+		  getenv("PVKIT_HOST") ?: "?");
+}
+
+TEST_F(net, mtu_is_respected)
+{
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_port = htons(9),	/* discard */
+		.sin_addr.s_addr = inet_addr(HOST_IP),
+	};
+	int pmtu = IP_PMTUDISC_DO, fd;
+	static char data[SMALL_MTU];
+	const int fit = SMALL_MTU - 28;	/* IPv4 and UDP or ICMP headers */
+
+	ASSERT_EQ(0, pvkit_run("ip link set %s mtu %d", self->nic, SMALL_MTU));
+	/* a whole SMALL_MTU-byte packet each way */
+	EXPECT_EQ(0, pvkit_run("ping -c 2 -W 5 -s %d %s >/dev/null", fit, HOST_IP));
+	/* one byte more cannot leave unfragmented */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)));
+	EXPECT_EQ(fit, sendto(fd, data, fit, 0, (struct sockaddr *)&to, sizeof(to)));
+	EXPECT_EQ(-1, sendto(fd, data, fit + 1, 0, (struct sockaddr *)&to, sizeof(to)));
+	EXPECT_EQ(EMSGSIZE, errno);
+	close(fd);
+	/* below the minimum and beyond any maximum are refused */
+	EXPECT_NE(0, pvkit_run("ip link set %s mtu 67 2>/dev/null", self->nic));
+	EXPECT_NE(0, pvkit_run("ip link set %s mtu 65536 2>/dev/null", self->nic));
+	EXPECT_EQ(0, pvkit_run("ip link set %s mtu 1500", self->nic));
+}
+
+TEST_F(net, counters_grow)
+{
+	/* interface counters in sysfs, then ethtool -S ones summed over queues */
+	static const char * const names[][2] = {
+		{ "rx_packets" }, { "rx_bytes" }, { "tx_packets" }, { "tx_bytes" },
+		{ "rx", "_packets" }, { "rx", "_bytes" }, { "tx", "_packets" },
+		{ "tx", "_bytes" }, { "tx", "_kicks" },
+	};
+	long long before[ARRAY_SIZE(names)], after;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		before[i] = names[i][1] ? ethtool_stat(self->nic, names[i][0], names[i][1]) :
+			    sysfs_stat(self->nic, names[i][0]);
+	ASSERT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", HOST_IP));
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		const char *name = names[i][0] ?: "?", *suffix = names[i][1] ?: "";
+
+		after = names[i][1] ? ethtool_stat(self->nic, name, suffix) :
+			sysfs_stat(self->nic, name);
+		EXPECT_LE(0, before[i]) TH_LOG("no counter %s%s", name, suffix);
+		EXPECT_LT(before[i], after) TH_LOG("%s%s stayed at %lld", name, suffix, after);
+	}
+	/* queue 0 is always in use; its RX ring was filled and the device told */
+	EXPECT_LT(0, ethtool_stat(self->nic, "rx0", "_kicks"));
+	EXPECT_LE(0, ethtool_stat(self->nic, "tx0", "_drops"));
+}
+
+/*
+ * QEMU adds two unconnected NICs pvkit_net must refuse, each in one line,
+ * and leave unbound: a legacy (virtio 0.9) one and one whose MTU is 60.
+ */
+TEST_F(net, nonsense_devices_are_refused)
+{
+	if (strcmp(pvkit_test_host(), "kvm"))
+		SKIP(return, "only QEMU's guests have the NICs to refuse");
+	EXPECT_EQ(0, pvkit_run("dmesg | grep -q '" DRIVER " virtio[0-9]*: legacy virtio-net device (no VIRTIO_F_VERSION_1)'"));
+	EXPECT_EQ(0, pvkit_run("dmesg | grep -q '" DRIVER " virtio[0-9]*: device MTU 60 is below the minimum of 68: refused'"));
+	EXPECT_EQ(0, pvkit_run("n=0; for d in /sys/bus/virtio/devices/*; do [ \"$(cat $d/device)\" = 0x0001 ] && [ ! -e $d/driver ] && n=$((n + 1)); done; [ $n = 2 ]"));
+}
+
+/* Last: it takes the interface away and makes a new one, twice. */
+TEST_F(net, unbind_and_rmmod_under_load)
+{
+	unsigned int mark = pvkit_kmsg_mark();
+	char dev[256], link[256];
+	ssize_t n;
+
+	snprintf(self->path, sizeof(self->path), "/sys/class/net/%s/device", self->nic);
+	n = readlink(self->path, link, sizeof(link) - 1);
+	ASSERT_LT(0, n);
+	link[n] = 0;
+	snprintf(dev, sizeof(dev), "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+
+	ASSERT_EQ(0, pvkit_run(IPERF3 " -c %s -t 3 >/tmp/iperf3-unbind.out 2>&1 & echo $! >/tmp/iperf3.pid",
+			       HOST_IP));
+	sleep(1);
+	ASSERT_EQ(0, pvkit_run("echo %s > /sys/bus/virtio/drivers/" DRIVER "/unbind", dev));
+	EXPECT_NE(0, find_virtio_nic(self->nic, sizeof(self->nic)));
+	ASSERT_EQ(0, pvkit_run("echo %s > /sys/bus/virtio/drivers/" DRIVER "/bind", dev));
+	ASSERT_EQ(0, find_virtio_nic(self->nic, sizeof(self->nic)));
+	nic_setup(self->nic);
+	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", HOST_IP));
+	/* the module goes away under a ping flood, and comes back */
+	ASSERT_EQ(0, pvkit_run("ping -A -w 3 %s >/dev/null 2>&1 & sleep 1; rmmod " DRIVER,
+			       HOST_IP));
+	EXPECT_NE(0, find_virtio_nic(self->nic, sizeof(self->nic)));
+	ASSERT_EQ(0, pvkit_load(DRIVER));
+	ASSERT_EQ(0, find_virtio_nic(self->nic, sizeof(self->nic)));
+	nic_setup(self->nic);
+	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", HOST_IP));
+	/* the iperf3 that lost its interface ends, or is ended */
+	pvkit_run("p=$(cat /tmp/iperf3.pid); for i in 1 2 3 4 5 6; do kill -0 $p 2>/dev/null || exit 0; sleep 1; done; kill -9 $p");
+	EXPECT_EQ(0, pvkit_kmsg_count_since(mark, "pvkit_net") > 0 ? 0 : 1);
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of pvkit_net.ko, shared between its files: the
+ * device, its queue pairs and their counters, and what the probe, RX,
+ * TX, control-queue and ethtool parts offer each other.
+ */
+#ifndef _PVKIT_NET_H
+#define _PVKIT_NET_H
+
+#include <linux/netdevice.h>
+#include <linux/scatterlist.h>
+#include <linux/skbuff.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/virtio.h>
+#include <linux/virtio_net.h>
+#include <linux/workqueue.h>
+
+#define PVNET_DRV_NAME		"pvkit_net"
+
+/*
+ * The one header format, VIRTIO_F_VERSION_1's struct virtio_net_hdr_v1,
+ * seen through its equal, struct virtio_net_hdr_mrg_rxbuf, whose first
+ * member is what virtio_net_hdr_{to,from}_skb() take. Little endian.
+ */
+#define pvnet_hdr		virtio_net_hdr_mrg_rxbuf
+#define PVNET_HDR_LEN		sizeof(struct pvnet_hdr)
+
+/* Largest frame the device may hand over with guest TSO (virtio 5.1.6.3.1). */
+#define PVNET_BIG_FRAME		65562
+
+/* Bytes of a received frame copied into the skb's linear part. */
+#define PVNET_COPY_LEN		128
+
+/* A transmitted skb needs this many descriptors at most. */
+#define PVNET_TX_DESCS		((unsigned int)MAX_SKB_FRAGS + 2)
+
+/* Per-queue counters, read by ndo_get_stats64 and ethtool -S. */
+struct pvnet_qstats {
+	struct u64_stats_sync syncp;
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t drops;
+	u64_stats_t kicks;
+};
+
+#define PVNET_QSTATS_N		4
+
+struct pvnet_rq {
+	struct virtqueue *vq;
+	struct napi_struct napi;
+	struct pvnet_info *vi;
+	struct pvnet_qstats stats;
+	/* pages that came back unused, linked by page->private */
+	struct page *spare;
+	struct scatterlist sg[MAX_SKB_FRAGS];
+	char name[20];		/* "output.N" */
+};
+
+struct pvnet_sq {
+	struct virtqueue *vq;
+	struct napi_struct napi;
+	struct pvnet_info *vi;
+	struct pvnet_qstats stats;
+	struct scatterlist sg[PVNET_TX_DESCS];
+	char name[20];		/* "output.N" */
+};
+
+struct pvnet_info {
+	struct virtio_device *vdev;
+	struct net_device *dev;
+	struct pvnet_rq *rq;
+	struct pvnet_sq *sq;
+	bool has_cvq;			/* VIRTIO_NET_F_CTRL_VQ */
+	struct virtqueue *cvq;
+	unsigned int max_pairs;		/* queue pairs the device has */
+	unsigned int pairs;		/* queue pairs in use */
+	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
+	unsigned int rx_pages;		/* pages per RX buffer without it */
+
+	/* RX refill after an allocation failure, while the device is open */
+	struct delayed_work refill;
+	/* config changes (link state), handled in process context */
+	struct work_struct config_work;
+	spinlock_t lock;		/* guards the two flags below */
+	bool refill_enabled;
+	bool config_enabled;
+};
+
+/* rx.c */
+bool pvnet_rx_fill(struct pvnet_rq *rq, gfp_t gfp);
+int pvnet_rx_poll(struct napi_struct *napi, int budget);
+void pvnet_rx_refill_work(struct work_struct *work);
+void pvnet_rx_free_unused(struct pvnet_rq *rq);
+void pvnet_rx_done(struct virtqueue *vq);
+
+/* tx.c */
+netdev_tx_t pvnet_start_xmit(struct sk_buff *skb, struct net_device *dev);
+int pvnet_tx_poll(struct napi_struct *napi, int budget);
+void pvnet_tx_free_unused(struct pvnet_sq *sq);
+void pvnet_tx_done(struct virtqueue *vq);
+
+/* ctrl.c */
+int pvnet_set_pairs(struct pvnet_info *vi, unsigned int pairs);
+void pvnet_ctrl_free_unused(struct pvnet_info *vi);
+
+/* ethtool.c */
+extern const struct ethtool_ops pvnet_ethtool_ops;
+void pvnet_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *s);
+
+/* Queue pair @i's RX queue is virtqueue 2i, its TX queue 2i + 1. */
+static inline unsigned int pvnet_vq_pair(struct virtqueue *vq)
+{
+	return vq->index / 2;
+}
+
+/* Adds @v to counter @c of @s; NAPI or TX-lock context. */
+static inline void pvnet_count(struct pvnet_qstats *s, u64_stats_t *c, u64 v)
+{
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(c, v);
+	u64_stats_update_end(&s->syncp);
+}
+
+/*
+ * Schedules @napi after its virtqueue's callback, with further callbacks
+ * off until the poll turns them on again.
+ */
+static inline void pvnet_napi_schedule(struct napi_struct *napi,
+				       struct virtqueue *vq)
+{
+	if (napi_schedule_prep(napi)) {
+		virtqueue_disable_cb(vq);
+		__napi_schedule(napi);
+	}
+}
+
+/*
+ * Ends a NAPI poll that did @done units of work: callbacks back on, or
+ * another round when buffers came in meanwhile.
+ */
+static inline void pvnet_napi_complete(struct napi_struct *napi,
+				       struct virtqueue *vq, int done)
+{
+	unsigned int opaque;
+
+	if (!napi_complete_done(napi, done))
+		return;
+	opaque = virtqueue_enable_cb_prepare(vq);
+	if (unlikely(virtqueue_poll(vq, opaque)))
+		pvnet_napi_schedule(napi, vq);
+}
+
+#endif /* _PVKIT_NET_H */
