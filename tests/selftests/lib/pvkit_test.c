@@ -209,7 +209,8 @@ int pvkit_find_disk(const char *serial, char *name, size_t size)
 	if (!dir)
 		return -errno;
 	while (ret && (d = readdir(dir))) {
-		if (strncmp(d->d_name, "vd", 2))
+		/* pvkit_blk's disks, or the distro virtio_blk's */
+		if (strncmp(d->d_name, "pvblk", 5) && strncmp(d->d_name, "vd", 2))
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%s/serial", d->d_name);
 		if (pvkit_read_file(path, buf, sizeof(buf)) > 0 &&

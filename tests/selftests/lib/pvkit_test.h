@@ -39,8 +39,8 @@ int pvkit_kmsg_count_since(unsigned int id, const char *needle);
  */
 int pvkit_kmsg_problems_since(unsigned int id);
 
-/* The virtio disk whose serial is @serial: its name ("vda") in @name;
- * 0 or -ENOENT.
+/* The virtio disk whose serial is @serial, pvkit_blk's ("pvblk0") or the
+ * distro virtio_blk's ("vda"): its name in @name; 0 or -ENOENT.
  */
 int pvkit_find_disk(const char *serial, char *name, size_t size);
 
