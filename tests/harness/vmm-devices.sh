@@ -2,9 +2,10 @@
 # The test guest's virtio devices, set up where its VMM runs: in the
 # nested L1, or on this host in direct mode. Sourced by the launch script
 # (busybox sh or bash) with DEV_DIR (a scratch directory) and TOOLS_IMG
-# (the read-only tools disk: fio, iperf3) set.
+# (the read-only tools disk: fio, iperf3, mkfs.ext4) set.
 #
-#   disk serial pvkit-test    64 MiB scratch image: fio, the flush marker
+#   disk serial pvkit-test    64 MiB scratch image: fio, ext4, the flush
+#                             marker; 4 KiB physical blocks on QEMU
 #   disk serial pvkit-tools   TOOLS_IMG, read-only
 #   disk serial pvkit-victim  1 MiB, for the malformed-queue test (hv)
 #   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it
@@ -48,7 +49,7 @@ devices_args() {
 			"--net tap=$DEV_TAP,mac=$DEV_MAC"
 	else
 		echo "-drive file=$DEV_DIR/pvkit-disk.img,if=none,id=d0,format=raw" \
-			"-device virtio-blk-pci,drive=d0,serial=pvkit-test" \
+			"-device virtio-blk-pci,drive=d0,serial=pvkit-test,physical_block_size=4096" \
 			"-drive file=$TOOLS_IMG,if=none,id=d1,format=raw,readonly=on" \
 			"-device virtio-blk-pci,drive=d1,serial=pvkit-tools" \
 			"-netdev tap,id=n0,ifname=$DEV_TAP,script=no,downscript=no" \

@@ -81,6 +81,18 @@ int pvkit_read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
+int pvkit_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
 long long pvkit_read_number(const char *path)
 {
 	char buf[64], *end;
