@@ -221,6 +221,8 @@ static int pvblk_probe(struct virtio_device *vdev)
 	return 0;
 
 err_disk:
+	/* the partition scan may have broken a virtqueue */
+	cancel_work_sync(&vblk->broken_work);
 	/* before the tag set: a disk never added tears its queue down */
 	put_disk(disk);
 err_tag_set:
