@@ -24,12 +24,15 @@
 #include "compat.h"
 #include "pvkit_blk.h"
 
-/* how long removal lets requests in flight finish before failing them */
-#define PVBLK_DRAIN_TIMEOUT	(5 * HZ)
 #define PVBLK_MAX_INDEX		((1 << (MINORBITS - PVBLK_PART_BITS)) - 1)
 
 static int pvblk_major;
 static DEFINE_IDA(pvblk_ida);
+
+static unsigned int remove_wait_ms = 5000;
+module_param(remove_wait_ms, uint, 0644);
+MODULE_PARM_DESC(remove_wait_ms,
+		 "how long removal lets requests in flight finish before failing them (ms, default 5000)");
 
 static void pvblk_free(struct pvblk *vblk)
 {
@@ -241,7 +244,7 @@ static void pvblk_remove(struct virtio_device *vdev)
 
 	/* the virtio core stopped configuration callbacks before this */
 	cancel_work_sync(&vblk->config_work);
-	pvblk_kill(vblk, PVBLK_DRAIN_TIMEOUT, NULL);
+	pvblk_kill(vblk, msecs_to_jiffies(READ_ONCE(remove_wait_ms)), NULL);
 	del_gendisk(vblk->disk);
 	/* no request is left to time out and queue it again */
 	cancel_work_sync(&vblk->broken_work);
