@@ -83,14 +83,14 @@ rootfs_add_qemu() {
 	done
 }
 
-# tools_image OUT: a read-only ext4 disk image with fio and iperf3 and
-# their libraries, which the test guest mounts (its initramfs stays
-# small, and the guest reads only the pages it runs).
+# tools_image OUT: a read-only ext4 disk image with fio, iperf3 and
+# mkfs.ext4 and their libraries, which the test guest mounts (its
+# initramfs stays small, and the guest reads only the pages it runs).
 tools_image() {
 	local out=$1 root=$1.root mib
 	rm -rf "$root"
 	mkdir -p "$root"
-	rootfs_add_prog "$root" fio iperf3
+	rootfs_add_prog "$root" fio iperf3 mkfs.ext4
 	mib=$(du -sm "$root" | awk '{ print $1 + 16 }')
 	rm -f "$out"
 	mke2fs -q -F -t ext4 -O ^has_journal -L pvkit-tools -d "$root" "$out" "${mib}M" >/dev/null ||

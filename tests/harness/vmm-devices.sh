@@ -2,11 +2,14 @@
 # The test guest's virtio devices, set up where its VMM runs: in the
 # nested L1, or on this host in direct mode. Sourced by the launch script
 # (busybox sh or bash) with DEV_DIR (a scratch directory) and TOOLS_IMG
-# (the read-only tools disk: fio, iperf3) set.
+# (the read-only tools disk: fio, iperf3, mkfs.ext4) set.
 #
-#   disk serial pvkit-test    64 MiB scratch image: fio, the flush marker
+#   disk serial pvkit-test    64 MiB scratch image: fio, ext4, the flush
+#                             marker; 4 KiB physical blocks on QEMU
 #   disk serial pvkit-tools   TOOLS_IMG, read-only
 #   disk serial pvkit-victim  1 MiB, for the malformed-queue test (hv)
+#   disk serial pvkit-slow    1 MiB, 2 writes a second, for removal with
+#                             requests the device sits on (QEMU)
 #   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it
 #   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
 #                             legacy (virtio 0.9) one and one with MTU 60
@@ -28,9 +31,11 @@ dev_marker() {
 }
 
 devices_setup() {
-	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img"
+	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img" \
+		"$DEV_DIR/pvkit-slow.img"
 	truncate -s 64M "$DEV_DIR/pvkit-disk.img" &&
-		truncate -s 1M "$DEV_DIR/pvkit-victim.img" ||
+		truncate -s 1M "$DEV_DIR/pvkit-victim.img" &&
+		truncate -s 1M "$DEV_DIR/pvkit-slow.img" ||
 		dev_marker error "cannot make the scratch disk images in $DEV_DIR"
 	if command -v tunctl >/dev/null; then
 		tunctl -t "$DEV_TAP" >/dev/null
@@ -52,9 +57,11 @@ devices_args() {
 			"--net tap=$DEV_TAP,mac=$DEV_MAC"
 	else
 		echo "-drive file=$DEV_DIR/pvkit-disk.img,if=none,id=d0,format=raw" \
-			"-device virtio-blk-pci,drive=d0,serial=pvkit-test" \
+			"-device virtio-blk-pci,drive=d0,serial=pvkit-test,physical_block_size=4096" \
 			"-drive file=$TOOLS_IMG,if=none,id=d1,format=raw,readonly=on" \
 			"-device virtio-blk-pci,drive=d1,serial=pvkit-tools" \
+			"-drive file=$DEV_DIR/pvkit-slow.img,if=none,id=d2,format=raw,throttling.iops-write=2" \
+			"-device virtio-blk-pci,drive=d2,serial=pvkit-slow" \
 			"-netdev tap,id=n0,ifname=$DEV_TAP,script=no,downscript=no" \
 			"-device virtio-net-pci,netdev=n0,mac=$DEV_MAC,romfile=" \
 			"-device virtio-net-pci,disable-modern=on,mac=$DEV_LEGACY_MAC,romfile=" \
@@ -76,5 +83,6 @@ devices_check() {
 	else
 		dev_marker host-check disk-flush fail "the flushed marker is not in the image file"
 	fi
-	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img"
+	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img" \
+		"$DEV_DIR/pvkit-slow.img"
 }

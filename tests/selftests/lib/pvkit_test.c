@@ -81,6 +81,18 @@ int pvkit_read_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
+int pvkit_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
 long long pvkit_read_number(const char *path)
 {
 	char buf[64], *end;
@@ -209,7 +221,8 @@ int pvkit_find_disk(const char *serial, char *name, size_t size)
 	if (!dir)
 		return -errno;
 	while (ret && (d = readdir(dir))) {
-		if (strncmp(d->d_name, "vd", 2))
+		/* pvkit_blk's disks, or the distro virtio_blk's */
+		if (strncmp(d->d_name, "pvblk", 5) && strncmp(d->d_name, "vd", 2))
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%s/serial", d->d_name);
 		if (pvkit_read_file(path, buf, sizeof(buf)) > 0 &&

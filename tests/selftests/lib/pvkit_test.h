@@ -25,6 +25,8 @@ bool pvkit_module_loaded(const char *name);
  * removed); returns the length or -errno.
  */
 int pvkit_read_file(const char *path, char *buf, size_t size);
+/* Writes @text to a file (created 0600 if missing); 0 or -errno. */
+int pvkit_write_file(const char *path, const char *text);
 /* Reads a decimal number from a file; -1 on error. */
 long long pvkit_read_number(const char *path);
 bool pvkit_path_exists(const char *path);
@@ -39,8 +41,8 @@ int pvkit_kmsg_count_since(unsigned int id, const char *needle);
  */
 int pvkit_kmsg_problems_since(unsigned int id);
 
-/* The virtio disk whose serial is @serial: its name ("vda") in @name;
- * 0 or -ENOENT.
+/* The virtio disk whose serial is @serial, pvkit_blk's ("pvblk0") or the
+ * distro virtio_blk's ("vda"): its name in @name; 0 or -ENOENT.
  */
 int pvkit_find_disk(const char *serial, char *name, size_t size);
 

@@ -109,18 +109,6 @@ static uint64_t phys_addr(void *p)
 	return (entry & ((1ULL << 55) - 1)) * page;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 #define VICTIM_FILE	"/tmp/pvkit-victim-pci"
 
 /*
@@ -140,9 +128,9 @@ static int victim_find(struct victim *v)
 	if (!realpath(path, link))
 		return -errno;
 	snprintf(v->pci, sizeof(v->pci), "%s", strrchr(link, '/') + 1);
-	if (write_file("/sys/bus/pci/drivers/virtio-pci/unbind", v->pci))
+	if (pvkit_write_file("/sys/bus/pci/drivers/virtio-pci/unbind", v->pci))
 		return -EBUSY;
-	return write_file(VICTIM_FILE, v->pci);
+	return pvkit_write_file(VICTIM_FILE, v->pci);
 }
 
 /* Takes the victim from its driver and maps what we need of it. */
@@ -157,7 +145,7 @@ static int victim_open(struct victim *v)
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/enable", v->pci);
-	write_file(path, "1");
+	pvkit_write_file(path, "1");
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", v->pci);
 	fd = open(path, O_RDWR | O_SYNC);

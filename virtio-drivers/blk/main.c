@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvkit_blk.ko: pvkit's virtio block front-end, written on the kernel's
+ * virtio core so that it binds over any virtio transport.
+ *
+ * Module entry and exit, and each device's life: probe (configuration,
+ * one virtqueue per hardware queue, the tag set, disk pvblkN), and the
+ * kill path that removal and a broken virtqueue share: the disk is
+ * marked dead so new I/O fails at once, requests in flight get a few
+ * seconds to finish, then the device is reset and whatever it still
+ * held fails with an I/O error. Removal never waits on the device.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/idr.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+
+#include "compat.h"
+#include "pvkit_blk.h"
+
+#define PVBLK_MAX_INDEX		((1 << (MINORBITS - PVBLK_PART_BITS)) - 1)
+
+static int pvblk_major;
+static DEFINE_IDA(pvblk_ida);
+
+static unsigned int remove_wait_ms = 5000;
+module_param(remove_wait_ms, uint, 0644);
+MODULE_PARM_DESC(remove_wait_ms,
+		 "how long removal lets requests in flight finish before failing them (ms, default 5000)");
+
+static void pvblk_free(struct pvblk *vblk)
+{
+	ida_free(&pvblk_ida, vblk->index);
+	kfree(vblk->vqs);
+	kfree(vblk);
+}
+
+/* The last reference to an added disk is gone (it may outlive remove). */
+static void pvblk_free_disk(struct gendisk *disk)
+{
+	pvblk_free(disk->private_data);
+}
+
+static const struct block_device_operations pvblk_fops = {
+	.owner = THIS_MODULE,
+	.free_disk = pvblk_free_disk,
+};
+
+/*
+ * Ends all I/O for good, once: new I/O fails at once, requests in
+ * flight get @drain jiffies to finish, then the device is reset and
+ * what it still held fails. @why, if set, is logged as the reason.
+ */
+static void pvblk_kill(struct pvblk *vblk, unsigned long drain,
+		       const char *why)
+{
+	struct request_queue *q = vblk->disk->queue;
+
+	mutex_lock(&vblk->kill_lock);
+	if (vblk->killed)
+		goto out;
+	vblk->killed = true;
+	if (why)
+		dev_err(&vblk->vdev->dev, "%s: %s: failing all I/O\n",
+			vblk->disk->disk_name, why);
+	/* this also starts freezing the queue, which we may wait for */
+	blk_mark_disk_dead(vblk->disk);
+	if (drain && !blk_mq_freeze_queue_wait_timeout(q, drain))
+		dev_warn(&vblk->vdev->dev,
+			 "%s: requests still in flight after %u ms fail\n",
+			 vblk->disk->disk_name, jiffies_to_msecs(drain));
+	pvblk_stop_device(vblk);
+out:
+	mutex_unlock(&vblk->kill_lock);
+}
+
+static void pvblk_broken_work(struct work_struct *work)
+{
+	struct pvblk *vblk = container_of(work, struct pvblk, broken_work);
+
+	pvblk_kill(vblk, 0, "a virtqueue is broken");
+}
+
+/* One request virtqueue per hardware queue, interrupts spread by CPU. */
+static int pvblk_init_vqs(struct pvblk *vblk)
+{
+	struct virtio_device *vdev = vblk->vdev;
+	struct irq_affinity desc = { 0 };
+	unsigned int i, n = vblk->nr_vqs;
+	struct virtqueue **vqs;
+	const char **names;
+	int err = -ENOMEM;
+
+	vblk->vqs = kcalloc(n, sizeof(*vblk->vqs), GFP_KERNEL);
+	vqs = kcalloc(n, sizeof(*vqs), GFP_KERNEL);
+	names = kcalloc(n, sizeof(*names), GFP_KERNEL);
+	if (!vblk->vqs || !vqs || !names)
+		goto out;
+	for (i = 0; i < n; i++) {
+		spin_lock_init(&vblk->vqs[i].lock);
+		snprintf(vblk->vqs[i].name, sizeof(vblk->vqs[i].name),
+			 "req.%u", i);
+		names[i] = vblk->vqs[i].name;
+	}
+	err = pvblk_find_vqs(vdev, n, vqs, pvblk_vq_done, names, &desc);
+	if (err) {
+		dev_err(&vdev->dev, "cannot set up %u virtqueue(s): %d\n",
+			n, err);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		vblk->vqs[i].vq = vqs[i];
+out:
+	kfree(names);
+	kfree(vqs);
+	return err;
+}
+
+static unsigned int pvblk_min_vring_size(struct pvblk *vblk)
+{
+	unsigned int i, size = UINT_MAX;
+
+	for (i = 0; i < vblk->nr_vqs; i++)
+		size = min(size, virtqueue_get_vring_size(vblk->vqs[i].vq));
+	return size;
+}
+
+static int pvblk_init_tag_set(struct pvblk *vblk, unsigned int depth)
+{
+	struct blk_mq_tag_set *set = &vblk->tag_set;
+
+	set->ops = &pvblk_mq_ops;
+	set->nr_hw_queues = vblk->nr_vqs;
+	set->nr_maps = 1;
+	set->queue_depth = min_t(unsigned int, depth, BLK_MQ_MAX_DEPTH);
+	set->numa_node = NUMA_NO_NODE;
+	set->flags = BLK_MQ_F_SHOULD_MERGE;
+	set->cmd_size = sizeof(struct pvblk_req);
+	set->driver_data = vblk;
+	return blk_mq_alloc_tag_set(set);
+}
+
+static void pvblk_describe(struct pvblk *vblk, const struct pvblk_limits *lim)
+{
+	dev_info(&vblk->vdev->dev,
+		 "%s: %llu sectors, %u-byte blocks, %u queue(s), %s%s%s%s\n",
+		 vblk->disk->disk_name,
+		 (unsigned long long)get_capacity(vblk->disk),
+		 lim->logical_block_size, vblk->nr_vqs,
+		 lim->write_cache ? "write-back cache" : "write-through",
+		 lim->max_discard_sectors ? ", discard" : "",
+		 lim->max_write_zeroes_sectors ? ", write zeroes" : "",
+		 get_disk_ro(vblk->disk) ? ", read-only" : "");
+}
+
+static int pvblk_probe(struct virtio_device *vdev)
+{
+	struct pvblk_limits lim = { 0 };
+	struct gendisk *disk;
+	struct pvblk *vblk;
+	sector_t capacity;
+	int err;
+
+	if (!vdev->config->get) {
+		dev_err(&vdev->dev, "the transport cannot read the configuration\n");
+		return -EINVAL;
+	}
+	vblk = kzalloc(sizeof(*vblk), GFP_KERNEL);
+	if (!vblk)
+		return -ENOMEM;
+	vblk->vdev = vdev;
+	vdev->priv = vblk;
+	mutex_init(&vblk->kill_lock);
+	INIT_WORK(&vblk->config_work, pvblk_config_work);
+	INIT_WORK(&vblk->broken_work, pvblk_broken_work);
+
+	vblk->index = ida_alloc_max(&pvblk_ida, PVBLK_MAX_INDEX, GFP_KERNEL);
+	if (vblk->index < 0) {
+		err = vblk->index;
+		kfree(vblk);
+		return err;
+	}
+	err = pvblk_read_config(vblk, &lim, &capacity);
+	if (err)
+		goto err_free;
+	err = pvblk_init_vqs(vblk);
+	if (err)
+		goto err_free;
+	err = pvblk_fit_limits(vblk, &lim, pvblk_min_vring_size(vblk));
+	if (err)
+		goto err_vqs;
+	err = pvblk_init_tag_set(vblk, pvblk_min_vring_size(vblk));
+	if (err)
+		goto err_vqs;
+
+	disk = pvblk_alloc_disk(&vblk->tag_set, &lim, vblk);
+	if (IS_ERR(disk)) {
+		err = PTR_ERR(disk);
+		dev_err(&vdev->dev, "cannot allocate the disk: %d\n", err);
+		goto err_tag_set;
+	}
+	vblk->disk = disk;
+	disk->major = pvblk_major;
+	disk->first_minor = vblk->index << PVBLK_PART_BITS;
+	disk->minors = 1 << PVBLK_PART_BITS;
+	disk->fops = &pvblk_fops;
+	disk->private_data = vblk;
+	snprintf(disk->disk_name, DISK_NAME_LEN, "pvblk%d", vblk->index);
+	set_capacity(disk, capacity);
+	set_disk_ro(disk, virtio_has_feature(vdev, VIRTIO_BLK_F_RO));
+
+	/* adding the disk reads its partition table */
+	virtio_device_ready(vdev);
+	err = device_add_disk(&vdev->dev, disk, pvblk_attr_groups);
+	if (err)
+		goto err_disk;
+	pvblk_describe(vblk, &lim);
+	return 0;
+
+err_disk:
+	/* the partition scan may have broken a virtqueue */
+	cancel_work_sync(&vblk->broken_work);
+	/* before the tag set: a disk never added tears its queue down */
+	put_disk(disk);
+err_tag_set:
+	blk_mq_free_tag_set(&vblk->tag_set);
+err_vqs:
+	virtio_reset_device(vdev);
+	vdev->config->del_vqs(vdev);
+err_free:
+	pvblk_free(vblk);
+	return err;
+}
+
+static void pvblk_remove(struct virtio_device *vdev)
+{
+	struct pvblk *vblk = vdev->priv;
+
+	/* the virtio core stopped configuration callbacks before this */
+	cancel_work_sync(&vblk->config_work);
+	pvblk_kill(vblk, msecs_to_jiffies(READ_ONCE(remove_wait_ms)), NULL);
+	del_gendisk(vblk->disk);
+	/* no request is left to time out and queue it again */
+	cancel_work_sync(&vblk->broken_work);
+	blk_mq_free_tag_set(&vblk->tag_set);
+	vdev->config->del_vqs(vdev);
+	/* vblk goes with the disk's last reference (pvblk_free_disk) */
+	put_disk(vblk->disk);
+}
+
+static const unsigned int pvblk_features[] = {
+	VIRTIO_BLK_F_SIZE_MAX, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_RO,
+	VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_F_TOPOLOGY,
+	VIRTIO_BLK_F_MQ, VIRTIO_BLK_F_DISCARD, VIRTIO_BLK_F_WRITE_ZEROES,
+};
+
+static const struct virtio_device_id pvblk_id_table[] = {
+	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+MODULE_DEVICE_TABLE(virtio, pvblk_id_table);
+
+static struct virtio_driver pvblk_driver = {
+	.driver.name = KBUILD_MODNAME,
+	.driver.owner = THIS_MODULE,
+	.id_table = pvblk_id_table,
+	.feature_table = pvblk_features,
+	.feature_table_size = ARRAY_SIZE(pvblk_features),
+	.probe = pvblk_probe,
+	.remove = pvblk_remove,
+	.config_changed = pvblk_config_changed,
+};
+
+static int __init pvblk_init(void)
+{
+	int err;
+
+	pvblk_major = register_blkdev(0, "pvblk");
+	if (pvblk_major < 0)
+		return pvblk_major;
+	err = register_virtio_driver(&pvblk_driver);
+	if (err)
+		unregister_blkdev(pvblk_major, "pvblk");
+	return err;
+}
+
+static void __exit pvblk_exit(void)
+{
+	unregister_virtio_driver(&pvblk_driver);
+	unregister_blkdev(pvblk_major, "pvblk");
+}
+
+module_init(pvblk_init);
+module_exit(pvblk_exit);
+
+MODULE_DESCRIPTION("pvkit virtio block front-end");
+MODULE_AUTHOR("The pvkit developers");
+MODULE_LICENSE("GPL");
