@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blk_req.h"
@@ -89,6 +90,15 @@ static int blk_rw(struct blk_disk *disk, struct blk_io *io, uint64_t off,
 	return 0;
 }
 
+/* A slow disk's wait: the queue's thread holds the request this long. */
+static void blk_hold(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 static uint8_t blk_data(struct blk_disk *disk, struct blk_io *io,
 			uint64_t sector, bool write)
 {
@@ -100,6 +110,8 @@ static uint8_t blk_data(struct blk_disk *disk, struct blk_io *io,
 	/* a read's used length, data and status byte, must fit in an int */
 	if (!write && io->len >= INT_MAX)
 		return VIRTIO_BLK_S_IOERR;
+	if (write && disk->write_delay_ms)
+		blk_hold(disk->write_delay_ms);
 	if (blk_rw(disk, io, sector * BLK_SECTOR, write))
 		return VIRTIO_BLK_S_IOERR;
 	count(write ? &disk->writes : &disk->reads);

@@ -19,6 +19,7 @@ struct blk_disk {
 	int fd;
 	uint64_t sectors;
 	bool read_only;
+	unsigned int write_delay_ms;	/* held before each write */
 	char serial[VIRTIO_BLK_ID_BYTES];	/* not NUL-terminated if full */
 	/* counters, updated by every queue's thread */
 	uint64_t reads;

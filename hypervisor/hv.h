@@ -44,11 +44,13 @@ enum hv_exit {
 	HV_EXIT_STOPPED = 7,	/* SIGTERM or SIGINT */
 };
 
-/* --disk PATH[,ro][,serial=ID] */
+/* --disk PATH[,ro][,serial=ID][,write-delay=MS] */
+#define HV_MAX_WRITE_DELAY_MS	10000
 struct disk_config {
 	const char *path;
 	bool read_only;
 	const char *serial;
+	unsigned int write_delay_ms;	/* a slow disk, for tests */
 };
 
 /* --net tap=IFNAME[,mac=MAC] */

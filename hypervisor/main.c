@@ -68,10 +68,12 @@ static void print_help(FILE *out)
 		"  --cpus N         virtual CPUs, 1 to %d (default: 1)\n"
 		"  --mem SIZE       guest RAM: a number with K, M or G (plain\n"
 		"                   numbers are MiB), 128M to 3G (default: 512M)\n"
-		"  --disk PATH[,ro][,serial=ID]\n"
+		"  --disk PATH[,ro][,serial=ID][,write-delay=MS]\n"
 		"                   a virtio block device on a raw image file or\n"
 		"                   block device; ro: read-only; ID: up to 20\n"
-		"                   characters (default pvkit-diskN); up to %d\n"
+		"                   characters (default pvkit-diskN); MS: hold\n"
+		"                   each write that long first, a slow disk for\n"
+		"                   tests (0 to 10000, default 0); up to %d\n"
 		"  --net tap=IFNAME[,mac=MAC]\n"
 		"                   a virtio network device on tap IFNAME (made\n"
 		"                   if missing, which needs CAP_NET_ADMIN); MAC\n"
@@ -138,7 +140,22 @@ static uint64_t parse_size(const char *s)
 	return v;
 }
 
-/* "PATH[,ro][,serial=ID]" */
+/* A whole decimal number from @min to @max, or false. */
+static bool parse_uint(const char *s, unsigned long min, unsigned long max,
+		       unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* "PATH[,ro][,serial=ID][,write-delay=MS]" */
 static int parse_disk(char *arg, struct vm_config *cfg)
 {
 	struct disk_config *dc;
@@ -155,8 +172,14 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 			dc->read_only = true;
 		else if (!strncmp(opt, "serial=", 7) && strlen(opt + 7) <= 20)
 			dc->serial = opt + 7;
-		else
-			return usage_error("--disk '%s': unknown option '%s' (ro or serial=ID of at most 20 characters)",
+		else if (!strncmp(opt, "write-delay=", 12)) {
+			if (!parse_uint(opt + 12, 0, HV_MAX_WRITE_DELAY_MS,
+					&dc->write_delay_ms))
+				return usage_error("--disk '%s': write-delay=%s: not a number of milliseconds from 0 to %d",
+						   dc->path, opt + 12,
+						   HV_MAX_WRITE_DELAY_MS);
+		} else
+			return usage_error("--disk '%s': unknown option '%s' (ro, serial=ID of at most 20 characters, write-delay=MS)",
 					   dc->path, opt);
 	}
 	if (access(dc->path, dc->read_only ? R_OK : R_OK | W_OK))
@@ -210,21 +233,6 @@ static int parse_net(char *arg, struct vm_config *cfg)
 		return usage_error("--net needs tap=IFNAME");
 	cfg->nr_nics++;
 	return 0;
-}
-
-/* A whole decimal number from @min to @max, or false. */
-static bool parse_uint(const char *s, unsigned long min, unsigned long max,
-		       unsigned int *out)
-{
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 static int parse_run_args(int argc, char **argv, struct vm_config *cfg)

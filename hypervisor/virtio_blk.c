@@ -68,6 +68,7 @@ static int blk_open(struct blk_disk *disk, const struct disk_config *dc)
 	struct stat st;
 
 	disk->read_only = dc->read_only;
+	disk->write_delay_ms = dc->write_delay_ms;
 	disk->fd = open(dc->path, (dc->read_only ? O_RDONLY : O_RDWR) |
 			O_CLOEXEC);
 	if (disk->fd < 0) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -221,6 +222,40 @@ TEST_F(blk, write_lands_at_sector_times_512)
 	memcpy(q->image + 2136, b, 424);
 	expect_image(_metadata, q);
 	EXPECT_EQ(1U, q->disk.writes);
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+TEST_F(blk, a_slow_disk_holds_writes_not_reads)
+{
+	struct req *q = &self->q;
+	uint8_t *status;
+	long long t0;
+
+	q->disk.write_delay_ms = 200;
+	add_hdr(q, VIRTIO_BLK_T_OUT, 1);
+	fill(add_out(q, 512), 512, 3);
+	status = add_in(q, 1);
+	t0 = mono_ms();
+	EXPECT_EQ(1, handle(q));
+	EXPECT_LE(200, mono_ms() - t0);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, *status);
+	EXPECT_EQ(1U, q->disk.writes);
+
+	reset(q);
+	add_hdr(q, VIRTIO_BLK_T_IN, 1);
+	add_in(q, 512);
+	status = add_in(q, 1);
+	t0 = mono_ms();
+	EXPECT_EQ(513, handle(q));
+	EXPECT_GT(100, mono_ms() - t0);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, *status);
 }
 
 TEST_F(blk, header_split_across_descriptors)

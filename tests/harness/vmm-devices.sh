@@ -9,7 +9,8 @@
 #   disk serial pvkit-tools   TOOLS_IMG, read-only
 #   disk serial pvkit-victim  1 MiB, for the malformed-queue test (hv)
 #   disk serial pvkit-slow    1 MiB, 2 writes a second, for removal with
-#                             requests the device sits on (QEMU)
+#                             requests the device sits on (QEMU's write
+#                             throttling, pvkit-hv's write-delay=500)
 #   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it
 #   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
 #                             legacy (virtio 0.9) one and one with MTU 60
@@ -54,6 +55,7 @@ devices_args() {
 		echo "--disk $DEV_DIR/pvkit-disk.img,serial=pvkit-test" \
 			"--disk $TOOLS_IMG,ro,serial=pvkit-tools" \
 			"--disk $DEV_DIR/pvkit-victim.img,serial=pvkit-victim" \
+			"--disk $DEV_DIR/pvkit-slow.img,serial=pvkit-slow,write-delay=500" \
 			"--net tap=$DEV_TAP,mac=$DEV_MAC"
 	else
 		echo "-drive file=$DEV_DIR/pvkit-disk.img,if=none,id=d0,format=raw" \

@@ -470,8 +470,8 @@ TEST_F_TIMEOUT(blk, unbind_under_fio_then_bind, 90)
 }
 
 /*
- * Hot removal with requests the device sits on: QEMU serves the disk
- * pvkit-slow two writes a second (reads are not held back). With removal
+ * Hot removal with requests the device sits on: QEMU and pvkit-hv serve
+ * the disk pvkit-slow two writes a second (reads are not held back). With removal
  * waiting 200 ms for them, they must fail when the device is reset, with
  * one warning line.
  */
@@ -480,8 +480,7 @@ TEST_F_TIMEOUT(blk, unbind_with_requests_held_by_the_device, 90)
 	unsigned int mark;
 	char disk[32];
 
-	if (pvkit_find_disk("pvkit-slow", disk, sizeof(disk)))
-		SKIP(return, "no disk pvkit-slow (QEMU gives it, pvkit-hv does not)");
+	ASSERT_EQ(0, pvkit_find_disk("pvkit-slow", disk, sizeof(disk)));
 	ASSERT_EQ(0, pvkit_write_file(REMOVE_WAIT, "200"));
 	mark = pvkit_kmsg_mark();
 	unbind_under_fio(_metadata, "pvkit-slow", 0, 4);
