@@ -86,6 +86,7 @@ struct virtio_dev {
 	uint16_t config_msix;
 	bool failed;			/* in "needs reset" */
 	int stop_fd;			/* readable: queue threads end */
+	bool stopping;			/* set with stop_fd: mid-batch too */
 
 	struct pci_dev pci;
 	unsigned int msix_cap;

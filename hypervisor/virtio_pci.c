@@ -225,6 +225,11 @@ void virtio_queue__interrupt(struct virtio_queue *q)
 	msix_signal(dev, q->msix_vector);
 }
 
+static bool virtio_stopping(struct virtio_dev *dev)
+{
+	return __atomic_load_n(&dev->stopping, __ATOMIC_ACQUIRE);
+}
+
 void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 {
 	struct vq_chain *c = malloc(sizeof(*c));
@@ -240,7 +245,10 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 		do {
 			vq__disable_kicks(&q->vq);
 			done = 0;
-			while ((r = vq__pop(&q->vq, c)) > 0) {
+			r = 0;
+			/* a reset waits for one request at most, not a batch */
+			while (!virtio_stopping(q->dev) &&
+			       (r = vq__pop(&q->vq, c)) > 0) {
 				len = handle(q, c, &why);
 				if (len < 0)
 					goto fail;
@@ -254,7 +262,7 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 			q->chains += done;
 			if (done)
 				virtio_queue__interrupt(q);
-		} while (vq__enable_kicks(&q->vq));
+		} while (!virtio_stopping(q->dev) && vq__enable_kicks(&q->vq));
 	}
 	free(c);
 	return;
@@ -279,6 +287,7 @@ static void virtio_stop_threads(struct virtio_dev *dev)
 	uint64_t one = 1;
 	unsigned int i;
 
+	__atomic_store_n(&dev->stopping, true, __ATOMIC_RELEASE);
 	if (write(dev->stop_fd, &one, sizeof(one)) != sizeof(one))
 		hv_err("%s: stopping queues: %s", dev->name, strerror(errno));
 	for (i = 0; i < dev->nr_queues; i++) {
@@ -286,6 +295,7 @@ static void virtio_stop_threads(struct virtio_dev *dev)
 			pthread_join(dev->queues[i].thread, NULL);
 		dev->queues[i].running = false;
 	}
+	__atomic_store_n(&dev->stopping, false, __ATOMIC_RELEASE);
 }
 
 void virtio_queue__fail(struct virtio_queue *q, const char *why)
