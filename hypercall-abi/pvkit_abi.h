@@ -200,6 +200,8 @@ struct pvkit_device_desc {
 
 #define PVKIT_GUEST_INFO_TEXT	64
 #define PVKIT_GUEST_INFO_ADDRS	8
+/* How often a guest sends GUEST_INFO: a host may call it gone after 3. */
+#define PVKIT_GUEST_INFO_PERIOD_S	5
 
 /* Written by the guest for PVKIT_HC_GUEST_INFO. */
 struct pvkit_guest_info {

@@ -81,6 +81,42 @@ static void json_event_list(FILE *out, uint32_t events)
 	fputc(']', out);
 }
 
+/* "guest": what GUEST_INFO last said, and whether reports still come. */
+static void json_guest(struct vm *vm, FILE *out)
+{
+	const struct pvkit_guest_info *g;
+	struct guest_report r;
+	unsigned int i, n;
+	double age;
+
+	pthread_mutex_lock(&vm->lock);
+	r = vm->guest;
+	pthread_mutex_unlock(&vm->lock);
+	if (!r.count) {
+		fputs("  \"guest\": {\"heartbeat\": \"never\"}", out);
+		return;
+	}
+	g = &r.info;
+	age = seconds_since(&r.at);
+	fprintf(out, "  \"guest\": {\"heartbeat\": \"%s\", \"report_age_s\": %.1f, \"reports\": %llu,\n",
+		age > HV_GUEST_STALE_S ? "stopped" : "ok", age,
+		(unsigned long long)r.count);
+	fputs("    \"kernel_release\": ", out);
+	json_string(out, g->kernel_release);
+	fputs(", \"hostname\": ", out);
+	json_string(out, g->hostname);
+	fprintf(out, ",\n    \"uptime_s\": %llu, \"mem_used\": %llu, \"load\": [%.2f, %.2f, %.2f],\n    \"ipv4\": [",
+		(unsigned long long)g->uptime_s,
+		(unsigned long long)g->mem_used, g->load_avg_milli[0] / 1000.0,
+		g->load_avg_milli[1] / 1000.0, g->load_avg_milli[2] / 1000.0);
+	n = g->addr_count < PVKIT_GUEST_INFO_ADDRS ? g->addr_count :
+						       PVKIT_GUEST_INFO_ADDRS;
+	for (i = 0; i < n; i++)
+		fprintf(out, "%s\"%u.%u.%u.%u\"", i ? ", " : "", g->ipv4[i][0],
+			g->ipv4[i][1], g->ipv4[i][2], g->ipv4[i][3]);
+	fputs("]}", out);
+}
+
 static int ctl_info(struct vm *vm, FILE *out)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -103,8 +139,10 @@ static int ctl_info(struct vm *vm, FILE *out)
 	fprintf(out, "  \"events\": {\"irq\": %u, \"enabled\": %s, \"handled\": ",
 		HV_EVENTS_IRQ, enabled ? "true" : "false");
 	json_event_list(out, enabled);
-	fprintf(out, "},\n  \"shutdown_timeout_s\": %u\n}\n",
+	fprintf(out, "},\n  \"shutdown_timeout_s\": %u,\n",
 		cfg->shutdown_timeout);
+	json_guest(vm, out);
+	fputs("\n}\n", out);
 	return 0;
 }
 

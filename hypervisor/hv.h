@@ -13,9 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <linux/kvm.h>
 
 #include "compiler.h"
+#include "pvkit_abi.h"
 
 #define HV_MAX_CPUS		64
 #define HV_MIN_MEM		(128ULL << 20)
@@ -126,6 +128,18 @@ struct console {
 	struct console_line line[CONSOLE_SOURCES];	/* partial lines */
 };
 
+/*
+ * What the guest last said about itself (GUEST_INFO), for "ctl info";
+ * reports come every PVKIT_GUEST_INFO_PERIOD_S, so one older than
+ * HV_GUEST_STALE_S means the guest's heartbeat stopped.
+ */
+#define HV_GUEST_STALE_S	(3 * PVKIT_GUEST_INFO_PERIOD_S)
+struct guest_report {
+	struct pvkit_guest_info info;
+	struct timespec at;		/* CLOCK_MONOTONIC */
+	uint64_t count;
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
@@ -144,6 +158,7 @@ struct vm {
 	bool triple_fault;		/* a vCPU's KVM_EXIT_SHUTDOWN */
 	struct vm_stats stats;
 	struct vm_events events;
+	struct guest_report guest;	/* under lock */
 	struct console console;
 	struct uart *uart;
 	struct rtc *rtc;

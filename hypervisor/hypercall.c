@@ -117,6 +117,39 @@ static int64_t hc_clock_read(struct vcpu *vcpu, const uint64_t *arg)
 	return 0;
 }
 
+/* Keeps printable ASCII of a guest string, NUL-terminated within @size. */
+static void clean_text(char *s, size_t size)
+{
+	size_t i;
+
+	s[size - 1] = '\0';
+	for (i = 0; s[i]; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			s[i] = '?';
+}
+
+/* The guest's report about itself, kept for "ctl info" (control.c). */
+static int64_t hc_guest_info(struct vcpu *vcpu, const uint64_t *arg)
+{
+	struct pvkit_guest_info info;
+	struct vm *vm = vcpu->vm;
+
+	if (arg[0] % 8 || arg[1] || arg[2] || arg[3])
+		return PVKIT_EINVAL;
+	if (guest_mem__read(vm, arg[0], &info, sizeof(info)))
+		return PVKIT_EFAULT;
+	if (info.addr_count > PVKIT_GUEST_INFO_ADDRS)
+		return PVKIT_EINVAL;
+	clean_text(info.kernel_release, sizeof(info.kernel_release));
+	clean_text(info.hostname, sizeof(info.hostname));
+	pthread_mutex_lock(&vm->lock);
+	vm->guest.info = info;
+	clock_gettime(CLOCK_MONOTONIC, &vm->guest.at);
+	vm->guest.count++;
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
 /* Fills the guest's buffer from the host's getrandom() (never blocks). */
 static int64_t hc_rng_fill(struct vcpu *vcpu, const uint64_t *arg)
 {
@@ -171,6 +204,7 @@ static const struct {
 	{ PVKIT_HC_CRASH, hc_crash, "crash" },
 	{ PVKIT_HC_CLOCK_READ, hc_clock_read, "clock_read" },
 	{ PVKIT_HC_RNG_FILL, hc_rng_fill, "rng_fill" },
+	{ PVKIT_HC_GUEST_INFO, hc_guest_info, "guest_info" },
 	{ PVKIT_HC_EVENT_ENABLE, hc_event_enable, "event_enable" },
 	{ PVKIT_HC_EVENT_FETCH, hc_event_fetch, "event_fetch" },
 };

@@ -12,7 +12,7 @@
 
 #define HYPERCALL_FEATURES	(PVKIT_F_CONSOLE | PVKIT_F_POWER | \
 				 PVKIT_F_CRASH | PVKIT_F_EVENTS | PVKIT_F_RNG | \
-				 PVKIT_F_CLOCK)
+				 PVKIT_F_CLOCK | PVKIT_F_GUEST_INFO)
 
 /* The host-to-guest events pvkit-hv may post (CPUID base + 3). */
 #define HYPERCALL_EVENTS	PVKIT_EV_ALL

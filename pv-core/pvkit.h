@@ -46,6 +46,7 @@ struct pvkit_stats {
 	atomic64_t events;	/* host events received */
 	atomic64_t rng_bytes;	/* entropy bytes from the host */
 	atomic64_t console_writes;	/* console hypercalls */
+	atomic64_t info_reports;	/* guest info reports sent */
 };
 
 extern struct pvkit_stats pvkit_stats;
@@ -58,6 +59,8 @@ int pvkit_power_init(void);
 void pvkit_power_exit(void);
 int pvkit_crash_init(void);
 void pvkit_crash_exit(void);
+int pvkit_guest_info_init(void);
+void pvkit_guest_info_exit(void);
 int pvkit_clock_init(void);
 void pvkit_clock_exit(void);
 int pvkit_console_init(void);

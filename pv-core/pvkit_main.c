@@ -7,8 +7,8 @@
  * /dev/pvkit and, where the host offers them, power off and restart
  * through hypercalls and the host's events (its shutdown and reboot
  * requests), a panic report to the host, the host's entropy as a
- * hwrng, a console over hypercalls (/dev/pvcon0) and the host's clock
- * as a PTP clock. Services built on the hypercall layer hang off this core.
+ * hwrng, a console over hypercalls (/dev/pvcon0), the host's clock as a
+ * PTP clock and a periodic report of the guest's state (its heartbeat). Services built on the hypercall layer hang off this core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -54,6 +54,10 @@ static int __init pvkit_init(void)
 	if (ret)
 		goto err_console;
 
+	ret = pvkit_guest_info_init();
+	if (ret)
+		goto err_clock;
+
 	if (pvkit_host.abi_version)
 		pr_info("running on %s, transport %s, ABI %u.%u\n",
 			pvkit_hypervisor_name(pvkit_host.hypervisor),
@@ -66,6 +70,8 @@ static int __init pvkit_init(void)
 			pvkit_transport_name(pvkit_host.transport));
 	return 0;
 
+err_clock:
+	pvkit_clock_exit();
 err_console:
 	pvkit_console_exit();
 err_rng:
@@ -84,6 +90,7 @@ err_sysfs:
 
 static void __exit pvkit_exit(void)
 {
+	pvkit_guest_info_exit();
 	pvkit_clock_exit();
 	pvkit_console_exit();
 	pvkit_rng_exit();

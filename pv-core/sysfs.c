@@ -10,7 +10,8 @@
  *   events        host events this guest takes ("shutdown reboot")
  *   events_irq    the line they come on, or "none"
  *   stats/        hypercalls, errors, pings, events, rng_bytes (entropy
- *                 the host gave) and console_writes since load
+ *                 the host gave), console_writes and info_reports
+ *                 since load
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -133,6 +134,7 @@ PVKIT_STAT_ATTR(pings);
 PVKIT_STAT_ATTR(events);
 PVKIT_STAT_ATTR(rng_bytes);
 PVKIT_STAT_ATTR(console_writes);
+PVKIT_STAT_ATTR(info_reports);
 
 static struct attribute *pvkit_stat_attrs[] = {
 	&hypercalls_attr.attr,
@@ -141,6 +143,7 @@ static struct attribute *pvkit_stat_attrs[] = {
 	&events_attr.attr,
 	&rng_bytes_attr.attr,
 	&console_writes_attr.attr,
+	&info_reports_attr.attr,
 	NULL,
 };
 

@@ -105,6 +105,53 @@ TEST_F(ctl, info_is_json_with_escaped_strings)
 	EXPECT_NE(NULL, strstr(self->answer, "\"state\": \"running\""));
 }
 
+TEST_F(ctl, info_shows_the_guest_and_its_heartbeat)
+{
+	struct pvkit_guest_info *g = (void *)(self->vm->ram + 4096);
+	uint64_t arg[PVKIT_HC_NARGS] = { 4096 };
+	struct vcpu *vcpu = &self->vm->vcpus[0];
+
+	ASSERT_EQ(0, ask(self->path, "info\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "\"guest\": {\"heartbeat\": \"never\"}"));
+
+	memset(g, 0, sizeof(*g));
+	g->uptime_s = 42;
+	g->addr_count = 1;
+	memcpy(g->ipv4[0], "\x0a\x00\x02\x0f", 4);
+	strcpy(g->kernel_release, "6.1.0-56-amd64");
+	memset(g->hostname, 'h', sizeof(g->hostname));	/* no NUL */
+	g->hostname[3] = '"';
+	g->hostname[4] = 0x01;
+	EXPECT_EQ(0, hypercall__dispatch(vcpu, 0, PVKIT_HC_GUEST_INFO, arg));
+	ASSERT_EQ(0, ask(self->path, "info\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "\"heartbeat\": \"ok\""))
+		TH_LOG("%s", self->answer);
+	EXPECT_NE(NULL, strstr(self->answer, "\"kernel_release\": \"6.1.0-56-amd64\""));
+	EXPECT_NE(NULL, strstr(self->answer, "\"hostname\": \"hhh\\\"?hhh"));
+	EXPECT_NE(NULL, strstr(self->answer, "\"uptime_s\": 42,"));
+	EXPECT_NE(NULL, strstr(self->answer, "\"ipv4\": [\"10.0.2.15\"]"));
+
+	/* a report that stopped coming */
+	self->vm->guest.at.tv_sec -= HV_GUEST_STALE_S + 1;
+	ASSERT_EQ(0, ask(self->path, "info\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "\"heartbeat\": \"stopped\""));
+
+	/* hostile reports are refused and change nothing */
+	g->addr_count = PVKIT_GUEST_INFO_ADDRS + 1;
+	EXPECT_EQ(PVKIT_EINVAL, hypercall__dispatch(vcpu, 0,
+						    PVKIT_HC_GUEST_INFO, arg));
+	arg[0] = RAM - 8;
+	EXPECT_EQ(PVKIT_EFAULT, hypercall__dispatch(vcpu, 0,
+						    PVKIT_HC_GUEST_INFO, arg));
+	arg[0] = 4100;
+	EXPECT_EQ(PVKIT_EINVAL, hypercall__dispatch(vcpu, 0,
+						    PVKIT_HC_GUEST_INFO, arg));
+	EXPECT_EQ(1U, self->vm->guest.count);
+}
+
 TEST_F(ctl, stats_while_running_have_no_exit_code)
 {
 	ASSERT_EQ(0, ask(self->path, "stats\r\n", self->answer,

@@ -51,14 +51,15 @@ expect "VMM exit 3 fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exi
 # A pvkit-hv run: the host's shutdown through the control socket, as
 # tests/harness/hv-control reports it. hv_log INFO BAD NOSOCK SHUTDOWN
 # GUEST STATS prints it with each part replaceable.
-ctl_info='ctl info 0 { "vcpus": 1, "events": {"irq": 9, "enabled": true, "handled": ["shutdown", "reboot"]} }'
+ctl_info='ctl info 0 { "vcpus": 1, "events": {"irq": 9, "enabled": true, "handled": ["shutdown", "reboot"]}, "guest": {"heartbeat": "ok", "kernel_release": "6.1.0-56-amd64"} }'
 ctl_bad="ctl bad-command 1 pvkit-hv: error: unknown command 'frobnicate' (commands: info stats shutdown reboot)"
 ctl_nosock="ctl no-socket 1 pvkit-hv: error: cannot connect to '/tmp/x/absent': No such file or directory"
 ctl_shutdown='ctl shutdown 0 ok: asked the guest to power off'
 hv_stats='hv-stats {"power_off":1,"event_enable":1,"event_fetch":1}'
 hv_log() {
 	local m='##PVKIT## '
-	printf '%s\n' "$ok_run" "$m""await-shutdown" "$m$5" "$m""done" \
+	printf '%s\n' "$m""guest-up 6.1.0-56-amd64 host=hv job=test" \
+		"$ok_run" "$m""await-shutdown" "$m$5" "$m""done" \
 		"$m""vmm-exit 0" "$m$1" "$m$2" "$m$3" "$m$4" "$m$6"
 }
 good=("$ctl_info" "$ctl_bad" "$ctl_nosock" "$ctl_shutdown" "host-shutdown poweroff" "$hv_stats")
@@ -72,6 +73,8 @@ expect "hv host shutdown through the control socket passes" "7 0 0" "$(hv_log "$
 hv_expect "hv without power-off hypercall fails" "6 1 0" 5 'hv-stats {"power_off":0,"event_fetch":1}'
 hv_expect "hv info with the guest's events off fails" "6 1 0" 0 "${ctl_info/true/false}"
 hv_expect "hv info that failed fails" "6 1 0" 0 'ctl info 1 pvkit-hv: error: no answer'
+hv_expect "hv info with a stopped heartbeat fails" "6 1 0" 0 "${ctl_info/\"ok\"/\"stopped\"}"
+hv_expect "hv info with another guest's kernel fails" "6 1 0" 0 "${ctl_info/6.1.0-56/6.12.117+deb12}"
 hv_expect "hv ctl accepting an unknown command fails" "6 1 0" 1 'ctl bad-command 0 {}'
 hv_expect "hv ctl that succeeds without a socket fails" "6 1 0" 2 'ctl no-socket 0 {}'
 hv_expect "hv shutdown refused fails" "6 1 0" 3 'ctl shutdown 1 pvkit-hv: error: the guest has not enabled pvkit events'

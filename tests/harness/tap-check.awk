@@ -20,7 +20,9 @@
 #   With -v host=hv, "##PVKIT## hv-stats JSON" must show the guest's power
 #     off arrived as a hypercall, and the control socket must have worked
 #     (tests/harness/hv-control prints "##PVKIT## ctl NAME STATUS ANSWER"):
-#     - "info" succeeded and shows the guest enabled pvkit's events;
+#     - "info" succeeded and shows the guest enabled pvkit's events, and
+#       the guest's report (GUEST_INFO) with a live heartbeat and the
+#       kernel release its "##PVKIT## guest-up RELEASE" line gave;
 #     - an unknown command and a socket that does not exist each made
 #       "pvkit-hv ctl" fail with a clear message;
 #     - "shutdown" was accepted, the guest's init got the orderly power
@@ -90,6 +92,8 @@ BEGIN {
 	}
 	next
 }
+
+/^##PVKIT## guest-up / { guest_release = $3 }
 
 /^##PVKIT## ctl [a-z-]+ [0-9]+/ {
 	ctl_status[$3] = $4
@@ -165,10 +169,15 @@ function ctl_seen(name) {
 
 # The control socket cases of a pvkit-hv scenario (see the top).
 function check_control() {
-	if (ctl_ok("info", 0, "\"events\": *[{][^}]*\"enabled\": *true"))
-		passed++
-	else
+	if (!ctl_ok("info", 0, "\"events\": *[{][^}]*\"enabled\": *true"))
 		fail("control socket: info failed or shows the guest's events off: " ctl_seen("info"))
+	else if (!ctl_ok("info", 0, "\"heartbeat\": *\"ok\"") ||
+		 (guest_release != "" &&
+		  !index(ctl_answer["info"], "\"kernel_release\": \"" guest_release "\"")))
+		fail("control socket: info does not show the guest's report (heartbeat ok, kernel " \
+		     guest_release "): " ctl_seen("info"))
+	else
+		passed++
 	if (ctl_ok("bad-command", "fail", "error: unknown command") &&
 	    ctl_ok("no-socket", "fail", "cannot connect"))
 		passed++
