@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The kernel API differences pvkit_blk meets between Debian's 6.1 and
- * 6.12 kernels, in one place. Linux 6.11 made both that matter here:
- * virtio_find_vqs() takes an array of struct virtqueue_info instead of
- * parallel callback and name arrays, and a queue's limits and features
- * (the write cache) go whole to blk_mq_alloc_disk() instead of through
- * the blk_queue_*() setters, which are gone. (6.9 and 6.10 had the new
+ * 6.12 kernels, in one place (virtio_find_vqs() is in ../virtio_compat.h,
+ * shared with pvkit_net). Linux 6.11 made the one that matters here: a
+ * queue's limits and features (the write cache) go whole to
+ * blk_mq_alloc_disk() instead of through the blk_queue_*() setters,
+ * which are gone. (6.9 and 6.10 had the new
  * blk_mq_alloc_disk() with the old features: not supported.)
  */
 #ifndef _PVKIT_BLK_COMPAT_H
@@ -25,29 +25,6 @@
 #endif
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
-
-/* Finds @nvqs virtqueues named @names, all with @callback. */
-static inline int pvblk_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
-				 struct virtqueue *vqs[],
-				 vq_callback_t *callback,
-				 const char * const names[],
-				 struct irq_affinity *desc)
-{
-	struct virtqueue_info *info;
-	unsigned int i;
-	int err;
-
-	info = kcalloc(nvqs, sizeof(*info), GFP_KERNEL);
-	if (!info)
-		return -ENOMEM;
-	for (i = 0; i < nvqs; i++) {
-		info[i].name = names[i];
-		info[i].callback = callback;
-	}
-	err = virtio_find_vqs(vdev, nvqs, vqs, info, desc);
-	kfree(info);
-	return err;
-}
 
 /* A disk on a new queue of @set with the limits @l. */
 static inline struct gendisk *pvblk_alloc_disk(struct blk_mq_tag_set *set,
@@ -75,26 +52,6 @@ static inline struct gendisk *pvblk_alloc_disk(struct blk_mq_tag_set *set,
 }
 
 #else /* before 6.11 */
-
-static inline int pvblk_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
-				 struct virtqueue *vqs[],
-				 vq_callback_t *callback,
-				 const char * const names[],
-				 struct irq_affinity *desc)
-{
-	vq_callback_t **callbacks;
-	unsigned int i;
-	int err;
-
-	callbacks = kmalloc_array(nvqs, sizeof(*callbacks), GFP_KERNEL);
-	if (!callbacks)
-		return -ENOMEM;
-	for (i = 0; i < nvqs; i++)
-		callbacks[i] = callback;
-	err = virtio_find_vqs(vdev, nvqs, vqs, callbacks, names, desc);
-	kfree(callbacks);
-	return err;
-}
 
 static inline struct gendisk *pvblk_alloc_disk(struct blk_mq_tag_set *set,
 					       const struct pvblk_limits *l,

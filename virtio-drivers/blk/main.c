@@ -22,6 +22,7 @@
 #include <linux/virtio_ids.h>
 
 #include "compat.h"
+#include "../virtio_compat.h"
 #include "pvkit_blk.h"
 
 #define PVBLK_MAX_INDEX		((1 << (MINORBITS - PVBLK_PART_BITS)) - 1)
@@ -108,7 +109,7 @@ static int pvblk_init_vqs(struct pvblk *vblk)
 			 "req.%u", i);
 		names[i] = vblk->vqs[i].name;
 	}
-	err = pvblk_find_vqs(vdev, n, vqs, pvblk_vq_done, names, &desc);
+	err = pvkit_find_vqs(vdev, n, vqs, NULL, pvblk_vq_done, names, &desc);
 	if (err) {
 		dev_err(&vdev->dev, "cannot set up %u virtqueue(s): %d\n",
 			n, err);

@@ -12,7 +12,7 @@
 #include <linux/module.h>
 #include <linux/virtio_config.h>
 
-#include "compat.h"
+#include "../virtio_compat.h"
 #include "pvkit_net.h"
 
 /* Queue pairs pvkit_net sets up at most, whatever the device offers. */
@@ -265,7 +265,7 @@ static int pvnet_init_vqs(struct pvnet_info *vi)
 	if (vi->has_cvq)
 		names[nvqs - 1] = "control";
 
-	err = pvnet_find_vqs(vdev, nvqs, vqs, callbacks, names);
+	err = pvkit_find_vqs(vdev, nvqs, vqs, callbacks, NULL, names, NULL);
 	if (err) {
 		dev_err(&vdev->dev, "cannot set up %u virtqueues (%d): a zero-size or missing queue?\n",
 			nvqs, err);
