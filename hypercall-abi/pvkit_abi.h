@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
- * pvkit hypercall ABI, version 1 (minor 1: host-to-guest events).
+ * pvkit hypercall ABI, version 1 (minor 1: host-to-guest events; minor 2:
+ * balloon, console input and clock events).
  *
  * The one contract between a pvkit guest and a hypervisor that speaks pvkit:
  * CPUID discovery leaves, the calling convention, call numbers, result
@@ -48,7 +49,7 @@
 #define PVKIT_CPUID_LEAVES		2
 
 #define PVKIT_ABI_VERSION_MAJOR		1
-#define PVKIT_ABI_VERSION_MINOR		1
+#define PVKIT_ABI_VERSION_MINOR		2
 #define PVKIT_ABI_VERSION(maj, min)	(((maj) << 16) | (min))
 #define PVKIT_ABI_MAJOR(v)		(((v) >> 16) & 0xffff)
 #define PVKIT_ABI_MINOR(v)		((v) & 0xffff)
@@ -150,7 +151,13 @@
  */
 #define PVKIT_EV_SHUTDOWN		(1U << 0)	/* power off in order */
 #define PVKIT_EV_REBOOT			(1U << 1)	/* reboot in order */
-#define PVKIT_EV_ALL			(PVKIT_EV_SHUTDOWN | PVKIT_EV_REBOOT)
+/* Since 1.2: */
+#define PVKIT_EV_BALLOON		(1U << 2)	/* BALLOON_TARGET changed */
+#define PVKIT_EV_CONSOLE_IN		(1U << 3)	/* CONSOLE_READ has input */
+#define PVKIT_EV_CLOCK			(1U << 4)	/* resumed: step the clock */
+#define PVKIT_EV_ALL			(PVKIT_EV_SHUTDOWN | PVKIT_EV_REBOOT | \
+					 PVKIT_EV_BALLOON | \
+					 PVKIT_EV_CONSOLE_IN | PVKIT_EV_CLOCK)
 #define PVKIT_EVENT_IRQ_MIN		1
 #define PVKIT_EVENT_IRQ_MAX		15
 

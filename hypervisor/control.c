@@ -36,7 +36,9 @@ struct control {
 	bool forced;
 };
 
-static const char * const event_names[] = { "shutdown", "reboot" };
+static const char * const event_names[] = {
+	"shutdown", "reboot", "balloon", "console_in", "clock",
+};
 
 _Static_assert((1u << ARRAY_SIZE(event_names)) - 1 == PVKIT_EV_ALL,
 	       "a name for every event");

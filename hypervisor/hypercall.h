@@ -14,8 +14,11 @@
 				 PVKIT_F_CRASH | PVKIT_F_EVENTS | PVKIT_F_RNG | \
 				 PVKIT_F_CLOCK | PVKIT_F_GUEST_INFO)
 
-/* The host-to-guest events pvkit-hv may post (CPUID base + 3). */
-#define HYPERCALL_EVENTS	PVKIT_EV_ALL
+/*
+ * The host-to-guest events pvkit-hv may post (CPUID base + 3): a
+ * subset of PVKIT_EV_ALL, each added with the service that posts it.
+ */
+#define HYPERCALL_EVENTS	(PVKIT_EV_SHUTDOWN | PVKIT_EV_REBOOT)
 
 /* Longest console write, crash reason and RNG fill, in bytes. */
 #define HYPERCALL_CONSOLE_MAX	4096

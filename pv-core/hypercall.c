@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/export.h>
 #include <linux/kernel.h>
 #include <asm/processor.h>
 #include <uapi/linux/kvm_para.h>
@@ -59,6 +60,13 @@ long pvkit_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
 	return pvkit_count(pvkit_pio_call(pvkit_host.pio_port, nr, a0, a1,
 					  a2, a3));
 }
+EXPORT_SYMBOL_GPL(pvkit_hypercall);
+
+u64 pvkit_host_features(void)
+{
+	return pvkit_host.features;
+}
+EXPORT_SYMBOL_GPL(pvkit_host_features);
 
 /* KVM's own hypercall instruction on this CPU: VMMCALL on AMD and Hygon. */
 u32 pvkit_kvm_transport(void)

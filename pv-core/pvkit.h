@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "pvkit_abi.h"
+#include "pvkit_export.h"
 #include "pvkit_ioctl.h"
 
 /* Everything pvkit.ko learned about its host at load time. */
@@ -33,9 +34,7 @@ const char *pvkit_transport_name(u32 transport);
 const char *pvkit_feature_name(unsigned int bit);
 const char *pvkit_kvm_feature_name(unsigned int bit);
 
-/* Hypercalls: the result is >= 0 or a negative PVKIT_E* / KVM code. */
-long pvkit_hypercall(unsigned int nr, unsigned long a0, unsigned long a1,
-		     unsigned long a2, unsigned long a3);
+/* Hypercalls (pvkit_hypercall() is in pvkit_export.h). */
 long pvkit_ping_once(bool kvm);
 u32 pvkit_kvm_transport(void);
 

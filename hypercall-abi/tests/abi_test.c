@@ -43,7 +43,10 @@ static const unsigned long long features[] = {
 	PVKIT_F_EVENTS,
 };
 
-static const unsigned int events[] = { PVKIT_EV_SHUTDOWN, PVKIT_EV_REBOOT };
+static const unsigned int events[] = {
+	PVKIT_EV_SHUTDOWN, PVKIT_EV_REBOOT, PVKIT_EV_BALLOON, PVKIT_EV_CONSOLE_IN,
+	PVKIT_EV_CLOCK,
+};
 
 static int scanned_base(unsigned int base)
 {
@@ -72,8 +75,8 @@ int main(void)
 	      PVKIT_CPUID_BASE_DEFAULT != PVKIT_CPUID_BASE_MIN,
 	      "default base is a scanned base other than KVM's");
 	check(PVKIT_ABI_MAJOR(PVKIT_ABI_VERSION_CURRENT) == 1 &&
-	      PVKIT_ABI_MINOR(PVKIT_ABI_VERSION_CURRENT) == 1,
-	      "version macros round-trip (1.1)");
+	      PVKIT_ABI_MINOR(PVKIT_ABI_VERSION_CURRENT) == 2,
+	      "version macros round-trip (1.2)");
 	for (i = 0; i < ARRAY_SIZE(calls); i++)
 		for (j = i + 1; j < ARRAY_SIZE(calls); j++)
 			if (calls[i] == calls[j])

@@ -204,18 +204,19 @@ TEST_F(hc, events_are_posted_only_once_enabled)
 TEST_F(hc, event_fetch_returns_and_clears)
 {
 	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
-			  PVKIT_EV_ALL, 0));
+			  HYPERCALL_EVENTS, 0));
 	EXPECT_TRUE(events__post(self->vm, PVKIT_EV_SHUTDOWN));
 	EXPECT_TRUE(events__post(self->vm, PVKIT_EV_REBOOT));
 	EXPECT_EQ(2, double_record.irq_edges);
-	EXPECT_EQ(PVKIT_EV_ALL, call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
+	EXPECT_EQ(PVKIT_EV_SHUTDOWN | PVKIT_EV_REBOOT,
+		  call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
 	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
 }
 
 TEST_F(hc, event_enable_fires_what_is_pending)
 {
 	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
-			  PVKIT_EV_ALL, 0));
+			  HYPERCALL_EVENTS, 0));
 	EXPECT_TRUE(events__post(self->vm, PVKIT_EV_REBOOT));
 	/* A guest that turns events off drops what it did not fetch. */
 	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE, 0, 0));
@@ -223,12 +224,12 @@ TEST_F(hc, event_enable_fires_what_is_pending)
 	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
 
 	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
-			  PVKIT_EV_ALL, 0));
+			  HYPERCALL_EVENTS, 0));
 	EXPECT_TRUE(events__post(self->vm, PVKIT_EV_SHUTDOWN));
 	EXPECT_EQ(2, double_record.irq_edges);
 	/* Re-enabling with an event pending raises the line again. */
 	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
-			  PVKIT_EV_ALL, 0));
+			  HYPERCALL_EVENTS, 0));
 	EXPECT_EQ(3, double_record.irq_edges);
 	EXPECT_EQ(PVKIT_EV_SHUTDOWN,
 		  call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
@@ -245,7 +246,7 @@ TEST_F(hc, event_calls_refuse_bad_arguments)
 	EXPECT_EQ(0U, events__enabled(self->vm));
 	EXPECT_EQ(PVKIT_EINVAL, call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 1, 0));
 	EXPECT_EQ(PVKIT_EPERM, call(self->vcpu, 3, PVKIT_HC_EVENT_ENABLE,
-				    PVKIT_EV_ALL, 0));
+				    HYPERCALL_EVENTS, 0));
 	EXPECT_EQ(0U, events__enabled(self->vm));
 	EXPECT_EQ(0, double_record.irq_edges);
 }
