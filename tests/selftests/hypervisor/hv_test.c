@@ -27,6 +27,9 @@
 #include "pvkit_abi.h"
 #include "pvkit_test.h"
 
+#define CLOCKSOURCE \
+	"/sys/devices/system/clocksource/clocksource0/current_clocksource"
+
 FIXTURE(hv) {
 	char buf[256];
 };
@@ -44,8 +47,8 @@ FIXTURE_TEARDOWN(hv)
 
 TEST_F(hv, guest_uses_kvm_clock)
 {
-	ASSERT_GT(pvkit_read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-				  self->buf, sizeof(self->buf)), 0);
+	ASSERT_GT(pvkit_read_file(CLOCKSOURCE, self->buf, sizeof(self->buf)),
+		  0);
 	EXPECT_STREQ("kvm-clock", self->buf);
 }
 
