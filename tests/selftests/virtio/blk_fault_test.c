@@ -181,8 +181,8 @@ static void fault_kills_disk(struct __test_metadata *_metadata,
 		       disk, READ_BOUND_MS);
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EIO, r.err);
-	printf("# %s: the read failed with errno %d after %lld ms\n", disk,
-	       r.err, r.ms);
+	printf("# %s: the read returned %lld (errno %d) after %lld ms\n",
+	       disk, r.ret, r.err, r.ms);
 	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, line))
 		TH_LOG("no one line \"%s\" in the kernel log", line);
 	if (core)
