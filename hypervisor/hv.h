@@ -46,13 +46,24 @@ enum hv_exit {
 	HV_EXIT_STOPPED = 7,	/* SIGTERM or SIGINT */
 };
 
-/* --disk PATH[,ro][,serial=ID][,write-delay=MS] */
+/*
+ * A device that misbehaves on purpose, for tests (vq_fault.c):
+ * fault=bad-id|bad-len[,fault-from=SECTOR]
+ */
+enum hv_fault { HV_FAULT_NONE, HV_FAULT_BAD_ID, HV_FAULT_BAD_LEN };
+struct hv_fault_cfg {
+	enum hv_fault kind;
+	uint64_t from;			/* first sector that misbehaves */
+};
+
+/* --disk PATH[,ro][,serial=ID][,write-delay=MS][,fault=...] */
 #define HV_MAX_WRITE_DELAY_MS	10000
 struct disk_config {
 	const char *path;
 	bool read_only;
 	const char *serial;
 	unsigned int write_delay_ms;	/* a slow disk, for tests */
+	struct hv_fault_cfg fault;	/* a misbehaving disk, for tests */
 };
 
 /* --net tap=IFNAME[,mac=MAC] */

@@ -3,7 +3,7 @@
  * pvkit-hv: pvkit's own hypervisor, a userspace VMM on the KVM API.
  *
  *   pvkit-hv run --kernel bzImage [--initrd FILE] [--cmdline STR]
- *                [--cpus N] [--mem SIZE] [--disk PATH[,ro]]...
+ *                [--cpus N] [--mem SIZE] [--disk PATH[,ro][,...]]...
  *                [--net tap=IFNAME[,mac=MAC]] [--stats FILE]
  *                [--control SOCKET] [--shutdown-timeout SEC]
  *   pvkit-hv ctl SOCKET COMMAND
@@ -23,6 +23,7 @@
 
 #include "hv.h"
 #include "pci.h"
+#include "vq_fault.h"
 
 #define DEFAULT_CMDLINE		"console=ttyS0 panic=-1"
 #define DEFAULT_MEM		(512ULL << 20)
@@ -68,12 +69,17 @@ static void print_help(FILE *out)
 		"  --cpus N         virtual CPUs, 1 to %d (default: 1)\n"
 		"  --mem SIZE       guest RAM: a number with K, M or G (plain\n"
 		"                   numbers are MiB), 128M to 3G (default: 512M)\n"
-		"  --disk PATH[,ro][,serial=ID][,write-delay=MS]\n"
+		"  --disk PATH[,ro][,serial=ID][,write-delay=MS][,fault=F]\n"
 		"                   a virtio block device on a raw image file or\n"
 		"                   block device; ro: read-only; ID: up to 20\n"
 		"                   characters (default pvkit-diskN); MS: hold\n"
 		"                   each write that long first, a slow disk for\n"
-		"                   tests (0 to 10000, default 0); up to %d\n"
+		"                   tests (0 to 10000, default 0); F, test only:\n"
+		"                   bad-id or bad-len: reads and writes reaching\n"
+		"                   sector fault-from=SECTOR (default 0) return\n"
+		"                   a used id never made available, or a length\n"
+		"                   one byte past the request's writable buffers;\n"
+		"                   up to %d disks\n"
 		"  --net tap=IFNAME[,mac=MAC]\n"
 		"                   a virtio network device on tap IFNAME (made\n"
 		"                   if missing, which needs CAP_NET_ADMIN); MAC\n"
@@ -155,11 +161,13 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max,
 	return true;
 }
 
-/* "PATH[,ro][,serial=ID][,write-delay=MS]" */
+/* "PATH[,ro][,serial=ID][,write-delay=MS][,fault=F][,fault-from=S]" */
 static int parse_disk(char *arg, struct vm_config *cfg)
 {
 	struct disk_config *dc;
 	char *opt, *save;
+	const char *why;
+	int fault;
 
 	if (cfg->nr_disks == HV_MAX_DISKS)
 		return usage_error("--disk: at most %d disks", HV_MAX_DISKS);
@@ -168,6 +176,12 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 	if (!dc->path)
 		return usage_error("--disk needs a file name");
 	while ((opt = strtok_r(NULL, ",", &save))) {
+		fault = vq_fault__parse(&dc->fault, opt, &why);
+		if (fault < 0)
+			return usage_error("--disk '%s': %s: %s", dc->path,
+					   opt, why);
+		if (fault)
+			continue;
 		if (!strcmp(opt, "ro"))
 			dc->read_only = true;
 		else if (!strncmp(opt, "serial=", 7) && strlen(opt + 7) <= 20)
@@ -179,7 +193,7 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 						   dc->path, opt + 12,
 						   HV_MAX_WRITE_DELAY_MS);
 		} else
-			return usage_error("--disk '%s': unknown option '%s' (ro, serial=ID of at most 20 characters, write-delay=MS)",
+			return usage_error("--disk '%s': unknown option '%s' (ro, serial=ID of at most 20 characters, write-delay=MS, fault=bad-id|bad-len, fault-from=SECTOR)",
 					   dc->path, opt);
 	}
 	if (access(dc->path, dc->read_only ? R_OK : R_OK | W_OK))

@@ -52,6 +52,12 @@ struct virtio_dev_ops {
 	int (*features_acked)(struct virtio_dev *dev);
 	/* optional: extra JSON members for --stats (", \"x\": n" ...) */
 	void (*stats)(struct virtio_dev *dev, FILE *f);
+	/*
+	 * optional, tests only (vq_fault.c): rewrites the used element
+	 * (*id, *len) that virtio_queue__serve returns for chain @c
+	 */
+	void (*misbehave)(struct virtio_queue *q, const struct vq_chain *c,
+			  uint16_t *id, uint32_t *len);
 };
 
 struct msix_vector {

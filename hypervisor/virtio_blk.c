@@ -4,7 +4,8 @@
  * per --disk, one request queue per vCPU, each served by its own I/O
  * thread (blk_req.c does the requests). Read-only disks advertise
  * VIRTIO_BLK_F_RO and fail writes with VIRTIO_BLK_S_IOERR. The image is
- * locked (flock) so two VMMs cannot write one image at once.
+ * locked (flock) so two VMMs cannot write one image at once. A disk
+ * given fault= misbehaves on purpose, for tests (vq_fault.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 
 #include "blk_req.h"
 #include "virtio.h"
+#include "vq_fault.h"
 
 #define BLK_QUEUE_SIZE		256
 #define BLK_SEG_MAX		(BLK_QUEUE_SIZE - 2)
@@ -31,6 +33,8 @@ struct virtio_blk {
 	struct virtio_dev dev;
 	struct blk_disk disk;
 	struct virtio_blk_config config;
+	struct hv_fault_cfg fault;	/* test-only misbehaviour */
+	uint64_t faults;		/* used elements it made wrong */
 };
 
 static int blk_chain(struct virtio_queue *q, const struct vq_chain *c,
@@ -46,19 +50,43 @@ static void blk_queue_run(struct virtio_queue *q)
 	virtio_queue__serve(q, blk_chain);
 }
 
+/* fault=: the used element of a read or write from fault-from= on */
+static void blk_misbehave(struct virtio_queue *q, const struct vq_chain *c,
+			  uint16_t *id, uint32_t *len)
+{
+	struct virtio_blk *blk = q->dev->priv;
+	uint16_t old_id = *id;
+
+	if (!vq_fault__blk_applies(&blk->fault, c) ||
+	    !vq_fault__corrupt(&blk->fault, q->vq.size, c, id, len))
+		return;
+	/* one line per device: a test needs to see it did this at all */
+	if (__atomic_fetch_add(&blk->faults, 1, __ATOMIC_RELAXED) == 0)
+		hv_info("%s: queue %u: fault=%s (a test flag): used id %u length %u for chain %u of %u writable bytes",
+			q->dev->name, q->index,
+			vq_fault__name(blk->fault.kind), *id, *len, old_id,
+			(unsigned int)c->in_len);
+}
+
 static void blk_stats(struct virtio_dev *dev, FILE *f)
 {
-	struct blk_disk *d = &((struct virtio_blk *)dev->priv)->disk;
+	struct virtio_blk *blk = dev->priv;
+	struct blk_disk *d = &blk->disk;
 
 	fprintf(f, ", \"reads\": %llu, \"writes\": %llu, \"flushes\": %llu, \"errors\": %llu, \"unsupported\": %llu",
 		(unsigned long long)d->reads, (unsigned long long)d->writes,
 		(unsigned long long)d->flushes, (unsigned long long)d->errors,
 		(unsigned long long)d->unsupported);
+	if (blk->fault.kind != HV_FAULT_NONE)
+		fprintf(f, ", \"fault\": \"%s\", \"faults\": %llu",
+			vq_fault__name(blk->fault.kind),
+			(unsigned long long)blk->faults);
 }
 
 static const struct virtio_dev_ops blk_ops = {
 	.queue_run = blk_queue_run,
 	.stats = blk_stats,
+	.misbehave = blk_misbehave,
 };
 
 /* Opens and checks the image; one clear line on any problem. */
@@ -125,6 +153,7 @@ int virtio_blk__add(struct vm *vm, const struct disk_config *dc,
 		snprintf(blk->disk.serial, sizeof(blk->disk.serial),
 			 "pvkit-disk%u", index);
 
+	blk->fault = dc->fault;
 	blk->config.capacity = blk->disk.sectors;
 	blk->config.seg_max = BLK_SEG_MAX;
 	blk->config.blk_size = BLK_SECTOR;

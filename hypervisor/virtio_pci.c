@@ -225,6 +225,17 @@ void virtio_queue__interrupt(struct virtio_queue *q)
 	msix_signal(dev, q->msix_vector);
 }
 
+/* Returns a handled chain, as the device's test fault may have it. */
+static void virtio_push(struct virtio_queue *q, const struct vq_chain *c,
+			uint32_t len)
+{
+	uint16_t id = c->head;
+
+	if (q->dev->ops->misbehave)
+		q->dev->ops->misbehave(q, c, &id, &len);
+	vq__push(&q->vq, id, len);
+}
+
 static bool virtio_stopping(struct virtio_dev *dev)
 {
 	return __atomic_load_n(&dev->stopping, __ATOMIC_ACQUIRE);
@@ -252,7 +263,7 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 				len = handle(q, c, &why);
 				if (len < 0)
 					goto fail;
-				vq__push(&q->vq, c->head, len);
+				virtio_push(q, c, len);
 				done++;
 			}
 			if (r < 0) {

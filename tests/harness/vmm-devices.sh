@@ -11,6 +11,10 @@
 #   disk serial pvkit-slow    1 MiB, 2 writes a second, for removal with
 #                             requests the device sits on (QEMU's write
 #                             throttling, pvkit-hv's write-delay=500)
+#   disk serial pvkit-bad-id  1 MiB each, hv only: devices that misbehave
+#   disk serial pvkit-bad-len on reads and writes from 512 KiB on (a used
+#                             id never made available, a used length
+#                             past the buffers; pvkit-hv's fault=)
 #   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it
 #   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
 #                             legacy (virtio 0.9) one and one with MTU 60
@@ -35,10 +39,12 @@ dev_marker() {
 
 devices_setup() {
 	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img" \
-		"$DEV_DIR/pvkit-slow.img"
+		"$DEV_DIR/pvkit-slow.img" "$DEV_DIR"/pvkit-bad-*.img
 	truncate -s 64M "$DEV_DIR/pvkit-disk.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-victim.img" &&
-		truncate -s 1M "$DEV_DIR/pvkit-slow.img" ||
+		truncate -s 1M "$DEV_DIR/pvkit-slow.img" &&
+		truncate -s 1M "$DEV_DIR/pvkit-bad-id.img" &&
+		truncate -s 1M "$DEV_DIR/pvkit-bad-len.img" ||
 		dev_marker error "cannot make the scratch disk images in $DEV_DIR"
 	if command -v tunctl >/dev/null; then
 		tunctl -t "$DEV_TAP" >/dev/null
@@ -58,6 +64,8 @@ devices_args() {
 			"--disk $TOOLS_IMG,ro,serial=pvkit-tools" \
 			"--disk $DEV_DIR/pvkit-victim.img,serial=pvkit-victim" \
 			"--disk $DEV_DIR/pvkit-slow.img,serial=pvkit-slow,write-delay=500" \
+			"--disk $DEV_DIR/pvkit-bad-id.img,serial=pvkit-bad-id,fault=bad-id,fault-from=1024" \
+			"--disk $DEV_DIR/pvkit-bad-len.img,serial=pvkit-bad-len,fault=bad-len,fault-from=1024" \
 			"--net tap=$DEV_TAP,mac=$DEV_MAC"
 	else
 		echo "-drive file=$DEV_DIR/pvkit-disk.img,if=none,id=d0,format=raw" \
@@ -98,5 +106,5 @@ devices_check() {
 		fi
 	fi
 	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img" \
-		"$DEV_DIR/pvkit-slow.img"
+		"$DEV_DIR/pvkit-slow.img" "$DEV_DIR"/pvkit-bad-*.img
 }

@@ -60,12 +60,17 @@ struct pvblk {
 	bool killed;			/* no more I/O, ever */
 	struct work_struct config_work;	/* capacity change */
 	struct work_struct broken_work;	/* a virtqueue broke */
+	bool broken;			/* the device broke the rules */
+	atomic_t bad_len_seen;		/* the first bad used length: */
+	unsigned int bad_len;		/* what the device returned */
+	unsigned int bad_len_max;	/* what the request could take */
 };
 
 /* The driver's part of each block request (the tag set's cmd_size). */
 struct pvblk_req {
 	struct virtio_blk_outhdr hdr;
 	u8 status;				/* VIRTIO_BLK_S_*, device-written */
+	u32 in_len;				/* device-writable bytes, status too */
 	struct virtio_blk_discard_write_zeroes *ranges;	/* or NULL */
 	struct sg_table sgt;			/* data, when sgt.sgl is set */
 	struct scatterlist sg[PVBLK_INLINE_SG];

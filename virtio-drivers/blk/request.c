@@ -4,7 +4,8 @@
  * into a virtio-blk chain (header, data or discard ranges, status byte)
  * on its hardware queue's virtqueue; the virtqueue callback reaps used
  * chains and completes their requests with the device's status. A full
- * ring stops the hardware queue until a completion; a broken virtqueue
+ * ring stops the hardware queue until a completion; a broken virtqueue,
+ * or a used length longer than the request's device-writable buffers,
  * hands the device to the kill path (main.c), and pvblk_stop_device()
  * fails whatever a reset device still held.
  */
@@ -115,6 +116,10 @@ static int pvblk_map(struct pvblk *vblk, struct request *rq,
 	req->status = PVBLK_S_NONE;
 	req->ranges = NULL;
 	req->sgt.sgl = NULL;
+	/* what the device may write: data in, then the status byte */
+	req->in_len = sizeof(req->status);
+	if (type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID)
+		req->in_len += blk_rq_bytes(rq);
 
 	if (type == VIRTIO_BLK_T_DISCARD || type == VIRTIO_BLK_T_WRITE_ZEROES)
 		return pvblk_map_ranges(vblk, rq, req);
@@ -179,6 +184,9 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	spin_lock_irqsave(&pvq->lock, flags);
 	if (pvq->stopped) {
 		err = -ENODEV;
+	} else if (READ_ONCE(vblk->broken)) {
+		/* the kill path is on its way: leave the device alone */
+		err = -EIO;
 	} else {
 		err = pvblk_add(pvq->vq, req, type, nents);
 		/* a full ring: wait for a completion to restart the queue */
@@ -223,6 +231,21 @@ static void pvblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 		virtqueue_notify(pvq->vq);
 }
 
+/*
+ * The device says it wrote @len bytes into a request that has room for
+ * fewer: it cannot be trusted with any request any more. The request
+ * fails; the first such length is kept for the kill path's log line.
+ */
+static void pvblk_bad_len(struct pvblk *vblk, struct pvblk_req *req,
+			  unsigned int len)
+{
+	if (atomic_cmpxchg(&vblk->bad_len_seen, 0, 1) == 0) {
+		vblk->bad_len = len;
+		vblk->bad_len_max = req->in_len;
+	}
+	req->status = VIRTIO_BLK_S_IOERR;
+}
+
 /* The virtqueue callback: complete every used request. */
 void pvblk_vq_done(struct virtqueue *vq)
 {
@@ -234,17 +257,24 @@ void pvblk_vq_done(struct virtqueue *vq)
 	unsigned int len;
 
 	spin_lock_irqsave(&pvq->lock, flags);
-	if (pvq->stopped)
+	if (pvq->stopped || READ_ONCE(vblk->broken))
 		goto out;
 	do {
 		virtqueue_disable_cb(vq);
 		/* a used id the driver never issued breaks vq: NULL here */
-		while ((req = virtqueue_get_buf(vq, &len))) {
+		while (!broken && (req = virtqueue_get_buf(vq, &len))) {
+			if (unlikely(len > req->in_len)) {
+				pvblk_bad_len(vblk, req, len);
+				broken = true;
+			}
 			blk_mq_complete_request(blk_mq_rq_from_pdu(req));
 			done = true;
 		}
-		broken = virtqueue_is_broken(vq);
+		broken = broken || virtqueue_is_broken(vq);
 	} while (!broken && !virtqueue_enable_cb(vq));
+	/* no more requests in or out until the kill path resets it */
+	if (broken)
+		WRITE_ONCE(vblk->broken, true);
 out:
 	spin_unlock_irqrestore(&pvq->lock, flags);
 
@@ -271,7 +301,8 @@ static enum blk_eh_timer_return pvblk_timeout(struct request *rq)
 {
 	struct pvblk *vblk = rq->q->queuedata;
 
-	if (virtqueue_is_broken(vblk->vqs[rq->mq_hctx->queue_num].vq))
+	if (READ_ONCE(vblk->broken) ||
+	    virtqueue_is_broken(vblk->vqs[rq->mq_hctx->queue_num].vq))
 		schedule_work(&vblk->broken_work);
 	return BLK_EH_RESET_TIMER;
 }

@@ -9,11 +9,38 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/delay.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "pvkit_blk.h"
+
+/* how many times, 10 to 20 ms apart, a busy queue is asked for a request */
+#define PVBLK_ID_TRIES	500
+
+/*
+ * A request for the device, or an error. A killed disk's queue stays
+ * frozen and (on 6.1) is not dying, so waiting to enter it would wait
+ * for ever: never wait, and look again while the disk lives.
+ */
+static struct request *pvblk_get_id_rq(struct gendisk *disk)
+{
+	struct pvblk *vblk = disk->private_data;
+	struct request *rq;
+	unsigned int tries;
+
+	for (tries = 0; tries < PVBLK_ID_TRIES; tries++) {
+		if (READ_ONCE(vblk->killed))
+			return ERR_PTR(-ENODEV);
+		rq = blk_mq_alloc_request(disk->queue, REQ_OP_DRV_IN,
+					  BLK_MQ_REQ_NOWAIT);
+		if (!IS_ERR(rq) || PTR_ERR(rq) != -EAGAIN)
+			return rq;
+		usleep_range(10000, 20000);
+	}
+	return ERR_PTR(-EBUSY);
+}
 
 /* Reads the ID into @id (VIRTIO_BLK_ID_BYTES, not NUL-terminated if full). */
 static int pvblk_get_id(struct gendisk *disk, char *id)
@@ -22,7 +49,7 @@ static int pvblk_get_id(struct gendisk *disk, char *id)
 	struct request *rq;
 	int err;
 
-	rq = blk_mq_alloc_request(q, REQ_OP_DRV_IN, 0);
+	rq = pvblk_get_id_rq(disk);
 	if (IS_ERR(rq))
 		return PTR_ERR(rq);
 	err = blk_rq_map_kern(q, rq, id, VIRTIO_BLK_ID_BYTES, GFP_KERNEL);

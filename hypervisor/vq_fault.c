@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test-only misbehaving devices (vq_fault.h): parsing the fault options
+ * of a device flag, choosing the requests that misbehave, and the wrong
+ * used element each fault returns.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blk_req.h"
+#include "vq_fault.h"
+
+int vq_fault__parse(struct hv_fault_cfg *f, const char *opt,
+		    const char **why)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!strncmp(opt, "fault=", 6)) {
+		if (!strcmp(opt + 6, "bad-id")) {
+			f->kind = HV_FAULT_BAD_ID;
+		} else if (!strcmp(opt + 6, "bad-len")) {
+			f->kind = HV_FAULT_BAD_LEN;
+		} else {
+			*why = "fault= takes bad-id or bad-len";
+			return -1;
+		}
+		return 1;
+	}
+	if (!strncmp(opt, "fault-from=", 11)) {
+		errno = 0;
+		v = strtoull(opt + 11, &end, 10);
+		if (errno || end == opt + 11 || *end || opt[11] == '-') {
+			*why = "fault-from= takes a sector number";
+			return -1;
+		}
+		f->from = v;
+		return 1;
+	}
+	return 0;
+}
+
+const char *vq_fault__name(enum hv_fault kind)
+{
+	switch (kind) {
+	case HV_FAULT_BAD_ID:
+		return "bad-id";
+	case HV_FAULT_BAD_LEN:
+		return "bad-len";
+	default:
+		return "none";
+	}
+}
+
+bool vq_fault__blk_applies(const struct hv_fault_cfg *f,
+			   const struct vq_chain *c)
+{
+	struct virtio_blk_outhdr hdr;
+	uint64_t data;
+
+	if (f->kind == HV_FAULT_NONE ||
+	    vq__copy_from_out(c, 0, &hdr, sizeof(hdr)) != sizeof(hdr))
+		return false;
+	if (hdr.type == VIRTIO_BLK_T_IN)
+		data = c->in_len ? c->in_len - 1 : 0;
+	else if (hdr.type == VIRTIO_BLK_T_OUT)
+		data = c->out_len - sizeof(hdr);
+	else
+		return false;
+	/* does [sector, sector + sectors) reach f->from? (no overflow) */
+	return hdr.sector >= f->from ||
+	       (data + BLK_SECTOR - 1) / BLK_SECTOR > f->from - hdr.sector;
+}
+
+bool vq_fault__corrupt(const struct hv_fault_cfg *f, uint16_t queue_size,
+		       const struct vq_chain *c, uint16_t *id, uint32_t *len)
+{
+	switch (f->kind) {
+	case HV_FAULT_BAD_ID:
+		/* past the table: no driver can have made it available */
+		*id = queue_size + c->head;
+		return true;
+	case HV_FAULT_BAD_LEN:
+		if (c->in_len >= UINT32_MAX)
+			return false;
+		*len = c->in_len + 1;
+		return true;
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Devices that misbehave on purpose, so that tests can check what a
+ * guest driver does with them (--disk ...,fault=bad-id|bad-len). The
+ * request itself is carried out as usual; only the used element the
+ * device returns for it is wrong: an id the driver never made available,
+ * or a length beyond the chain's device-writable buffers. Test-only.
+ */
+#ifndef PVKIT_HV_VQ_FAULT_H
+#define PVKIT_HV_VQ_FAULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv.h"
+#include "virtqueue.h"
+
+/*
+ * One option of a device's flag: "fault=bad-id", "fault=bad-len" or
+ * "fault-from=SECTOR". 1 if it was one and is good, 0 if it is not a
+ * fault option, -1 with *why set if it is one but malformed.
+ */
+int vq_fault__parse(struct hv_fault_cfg *f, const char *opt,
+		    const char **why);
+
+/* "bad-id", "bad-len" or "none". */
+const char *vq_fault__name(enum hv_fault kind);
+
+/*
+ * Whether the virtio-blk request in @c is one @f makes misbehave: a
+ * read or a write that reaches sector f->from or beyond. Other requests
+ * (flush, GET_ID, ...) never misbehave, so a driver can probe the disk
+ * and read its serial.
+ */
+bool vq_fault__blk_applies(const struct hv_fault_cfg *f,
+			   const struct vq_chain *c);
+
+/*
+ * Rewrites the used element (*id, *len) of chain @c, taken from a queue
+ * of @queue_size entries, as @f says: bad-id returns an id past the
+ * descriptor table, bad-len one byte more than the chain's writable
+ * buffers hold. False if @f asks for nothing (or the length cannot grow).
+ */
+bool vq_fault__corrupt(const struct hv_fault_cfg *f, uint16_t queue_size,
+		       const struct vq_chain *c, uint16_t *id, uint32_t *len);
+
+#endif /* PVKIT_HV_VQ_FAULT_H */

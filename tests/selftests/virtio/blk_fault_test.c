@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest test of pvkit_blk against devices that break the virtio
+ * rules. pvkit-hv only: the harness (tests/harness/vmm-devices.sh) gives
+ * the guest two 1 MiB disks whose reads and writes from 512 KiB on
+ * misbehave (pvkit-hv's fault=): pvkit-bad-id returns a used id the
+ * driver never made available, pvkit-bad-len a used length one byte past
+ * the request's buffers. Below 512 KiB they work, so the driver probes
+ * them and their serials read.
+ *
+ * A read from 512 KiB must fail with EIO within a few seconds; the
+ * driver must say why in one line and reset the device (its status
+ * reads 0 while pvkit_blk is still bound), fail every later request at
+ * once and hold none; the other disks must go on working; unbinding and
+ * binding the device again must give a disk that reads, and that the
+ * fault kills again. Last, pvkit_blk must unload with the dead disks and
+ * load again (the tools disk is unmounted and mounted again for that).
+ * No kernel problem may be logged.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pvkit_test.h"
+
+#define DRIVER_DIR	"/sys/bus/virtio/drivers/pvkit_blk"
+#define FAULT_OFFSET	(512 * 1024)	/* fault-from=1024 in vmm-devices.sh */
+#define IO_SIZE		4096
+/* how long a read of a misbehaving disk may take to fail */
+#define READ_BOUND_MS	5000
+#define TOOLS_MNT	"/tools"	/* where tests/harness/guest-init put it */
+
+/* What one read in a child process came to. */
+struct read_result {
+	long long ret;		/* pread's return value */
+	int err;		/* its errno, if it failed */
+	long long ms;		/* how long it took */
+	bool timed_out;		/* no answer within READ_BOUND_MS */
+};
+
+static long long clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Reads IO_SIZE bytes of /dev/DISK at @offset (O_DIRECT) in a child, so
+ * that a read stuck in the kernel cannot stop the test: the answer comes
+ * through a pipe, or the read timed out.
+ */
+static struct read_result read_disk(const char *disk, long long offset)
+{
+	struct read_result r = { .ret = -1 };
+	long long t0 = clock_ms();
+	struct pollfd pfd;
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds)) {
+		r.err = errno;
+		return r;
+	}
+	pid = fork();
+	if (!pid) {
+		char path[64];
+		void *buf;
+		int fd;
+
+		close(fds[0]);
+		snprintf(path, sizeof(path), "/dev/%s", disk);
+		fd = open(path, O_RDONLY | O_DIRECT);
+		if (fd < 0 || posix_memalign(&buf, IO_SIZE, IO_SIZE)) {
+			r.err = errno;
+		} else {
+			r.ret = pread(fd, buf, IO_SIZE, offset);
+			r.err = r.ret < 0 ? errno : 0;
+		}
+		_exit(write(fds[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	if (pid < 0 || poll(&pfd, 1, READ_BOUND_MS) != 1 ||
+	    read(fds[0], &r, sizeof(r)) != sizeof(r)) {
+		r.ret = -1;
+		r.timed_out = true;
+	}
+	close(fds[0]);
+	r.ms = clock_ms() - t0;
+	if (pid > 0 && !r.timed_out)
+		waitpid(pid, &status, 0);
+	return r;
+}
+
+/* The virtio device under /sys/block/DISK ("virtio4") into @vdev, or "". */
+static void disk_vdev(const char *disk, char *vdev, size_t size)
+{
+	char path[300], target[300];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/device", disk);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	snprintf(vdev, size, "%s", n > 0 ? strrchr(target, '/') + 1 : "");
+}
+
+/* The virtio status byte of @vdev (0 once the driver reset it), or -1. */
+static long vdev_status(const char *vdev)
+{
+	char path[300], text[32];
+
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/status",
+		 vdev);
+	if (pvkit_read_file(path, text, sizeof(text)) <= 0)
+		return -1;
+	return strtol(text, NULL, 16);
+}
+
+/* Requests of /dev/DISK in flight (reads and writes), or -1. */
+static long long disk_in_flight(const char *disk)
+{
+	char path[300], text[64], *end;
+	long long sum = 0;
+	const char *p;
+	int fields;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/inflight", disk);
+	if (pvkit_read_file(path, text, sizeof(text)) <= 0)
+		return -1;
+	for (p = text, fields = 0; fields < 2; p = end, fields++) {
+		sum += strtoll(p, &end, 10);
+		if (end == p)
+			return -1;
+	}
+	return sum;
+}
+
+static bool bound_to_pvkit_blk(const char *vdev)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), DRIVER_DIR "/%s", vdev);
+	return pvkit_path_exists(path);
+}
+
+/* A read that the device answers: all IO_SIZE bytes. */
+#define EXPECT_READ_OK(disk, offset) do {				\
+	struct read_result _r = read_disk(disk, offset);		\
+	EXPECT_EQ(IO_SIZE, _r.ret)					\
+		TH_LOG("%s at %lld: errno %d, %s", disk,		\
+		       (long long)(offset), _r.err,			\
+		       _r.timed_out ? "timed out" : "answered");	\
+} while (0)
+
+/*
+ * Reads the fault region of @disk: it must fail with EIO in time, with
+ * the driver's line (and @core's, the virtio core's, if set) logged once
+ * after @mark and the device reset.
+ */
+static void fault_kills_disk(struct __test_metadata *_metadata,
+			     const char *disk, const char *vdev,
+			     unsigned int mark, const char *line,
+			     const char *core)
+{
+	struct read_result r = read_disk(disk, FAULT_OFFSET);
+
+	ASSERT_FALSE(r.timed_out)
+		TH_LOG("a read of %s's misbehaving part still hangs after %d ms",
+		       disk, READ_BOUND_MS);
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EIO, r.err);
+	printf("# %s: the read returned %lld (errno %d) after %lld ms\n",
+	       disk, r.ret, r.err, r.ms);
+	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, line))
+		TH_LOG("no one line \"%s\" in the kernel log", line);
+	if (core)
+		EXPECT_EQ(1, pvkit_kmsg_count_since(mark, core))
+			TH_LOG("no one line \"%s\" in the kernel log", core);
+	EXPECT_EQ(0, vdev_status(vdev)) TH_LOG("the device was not reset");
+	EXPECT_TRUE(bound_to_pvkit_blk(vdev));
+	EXPECT_EQ(0, disk_in_flight(disk));
+}
+
+FIXTURE(fault) {
+	char disk[32];
+	char vdev[32];
+};
+
+FIXTURE_VARIANT(fault) {
+	const char *serial;
+	const char *line;	/* pvkit_blk's, in the kernel log */
+	const char *core;	/* the virtio core's, or NULL */
+};
+
+/* The device returns id 256 + head for a queue of 256 entries. */
+FIXTURE_VARIANT_ADD(fault, bad_id) {
+	.serial = "pvkit-bad-id",
+	.line = ": a virtqueue is broken: failing all I/O",
+	.core = "out of range",
+};
+
+/* A 4 KiB read has room for 4097 bytes: data and status. */
+FIXTURE_VARIANT_ADD(fault, bad_len) {
+	.serial = "pvkit-bad-len",
+	.line = ": the device used 4098 bytes of a request with room for 4097: failing all I/O",
+	.core = NULL,
+};
+
+/*
+ * The disk and its virtio device. A dead disk's serial does not read, so
+ * the device is also kept in /tmp for the tests after the one that
+ * killed it.
+ */
+FIXTURE_SETUP(fault)
+{
+	char saved[64];
+
+	snprintf(saved, sizeof(saved), "/tmp/blk-fault-%s", variant->serial);
+	if (!pvkit_find_disk(variant->serial, self->disk,
+			     sizeof(self->disk))) {
+		disk_vdev(self->disk, self->vdev, sizeof(self->vdev));
+		ASSERT_EQ(0, pvkit_write_file(saved, self->vdev));
+	} else {
+		ASSERT_LT(0, pvkit_read_file(saved, self->vdev,
+					     sizeof(self->vdev)))
+			TH_LOG("no virtio disk with serial %s", variant->serial);
+	}
+	ASSERT_NE(0, self->vdev[0]);
+	ASSERT_TRUE(bound_to_pvkit_blk(self->vdev));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+}
+
+TEST_F_TIMEOUT(fault, misbehaving_device_fails_io_and_only_its_own, 90)
+{
+	unsigned int mark = pvkit_kmsg_mark();
+	char other[32];
+	struct read_result r;
+
+	/* below the misbehaving part, the disk works */
+	EXPECT_READ_OK(self->disk, 0);
+	EXPECT_EQ(0xf, vdev_status(self->vdev) & 0xf);
+
+	fault_kills_disk(_metadata, self->disk, self->vdev, mark,
+			 variant->line, variant->core);
+
+	/*
+	 * from now on every request fails at once: EIO, or end of file on
+	 * 6.12, which sets a dead disk's capacity to 0
+	 */
+	r = read_disk(self->disk, 0);
+	EXPECT_FALSE(r.timed_out);
+	EXPECT_TRUE((r.ret == -1 && r.err == EIO) || r.ret == 0)
+		TH_LOG("a read after the fault: %lld, errno %d", r.ret, r.err);
+	EXPECT_GT(1000, r.ms);
+
+	/* the other disks do not notice */
+	ASSERT_EQ(0, pvkit_find_disk("pvkit-test", other, sizeof(other)));
+	EXPECT_READ_OK(other, FAULT_OFFSET);
+	ASSERT_EQ(0, pvkit_find_disk("pvkit-tools", other, sizeof(other)));
+	EXPECT_READ_OK(other, 0);
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+}
+
+/*
+ * The device bound again is a working disk, which misbehaves again
+ * where it did; it is left dead for the unload test.
+ */
+TEST_F_TIMEOUT(fault, bind_again_then_fault_again, 90)
+{
+	unsigned int mark;
+	char disk[32];
+
+	/* the disk is dead from the last test: its serial does not read */
+	ASSERT_EQ(0, pvkit_write_file(DRIVER_DIR "/unbind", self->vdev));
+	ASSERT_EQ(0, pvkit_write_file(DRIVER_DIR "/bind", self->vdev));
+	ASSERT_EQ(0, pvkit_find_disk(variant->serial, disk, sizeof(disk)));
+	EXPECT_READ_OK(disk, 0);
+	EXPECT_EQ(0xf, vdev_status(self->vdev) & 0xf);
+
+	mark = pvkit_kmsg_mark();
+	fault_kills_disk(_metadata, disk, self->vdev, mark, variant->line,
+			 variant->core);
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+}
+
+FIXTURE(unload) {
+	char disk[32];
+};
+
+FIXTURE_SETUP(unload)
+{
+}
+
+FIXTURE_TEARDOWN(unload)
+{
+}
+
+/*
+ * pvkit_blk unloads with the dead disks and loads again: every disk is
+ * back and reads, the tools disk is mounted again for the tests after.
+ */
+TEST_F_TIMEOUT(unload, unload_and_load_with_dead_disks, 90)
+{
+	static const char * const serials[] = {
+		"pvkit-bad-id", "pvkit-bad-len", "pvkit-test", "pvkit-tools",
+	};
+	unsigned int mark = pvkit_kmsg_mark(), i;
+	int unloaded;
+
+	EXPECT_EQ(0, pvkit_run("umount " TOOLS_MNT));
+	unloaded = pvkit_unload("pvkit_blk");
+	EXPECT_EQ(0, unloaded) TH_LOG("rmmod pvkit_blk: %s", strerror(-unloaded));
+	if (!unloaded) {
+		EXPECT_FALSE(pvkit_module_loaded("pvkit_blk"));
+		EXPECT_EQ(0, pvkit_load("pvkit_blk"));
+	}
+	for (i = 0; i < ARRAY_SIZE(serials); i++) {
+		EXPECT_EQ(0, pvkit_find_disk(serials[i], self->disk,
+					     sizeof(self->disk)))
+			TH_LOG("no disk %s after loading pvkit_blk", serials[i]);
+		EXPECT_READ_OK(self->disk, 0);
+	}
+	/* the tests after this one need fio and iperf3 from the tools disk */
+	if (!pvkit_find_disk("pvkit-tools", self->disk, sizeof(self->disk)))
+		EXPECT_EQ(0, pvkit_run("mount -t ext4 -o ro /dev/%s " TOOLS_MNT,
+				       self->disk));
+	EXPECT_EQ(0, access("/usr/bin/fio", X_OK));
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+}
+
+TEST_HARNESS_MAIN
