@@ -75,6 +75,7 @@ struct vm_config {
 	unsigned int nr_nics;
 	const char *control_path;
 	unsigned int shutdown_timeout;	/* seconds; 0: never force */
+	bool console_stdin;		/* --console-stdin */
 };
 
 struct vcpu {
@@ -128,6 +129,18 @@ struct console {
 	struct console_line line[CONSOLE_SOURCES];	/* partial lines */
 };
 
+/* Input waiting for the guest's CONSOLE_READ (console_in.c), under lock. */
+#define CONSOLE_IN_MAX		4096	/* bytes the host holds */
+#define CONSOLE_SEND_MAX	1024	/* text of one "ctl console-send" */
+struct console_in {
+	uint8_t buf[CONSOLE_IN_MAX];	/* a ring */
+	size_t head;
+	size_t len;
+	uint64_t accepted;		/* bytes, since start */
+	uint64_t delivered;
+	uint64_t refused;
+};
+
 /*
  * What the guest last said about itself (GUEST_INFO), for "ctl info";
  * reports come every PVKIT_GUEST_INFO_PERIOD_S, so one older than
@@ -160,6 +173,7 @@ struct vm {
 	struct vm_events events;
 	struct guest_report guest;	/* under lock */
 	struct console console;
+	struct console_in console_in;	/* under lock */
 	struct uart *uart;
 	struct rtc *rtc;
 	struct pci_bus *pci;
@@ -219,6 +233,14 @@ void console__init(struct vm *vm);
 void console__write(struct vm *vm, enum console_source src, const void *buf,
 		    size_t len);
 void console__flush(struct vm *vm);
+
+/* console_in.c: console input for the guest (CONSOLE_READ). */
+int console_in__push(struct vm *vm, const void *data, size_t len,
+		     size_t *room);
+size_t console_in__read(struct vm *vm, void *dst, size_t max);
+void console_in__json(struct vm *vm, FILE *out);
+int console_in__ctl_send(struct vm *vm, const char *text, FILE *out);
+int console_in__start_reader(struct vm *vm, int fd);
 
 /* rtc.c */
 struct rtc *rtc__create(void);

@@ -45,6 +45,8 @@ struct pvkit_stats {
 	atomic64_t events;	/* host events received */
 	atomic64_t rng_bytes;	/* entropy bytes from the host */
 	atomic64_t console_writes;	/* console hypercalls */
+	atomic64_t console_reads;	/* CONSOLE_READ calls */
+	atomic64_t console_read_bytes;	/* console input they brought */
 	atomic64_t info_reports;	/* guest info reports sent */
 };
 
@@ -64,6 +66,10 @@ int pvkit_clock_init(void);
 void pvkit_clock_exit(void);
 int pvkit_console_init(void);
 void pvkit_console_exit(void);
+struct tty_port;
+void pvkit_console_in_init(struct tty_port *port);
+void pvkit_console_in_exit(void);
+void pvkit_console_in_kick(void);
 int pvkit_rng_init(void);
 void pvkit_rng_exit(void);
 
