@@ -6,7 +6,8 @@
  * "info" and "stats" answer JSON; "shutdown" and "reboot" post a
  * host-to-guest event (events.c) and, if the guest has not ended
  * --shutdown-timeout seconds later, end the VM with HV_EXIT_FORCED;
- * "console-send TEXT" queues a line of console input (console_in.c). An
+ * "console-send TEXT" queues a line of console input (console_in.c);
+ * "pause" and "resume" stop and restart the vCPUs (pause.c). An
  * answer that starts with "error:" is a refusal, and the client exits 1.
  */
 #include <errno.h>
@@ -128,7 +129,8 @@ static int ctl_info(struct vm *vm, FILE *out)
 	uint32_t enabled = events__enabled(vm);
 
 	fprintf(out, "{\n  \"pid\": %d,\n  \"state\": \"%s\",\n",
-		(int)getpid(), ctl->request ? "stopping" : "running");
+		(int)getpid(), ctl->request ? "stopping" :
+			       pause__paused(vm) ? "paused" : "running");
 	fprintf(out, "  \"uptime_s\": %.1f,\n", seconds_since(&ctl->started));
 	fprintf(out, "  \"vcpus\": %u,\n  \"memory_mib\": %llu,\n",
 		vm->nr_vcpus, (unsigned long long)(vm->ram_size >> 20));
@@ -206,6 +208,8 @@ static const struct {
 	{ "stats", ctl_stats },
 	{ "shutdown", ctl_shutdown },
 	{ "reboot", ctl_reboot },
+	{ "pause", pause__ctl_pause },
+	{ "resume", pause__ctl_resume },
 };
 
 /* Commands with an argument: "NAME ARG" (or "NAME", ARG empty). */
@@ -544,7 +548,7 @@ int control__client(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: pvkit-hv ctl SOCKET COMMAND [TEXT]\n"
-			"commands: info, stats, shutdown, reboot, console-send TEXT\n");
+			"commands: info, stats, shutdown, reboot, console-send TEXT, pause, resume\n");
 		return HV_EXIT_USAGE;
 	}
 	path = argv[0];

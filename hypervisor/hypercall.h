@@ -19,7 +19,7 @@
  * subset of PVKIT_EV_ALL, each added with the service that posts it.
  */
 #define HYPERCALL_EVENTS	(PVKIT_EV_SHUTDOWN | PVKIT_EV_REBOOT | \
-				 PVKIT_EV_CONSOLE_IN)
+				 PVKIT_EV_CONSOLE_IN | PVKIT_EV_CLOCK)
 
 /* Longest console write or read, crash reason and RNG fill, in bytes. */
 #define HYPERCALL_CONSOLE_MAX	4096

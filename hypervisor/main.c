@@ -60,6 +60,7 @@ static void print_help(FILE *out)
 		"usage: pvkit-hv run --kernel FILE [options]\n"
 		"       pvkit-hv ctl SOCKET info|stats|shutdown|reboot\n"
 		"       pvkit-hv ctl SOCKET console-send TEXT\n"
+		"       pvkit-hv ctl SOCKET pause|resume\n"
 		"\n"
 		"Boots a Linux bzImage in a KVM virtual machine with pvkit's\n"
 		"hypercall interface (Documentation/hypercall-abi.rst).\n"
@@ -84,7 +85,8 @@ static void print_help(FILE *out)
 		"                   JSON at exit\n"
 		"  --control SOCKET serve 'pvkit-hv ctl' on this unix socket: info,\n"
 		"                   stats, shutdown and reboot (asks the guest),\n"
-		"                   console-send TEXT (a line of console input)\n"
+		"                   console-send TEXT (a line of console input),\n"
+		"                   pause and resume (the vCPUs and the guest's clock)\n"
 		"  --console-stdin  feed pvkit-hv's standard input to the guest's\n"
 		"                   console input (/dev/pvcon0), waiting while the\n"
 		"                   guest has not read what came before\n"
@@ -399,6 +401,7 @@ static int run_vm(const struct vm_config *cfg)
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_cond_init(&vm.done, NULL);
 	console__init(&vm);
+	pause__init(&vm);
 	if (start_stop_signal_thread(&vm))
 		return HV_EXIT_ERROR;
 

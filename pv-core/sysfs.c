@@ -11,7 +11,9 @@
  *   events_irq    the line they come on, or "none"
  *   stats/        hypercalls, errors, pings, events, rng_bytes (entropy
  *                 the host gave), console_writes, console_reads and
- *                 console_read_bytes (input), and info_reports since load
+ *                 console_read_bytes (input), info_reports, and
+ *                 clock_steps and clock_last_step_ns (the wall clock
+ *                 stepped after the host paused the guest) since load
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -137,6 +139,8 @@ PVKIT_STAT_ATTR(console_writes);
 PVKIT_STAT_ATTR(console_reads);
 PVKIT_STAT_ATTR(console_read_bytes);
 PVKIT_STAT_ATTR(info_reports);
+PVKIT_STAT_ATTR(clock_steps);
+PVKIT_STAT_ATTR(clock_last_step_ns);
 
 static struct attribute *pvkit_stat_attrs[] = {
 	&hypercalls_attr.attr,
@@ -148,6 +152,8 @@ static struct attribute *pvkit_stat_attrs[] = {
 	&console_reads_attr.attr,
 	&console_read_bytes_attr.attr,
 	&info_reports_attr.attr,
+	&clock_steps_attr.attr,
+	&clock_last_step_ns_attr.attr,
 	NULL,
 };
 

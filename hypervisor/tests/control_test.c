@@ -169,7 +169,7 @@ TEST_F(ctl, bad_commands_get_one_error_line)
 
 	ASSERT_EQ(0, ask(self->path, "frobnicate\n", self->answer,
 			 sizeof(self->answer)));
-	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot console-send)\n",
+	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot pause resume console-send)\n",
 		     self->answer);
 	ASSERT_EQ(0, ask(self->path, "\n", self->answer,
 			 sizeof(self->answer)));
@@ -251,6 +251,123 @@ TEST_F(ctl, console_send_queues_whole_lines_or_nothing)
 	EXPECT_EQ('a', got[1]);
 	EXPECT_EQ('\n', got[queued - 1]);
 	EXPECT_EQ(0U, console_in__read(self->vm, got, sizeof(got)));
+}
+
+TEST_F(ctl, pause_freezes_the_clock_and_resume_asks_for_a_step)
+{
+	double_record.kvm_clock = 123456789000ULL;
+	ASSERT_EQ(0, ask(self->path, "resume\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("error: the guest is not paused\n", self->answer);
+
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("ok: paused 0 vCPUs; the guest's clock stands at 123.457 s\n",
+		     self->answer);
+	EXPECT_EQ(1, double_record.kicks);
+	ASSERT_EQ(0, ask(self->path, "info\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "\"state\": \"paused\""));
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("error: the guest is paused already\n", self->answer);
+
+	/* the guest did not enable the event: resumed, and told so */
+	double_record.kvm_clock = 999;
+	ASSERT_EQ(0, ask(self->path, "resume\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "its wall clock lags by the pause"))
+		TH_LOG("%s", self->answer);
+	EXPECT_EQ(1, double_record.kvm_clock_sets);
+	EXPECT_EQ(123456789000ULL, double_record.kvm_clock_set);
+	EXPECT_EQ(0, double_record.irq_edges);
+	ASSERT_EQ(0, ask(self->path, "info\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "\"state\": \"running\""));
+
+	/* it did: the event is posted */
+	events__enable(self->vm, PVKIT_EV_CLOCK);
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	ASSERT_EQ(0, ask(self->path, "resume\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_EQ(0, strncmp(self->answer, "ok: resumed after 0.0 s; asked the guest to correct its wall clock", 66))
+		TH_LOG("%s", self->answer);
+	EXPECT_EQ(999U, double_record.kvm_clock_set);
+	EXPECT_EQ(1, double_record.irq_edges);
+	EXPECT_EQ(PVKIT_EV_CLOCK, events__fetch(self->vm));
+}
+
+TEST_F(ctl, pause_without_the_clock_is_refused_and_runs_on)
+{
+	double_record.kvm_clock_fails = true;
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("error: cannot read the guest's clock: the guest runs on\n",
+		     self->answer);
+	EXPECT_FALSE(pause__paused(self->vm));
+}
+
+/* Stands in for a vCPU thread: runs (counts) unless parked. */
+static void *fake_vcpu(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	bool done = false;
+
+	while (!done) {
+		pause__park(vcpu);
+		pthread_mutex_lock(&vm->lock);
+		vm->stats.exits_other++;
+		done = vm->finished;
+		pthread_mutex_unlock(&vm->lock);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static uint64_t fake_runs(struct vm *vm)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&vm->lock);
+	n = vm->stats.exits_other;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
+}
+
+TEST_F(ctl, a_paused_vcpu_stays_stopped_until_resume)
+{
+	struct vm *vm = self->vm;
+	uint64_t runs;
+
+	vm->vcpus[0].vm = vm;
+	ASSERT_EQ(0, pthread_create(&vm->vcpus[0].thread, NULL, fake_vcpu,
+				    &vm->vcpus[0]));
+	vm->nr_running = 1;
+	usleep(20 * 1000);
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("ok: paused 1 vCPUs; the guest's clock stands at 0.000 s\n",
+		     self->answer);
+	runs = fake_runs(vm);
+	usleep(200 * 1000);
+	EXPECT_EQ(runs, fake_runs(vm));
+	EXPECT_EQ(1U, vm->pause.parked);
+	ASSERT_EQ(0, ask(self->path, "resume\n", self->answer,
+			 sizeof(self->answer)));
+	usleep(200 * 1000);
+	EXPECT_LT(runs, fake_runs(vm));
+
+	/* the end of the VM releases a parked thread */
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	pthread_mutex_lock(&vm->lock);
+	vm->finished = true;
+	pthread_mutex_unlock(&vm->lock);
+	pause__release(vm);
+	EXPECT_EQ(0, pthread_join(vm->vcpus[0].thread, NULL));
+	vm->nr_running = 0;
 }
 
 TEST_F(ctl, shutdown_refused_while_the_guest_has_no_events)

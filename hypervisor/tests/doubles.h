@@ -20,6 +20,11 @@ struct double_record {
 	int irq_level;			/* where the line was left */
 	uint64_t tsc;			/* what vcpu__read_tsc() answers */
 	uint32_t tsc_khz;		/* 0: it fails */
+	int kicks;			/* vcpu__kick_all() calls */
+	uint64_t kvm_clock;		/* what KVM_GET_CLOCK answers */
+	bool kvm_clock_fails;
+	int kvm_clock_sets;
+	uint64_t kvm_clock_set;		/* the last KVM_SET_CLOCK */
 };
 
 extern struct double_record double_record;
