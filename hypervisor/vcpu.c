@@ -172,11 +172,6 @@ int vcpu__start_all(struct vm *vm)
 	return 0;
 }
 
-/*
- * Called once the VM has finished: kicks every vCPU thread out of KVM_RUN
- * and waits for it, so that no exit is still being handled (a hypercall
- * still to be counted, say) when the statistics are written.
- */
 void vcpu__kick_all(struct vm *vm)
 {
 	unsigned int i;
@@ -185,6 +180,12 @@ void vcpu__kick_all(struct vm *vm)
 		pthread_kill(vm->vcpus[i].thread, VCPU_KICK_SIGNAL);
 }
 
+/*
+ * Called once the VM has finished: releases paused vCPU threads, kicks
+ * every one out of KVM_RUN and waits for it, so that no exit is still
+ * being handled (a hypercall still to be counted, say) when the
+ * statistics are written.
+ */
 void vcpu__stop_all(struct vm *vm)
 {
 	unsigned int i;

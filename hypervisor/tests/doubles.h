@@ -2,8 +2,8 @@
 /*
  * Test doubles for pvkit-hv's unit tests and fuzzers: a VM with plain
  * malloc'd RAM and no KVM behind it, and stand-ins for the console, the
- * interrupt lines and for ending the VM that record what the code under
- * test asked for.
+ * interrupt lines, ending the VM, kicking the vCPUs and KVM's clock that
+ * record what the code under test asked for.
  */
 #ifndef PVKIT_HV_TEST_DOUBLES_H
 #define PVKIT_HV_TEST_DOUBLES_H
