@@ -160,7 +160,7 @@ TEST_F(con, reads_the_line_the_host_sends)
 	EXPECT_LT(reads, pvkit_read_number(READS));
 	EXPECT_LE(bytes + (long long)strlen(want),
 		  pvkit_read_number(READ_BYTES));
-	printf("# note: pvkit console input: the host's line arrived %lld ms after it was asked for, in %lld CONSOLE_READ calls\n",
+	printf("# note: pvkit console input: the line came in %lld ms, %lld CONSOLE_READ calls\n",
 	       waited, pvkit_read_number(READS) - reads);
 }
 
