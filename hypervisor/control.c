@@ -5,7 +5,9 @@
  * client sends one line, the thread answers and closes the connection.
  * "info" and "stats" answer JSON; "shutdown" and "reboot" post a
  * host-to-guest event (events.c) and, if the guest has not ended
- * --shutdown-timeout seconds later, end the VM with HV_EXIT_FORCED. An
+ * --shutdown-timeout seconds later, end the VM with HV_EXIT_FORCED;
+ * "console-send TEXT" queues a line of console input (console_in.c);
+ * "pause" and "resume" stop and restart the vCPUs (pause.c). An
  * answer that starts with "error:" is a refusal, and the client exits 1.
  */
 #include <errno.h>
@@ -21,7 +23,8 @@
 #include "hv.h"
 #include "hypercall.h"
 
-#define CONTROL_LINE_MAX	64	/* longest command, in bytes */
+/* longest command line, in bytes: a word and its argument */
+#define CONTROL_LINE_MAX	(64 + CONSOLE_SEND_MAX)
 #define CONTROL_IO_TIMEOUT	5	/* seconds a client may take */
 #define CONTROL_ANSWER_TIMEOUT	30	/* seconds the client waits */
 #define SOCKET_PATH_MAX		sizeof(((struct sockaddr_un *)NULL)->sun_path)
@@ -126,7 +129,8 @@ static int ctl_info(struct vm *vm, FILE *out)
 	uint32_t enabled = events__enabled(vm);
 
 	fprintf(out, "{\n  \"pid\": %d,\n  \"state\": \"%s\",\n",
-		(int)getpid(), ctl->request ? "stopping" : "running");
+		(int)getpid(), ctl->request ? "stopping" :
+			       pause__paused(vm) ? "paused" : "running");
 	fprintf(out, "  \"uptime_s\": %.1f,\n", seconds_since(&ctl->started));
 	fprintf(out, "  \"vcpus\": %u,\n  \"memory_mib\": %llu,\n",
 		vm->nr_vcpus, (unsigned long long)(vm->ram_size >> 20));
@@ -144,6 +148,8 @@ static int ctl_info(struct vm *vm, FILE *out)
 	fprintf(out, "},\n  \"shutdown_timeout_s\": %u,\n",
 		cfg->shutdown_timeout);
 	json_guest(vm, out);
+	fputs(",\n", out);
+	console_in__json(vm, out);
 	fputs("\n}\n", out);
 	return 0;
 }
@@ -202,13 +208,44 @@ static const struct {
 	{ "stats", ctl_stats },
 	{ "shutdown", ctl_shutdown },
 	{ "reboot", ctl_reboot },
+	{ "pause", pause__ctl_pause },
+	{ "resume", pause__ctl_resume },
 };
+
+/* Commands with an argument: "NAME ARG" (or "NAME", ARG empty). */
+static const struct {
+	const char *name;
+	int (*fn)(struct vm *vm, const char *arg, FILE *out);
+} control_arg_cmds[] = {
+	{ "console-send", console_in__ctl_send },
+};
+
+/* Runs @cmd if it is a command with an argument; false if not. */
+static bool control_run_arg(struct vm *vm, char *cmd, FILE *out)
+{
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(control_arg_cmds); i++) {
+		n = strlen(control_arg_cmds[i].name);
+		if (strncmp(cmd, control_arg_cmds[i].name, n) ||
+		    (cmd[n] && cmd[n] != ' '))
+			continue;
+		control_arg_cmds[i].fn(vm, cmd[n] ? cmd + n + 1 : "", out);
+		return true;
+	}
+	return false;
+}
 
 static void control_run(struct vm *vm, char *cmd, FILE *out)
 {
 	size_t len = strlen(cmd), i;
 
-	while (len && (cmd[len - 1] == '\r' || cmd[len - 1] == ' '))
+	if (len && cmd[len - 1] == '\r')
+		cmd[--len] = '\0';
+	/* an argument keeps its trailing spaces */
+	if (control_run_arg(vm, cmd, out))
+		return;
+	while (len && cmd[len - 1] == ' ')
 		cmd[--len] = '\0';
 	for (i = 0; i < ARRAY_SIZE(control_cmds); i++)
 		if (!strcmp(cmd, control_cmds[i].name)) {
@@ -224,6 +261,8 @@ static void control_run(struct vm *vm, char *cmd, FILE *out)
 		fputs("error: no command (commands:", out);
 	for (i = 0; i < ARRAY_SIZE(control_cmds); i++)
 		fprintf(out, " %s", control_cmds[i].name);
+	for (i = 0; i < ARRAY_SIZE(control_arg_cmds); i++)
+		fprintf(out, " %s", control_arg_cmds[i].name);
 	fputs(")\n", out);
 }
 
@@ -481,22 +520,44 @@ static char *read_answer(int fd)
 	return answer;
 }
 
+/* The command and its argument words, joined by spaces; -1 if too long. */
+static int join_command(int argc, char **argv, char *buf, size_t size)
+{
+	size_t len = 0, n;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		n = strlen(argv[i]);
+		if (len + !!i + n >= size)
+			return -1;
+		if (i)
+			buf[len++] = ' ';
+		memcpy(buf + len, argv[i], n);
+		len += n;
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
 int control__client(int argc, char **argv)
 {
+	char cmd[CONTROL_LINE_MAX + 1], *answer;
 	struct sockaddr_un addr;
-	const char *path, *cmd;
-	char *answer;
+	const char *path;
 	int fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: pvkit-hv ctl SOCKET COMMAND\n"
-			"commands: info, stats, shutdown, reboot\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: pvkit-hv ctl SOCKET COMMAND [TEXT]\n"
+			"commands: info, stats, shutdown, reboot, console-send TEXT, pause, resume\n");
 		return HV_EXIT_USAGE;
 	}
 	path = argv[0];
-	cmd = argv[1];
-	if (!*cmd || strlen(cmd) > CONTROL_LINE_MAX || strchr(cmd, '\n')) {
-		hv_err("'%s' is not a command (one word; try info)", cmd);
+	if (join_command(argc - 1, argv + 1, cmd, sizeof(cmd))) {
+		hv_err("the command is longer than %d bytes", CONTROL_LINE_MAX);
+		return HV_EXIT_USAGE;
+	}
+	if (!*cmd || strchr(cmd, '\n')) {
+		hv_err("'%s' is not a command (one line; try info)", cmd);
 		return HV_EXIT_USAGE;
 	}
 	if (socket_address(path, &addr))

@@ -86,6 +86,7 @@ struct vm_config {
 	unsigned int nr_nics;
 	const char *control_path;
 	unsigned int shutdown_timeout;	/* seconds; 0: never force */
+	bool console_stdin;		/* --console-stdin */
 };
 
 struct vcpu {
@@ -139,6 +140,28 @@ struct console {
 	struct console_line line[CONSOLE_SOURCES];	/* partial lines */
 };
 
+/* Input waiting for the guest's CONSOLE_READ (console_in.c), under lock. */
+#define CONSOLE_IN_MAX		4096	/* bytes the host holds */
+#define CONSOLE_SEND_MAX	1024	/* text of one "ctl console-send" */
+struct console_in {
+	uint8_t buf[CONSOLE_IN_MAX];	/* a ring */
+	size_t head;
+	size_t len;
+	uint64_t accepted;		/* bytes, since start */
+	uint64_t delivered;
+	uint64_t refused;
+};
+
+/* "ctl pause" and "ctl resume" (pause.c), under lock. */
+struct vm_pause {
+	bool paused;
+	unsigned int parked;		/* vCPU threads held */
+	pthread_cond_t cond;		/* parked changed, or resumed */
+	uint64_t clock;			/* kvm-clock at the pause, ns */
+	struct timespec since;		/* CLOCK_MONOTONIC */
+	uint64_t count;
+};
+
 /*
  * What the guest last said about itself (GUEST_INFO), for "ctl info";
  * reports come every PVKIT_GUEST_INFO_PERIOD_S, so one older than
@@ -169,8 +192,10 @@ struct vm {
 	bool triple_fault;		/* a vCPU's KVM_EXIT_SHUTDOWN */
 	struct vm_stats stats;
 	struct vm_events events;
+	struct vm_pause pause;
 	struct guest_report guest;	/* under lock */
 	struct console console;
+	struct console_in console_in;	/* under lock */
 	struct uart *uart;
 	struct rtc *rtc;
 	struct pci_bus *pci;
@@ -188,6 +213,8 @@ int guest_mem__read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);
 int kvm__create_vm(struct vm *vm);
 int kvm__create_vcpus(struct vm *vm);
 int kvm__irq_line(struct vm *vm, unsigned int irq, int level);
+int kvm__get_clock(struct vm *vm, struct kvm_clock_data *clock);
+int kvm__set_clock(struct vm *vm, const struct kvm_clock_data *clock);
 
 /* irq.c: GSI routes; MSI vectors get a GSI and an irqfd (returned). */
 int irq__init(struct vm *vm);
@@ -212,6 +239,8 @@ int mptable__write(struct vm *vm, uint64_t gpa, uint64_t room);
 /* vcpu.c */
 int vcpu__start_all(struct vm *vm);
 void vcpu__stop_all(struct vm *vm);
+/* Kicks every vCPU thread out of KVM_RUN; it goes on unless paused. */
+void vcpu__kick_all(struct vm *vm);
 void vcpu__log_state(struct vm *vm);
 /* The stopped vCPU's TSC now and its frequency; 0 or -1. */
 int vcpu__read_tsc(struct vcpu *vcpu, uint64_t *tsc, uint32_t *khz);
@@ -230,6 +259,22 @@ void console__init(struct vm *vm);
 void console__write(struct vm *vm, enum console_source src, const void *buf,
 		    size_t len);
 void console__flush(struct vm *vm);
+
+/* console_in.c: console input for the guest (CONSOLE_READ). */
+int console_in__push(struct vm *vm, const void *data, size_t len,
+		     size_t *room);
+size_t console_in__read(struct vm *vm, void *dst, size_t max);
+void console_in__json(struct vm *vm, FILE *out);
+int console_in__ctl_send(struct vm *vm, const char *text, FILE *out);
+int console_in__start_reader(struct vm *vm, int fd);
+
+/* pause.c: "ctl pause" and "ctl resume"; vCPU threads park between runs. */
+void pause__init(struct vm *vm);
+bool pause__paused(struct vm *vm);
+void pause__park(struct vcpu *vcpu);
+void pause__release(struct vm *vm);
+int pause__ctl_pause(struct vm *vm, FILE *out);
+int pause__ctl_resume(struct vm *vm, FILE *out);
 
 /* rtc.c */
 struct rtc *rtc__create(void);

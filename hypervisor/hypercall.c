@@ -49,6 +49,21 @@ static int64_t hc_console_write(struct vcpu *vcpu, const uint64_t *arg)
 	return arg[1];
 }
 
+/* Input the host holds for the guest (console_in.c); 0: none waiting. */
+static int64_t hc_console_read(struct vcpu *vcpu, const uint64_t *arg)
+{
+	void *buf;
+
+	if (arg[2] || arg[3])
+		return PVKIT_EINVAL;
+	if (arg[1] > HYPERCALL_CONSOLE_MAX)
+		return PVKIT_E2BIG;
+	buf = guest_mem__ptr(vcpu->vm, arg[0], arg[1]);
+	if (!buf)
+		return PVKIT_EFAULT;
+	return console_in__read(vcpu->vm, buf, arg[1]);
+}
+
 static int64_t hc_power_off(struct vcpu *vcpu, const uint64_t *arg)
 {
 	hv_info("guest powered off");
@@ -199,6 +214,7 @@ static const struct {
 	{ PVKIT_HC_FEATURES, hc_features, "features" },
 	{ PVKIT_HC_PING, hc_ping, "ping" },
 	{ PVKIT_HC_CONSOLE_WRITE, hc_console_write, "console_write" },
+	{ PVKIT_HC_CONSOLE_READ, hc_console_read, "console_read" },
 	{ PVKIT_HC_POWER_OFF, hc_power_off, "power_off" },
 	{ PVKIT_HC_REBOOT, hc_reboot, "reboot" },
 	{ PVKIT_HC_CRASH, hc_crash, "crash" },

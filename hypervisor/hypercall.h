@@ -18,9 +18,10 @@
  * The host-to-guest events pvkit-hv may post (CPUID base + 3): a
  * subset of PVKIT_EV_ALL, each added with the service that posts it.
  */
-#define HYPERCALL_EVENTS	(PVKIT_EV_SHUTDOWN | PVKIT_EV_REBOOT)
+#define HYPERCALL_EVENTS	(PVKIT_EV_SHUTDOWN | PVKIT_EV_REBOOT | \
+				 PVKIT_EV_CONSOLE_IN | PVKIT_EV_CLOCK)
 
-/* Longest console write, crash reason and RNG fill, in bytes. */
+/* Longest console write or read, crash reason and RNG fill, in bytes. */
 #define HYPERCALL_CONSOLE_MAX	4096
 #define HYPERCALL_CRASH_MAX	1024
 #define HYPERCALL_RNG_MAX	4096

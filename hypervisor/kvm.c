@@ -101,6 +101,22 @@ int kvm__irq_line(struct vm *vm, unsigned int irq, int level)
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &line);
 }
 
+int kvm__get_clock(struct vm *vm, struct kvm_clock_data *clock)
+{
+	if (ioctl(vm->vm_fd, KVM_GET_CLOCK, clock) == 0)
+		return 0;
+	hv_err("KVM_GET_CLOCK: %s", strerror(errno));
+	return -1;
+}
+
+int kvm__set_clock(struct vm *vm, const struct kvm_clock_data *clock)
+{
+	if (ioctl(vm->vm_fd, KVM_SET_CLOCK, clock) == 0)
+		return 0;
+	hv_err("KVM_SET_CLOCK: %s", strerror(errno));
+	return -1;
+}
+
 int kvm__create_vm(struct vm *vm)
 {
 	struct kvm_userspace_memory_region region;

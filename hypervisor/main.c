@@ -6,7 +6,8 @@
  *                [--cpus N] [--mem SIZE] [--disk PATH[,ro][,...]]...
  *                [--net tap=IFNAME[,mac=MAC]] [--stats FILE]
  *                [--control SOCKET] [--shutdown-timeout SEC]
- *   pvkit-hv ctl SOCKET COMMAND
+ *                [--console-stdin]
+ *   pvkit-hv ctl SOCKET COMMAND [TEXT]
  *
  * This file parses and checks the command line (every bad flag gets one
  * clear line and exit status 2), builds the VM from the other parts and
@@ -59,6 +60,8 @@ static void print_help(FILE *out)
 	fprintf(out,
 		"usage: pvkit-hv run --kernel FILE [options]\n"
 		"       pvkit-hv ctl SOCKET info|stats|shutdown|reboot\n"
+		"       pvkit-hv ctl SOCKET console-send TEXT\n"
+		"       pvkit-hv ctl SOCKET pause|resume\n"
 		"\n"
 		"Boots a Linux bzImage in a KVM virtual machine with pvkit's\n"
 		"hypercall interface (Documentation/hypercall-abi.rst).\n"
@@ -87,7 +90,12 @@ static void print_help(FILE *out)
 		"  --stats FILE     write exit, hypercall and virtqueue counts as\n"
 		"                   JSON at exit\n"
 		"  --control SOCKET serve 'pvkit-hv ctl' on this unix socket: info,\n"
-		"                   stats, shutdown and reboot (asks the guest)\n"
+		"                   stats, shutdown and reboot (asks the guest),\n"
+		"                   console-send TEXT (a line of console input),\n"
+		"                   pause and resume (the vCPUs and the guest's clock)\n"
+		"  --console-stdin  feed pvkit-hv's standard input to the guest's\n"
+		"                   console input (/dev/pvcon0), waiting while the\n"
+		"                   guest has not read what came before\n"
 		"  --shutdown-timeout SEC\n"
 		"                   end the VM this long after a shutdown or reboot\n"
 		"                   request the guest has not acted on; 0: never\n"
@@ -262,6 +270,7 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		{ "net", required_argument, NULL, 'N' },
 		{ "control", required_argument, NULL, 'C' },
 		{ "shutdown-timeout", required_argument, NULL, 'T' },
+		{ "console-stdin", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -304,6 +313,9 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 			if (!parse_uint(optarg, 0, 86400, &cfg->shutdown_timeout))
 				return usage_error("--shutdown-timeout takes 0 to 86400 seconds, not '%s'",
 						   optarg);
+			break;
+		case 'I':
+			cfg->console_stdin = true;
 			break;
 		case 'D':
 			if (parse_disk(optarg, cfg))
@@ -403,6 +415,7 @@ static int run_vm(const struct vm_config *cfg)
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_cond_init(&vm.done, NULL);
 	console__init(&vm);
+	pause__init(&vm);
 	if (start_stop_signal_thread(&vm))
 		return HV_EXIT_ERROR;
 
@@ -416,6 +429,9 @@ static int run_vm(const struct vm_config *cfg)
 	}
 	if (add_devices(&vm) || boot__load_linux(&vm) ||
 	    control__start(&vm) || vcpu__start_all(&vm))
+		return HV_EXIT_ERROR;
+	if (cfg->console_stdin &&
+	    console_in__start_reader(&vm, STDIN_FILENO))
 		return HV_EXIT_ERROR;
 
 	pthread_mutex_lock(&vm.lock);

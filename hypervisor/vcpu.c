@@ -6,7 +6,8 @@
  * wakes the main thread, which stops every vCPU thread before it writes
  * the statistics and ends the process: a thread is kicked out of KVM_RUN
  * with a signal whose handler sets its kvm_run's immediate_exit, so a
- * kick that lands just before KVM_RUN is not lost either.
+ * kick that lands just before KVM_RUN is not lost either. A pause
+ * (pause.c) kicks the same way and holds each thread between two runs.
  */
 #include <errno.h>
 #include <signal.h>
@@ -125,12 +126,16 @@ static void *vcpu_thread(void *arg)
 
 	kick_run = vcpu->run;
 	while (!vm_finished(vcpu->vm)) {
+		pause__park(vcpu);
 		if (vcpu->vm->sync_regs)
 			vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS |
 						    KVM_SYNC_X86_SREGS;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				/* a kick: the loop's checks say what for */
+				vcpu->run->immediate_exit = 0;
 				continue;
+			}
 			hv_err("vCPU %u: KVM_RUN: %s", vcpu->id,
 			       strerror(errno));
 			vm__finish(vcpu->vm, HV_EXIT_VM_FAILURE);
@@ -167,17 +172,26 @@ int vcpu__start_all(struct vm *vm)
 	return 0;
 }
 
-/*
- * Called once the VM has finished: kicks every vCPU thread out of KVM_RUN
- * and waits for it, so that no exit is still being handled (a hypercall
- * still to be counted, say) when the statistics are written.
- */
-void vcpu__stop_all(struct vm *vm)
+void vcpu__kick_all(struct vm *vm)
 {
 	unsigned int i;
 
 	for (i = 0; i < vm->nr_running; i++)
 		pthread_kill(vm->vcpus[i].thread, VCPU_KICK_SIGNAL);
+}
+
+/*
+ * Called once the VM has finished: releases paused vCPU threads, kicks
+ * every one out of KVM_RUN and waits for it, so that no exit is still
+ * being handled (a hypercall still to be counted, say) when the
+ * statistics are written.
+ */
+void vcpu__stop_all(struct vm *vm)
+{
+	unsigned int i;
+
+	pause__release(vm);
+	vcpu__kick_all(vm);
 	for (i = 0; i < vm->nr_running; i++)
 		pthread_join(vm->vcpus[i].thread, NULL);
 	vm->nr_running = 0;

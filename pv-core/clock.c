@@ -6,6 +6,8 @@
  * which returns the host's CLOCK_REALTIME paired with the guest's TSC,
  * bracketed by the guest's own clock for PTP_SYS_OFFSET_EXTENDED. The
  * clock is the host's, so it cannot be stepped or slewed from here.
+ * clock_step.c uses the same reading to step the guest's wall clock
+ * after the host paused the guest.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,22 +23,29 @@ static struct pvkit_clock_sample *pvkit_clock_sample;
 static DEFINE_MUTEX(pvkit_clock_lock);
 static struct ptp_clock *pvkit_ptp;
 
-static int pvkit_ptp_gettimex(struct ptp_clock_info *info,
-			      struct timespec64 *ts,
-			      struct ptp_system_timestamp *sts)
+int pvkit_clock_host_ns(u64 *ns, struct ptp_system_timestamp *sts)
 {
 	long ret;
-	u64 ns;
 
 	mutex_lock(&pvkit_clock_lock);
 	ptp_read_system_prets(sts);
 	ret = pvkit_hypercall(PVKIT_HC_CLOCK_READ,
 			      virt_to_phys(pvkit_clock_sample), 0, 0, 0);
 	ptp_read_system_postts(sts);
-	ns = pvkit_clock_sample->realtime_ns;
+	*ns = pvkit_clock_sample->realtime_ns;
 	mutex_unlock(&pvkit_clock_lock);
+	return ret ? -EIO : 0;
+}
+
+static int pvkit_ptp_gettimex(struct ptp_clock_info *info,
+			      struct timespec64 *ts,
+			      struct ptp_system_timestamp *sts)
+{
+	u64 ns;
+	int ret = pvkit_clock_host_ns(&ns, sts);
+
 	if (ret)
-		return -EIO;
+		return ret;
 	*ts = ns_to_timespec64(ns);
 	return 0;
 }
@@ -98,6 +107,7 @@ int pvkit_clock_init(void)
 		return ptp ? PTR_ERR(ptp) : -ENODEV;
 	}
 	pvkit_ptp = ptp;
+	pvkit_clock_step_init();
 	return 0;
 }
 
@@ -105,6 +115,7 @@ void pvkit_clock_exit(void)
 {
 	if (!pvkit_ptp)
 		return;
+	pvkit_clock_step_exit();
 	ptp_clock_unregister(pvkit_ptp);
 	pvkit_ptp = NULL;
 	kfree(pvkit_clock_sample);

@@ -8,8 +8,8 @@
  * It is a small tty driver of its own rather than an hvc backend: the
  * hvc framework's interface (drivers/tty/hvc/hvc_console.h) is not in the
  * distro's header packages and its callback types differ between the
- * kernels pvkit supports. Output only for now: the host has no console
- * input call yet, so reads wait for hang-up.
+ * kernels pvkit supports. Input, where the host posts it as an event,
+ * comes in through console_in.c.
  *
  * Text goes through one page owned by this file, under a spinlock with
  * interrupts off: console writes come from any context (printk), and the
@@ -124,7 +124,16 @@ static const struct tty_operations pvkit_tty_ops = {
 	.write_room = pvkit_tty_write_room,
 };
 
-static const struct tty_port_operations pvkit_port_ops;
+/* First open: input the host held for the tty can come in now. */
+static int pvkit_port_activate(struct tty_port *port, struct tty_struct *tty)
+{
+	pvkit_console_in_kick();
+	return 0;
+}
+
+static const struct tty_port_operations pvkit_port_ops = {
+	.activate = pvkit_port_activate,
+};
 
 int pvkit_console_init(void)
 {
@@ -161,6 +170,7 @@ int pvkit_console_init(void)
 		goto err_register;
 	}
 	pvkit_con_driver = drv;
+	pvkit_console_in_init(&pvkit_con_port);
 	/* enabled when the command line names it: console=pvcon0 */
 	register_console(&pvkit_console);
 	return 0;
@@ -182,6 +192,7 @@ void pvkit_console_exit(void)
 	if (!pvkit_con_driver)
 		return;
 	unregister_console(&pvkit_console);
+	pvkit_console_in_exit();
 	tty_unregister_device(pvkit_con_driver, 0);
 	tty_unregister_driver(pvkit_con_driver);
 	tty_port_destroy(&pvkit_con_port);

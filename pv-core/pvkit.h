@@ -45,7 +45,11 @@ struct pvkit_stats {
 	atomic64_t events;	/* host events received */
 	atomic64_t rng_bytes;	/* entropy bytes from the host */
 	atomic64_t console_writes;	/* console hypercalls */
+	atomic64_t console_reads;	/* CONSOLE_READ calls */
+	atomic64_t console_read_bytes;	/* console input they brought */
 	atomic64_t info_reports;	/* guest info reports sent */
+	atomic64_t clock_steps;		/* wall clock steps after a pause */
+	atomic64_t clock_last_step_ns;	/* the last one, signed */
 };
 
 extern struct pvkit_stats pvkit_stats;
@@ -62,8 +66,17 @@ int pvkit_guest_info_init(void);
 void pvkit_guest_info_exit(void);
 int pvkit_clock_init(void);
 void pvkit_clock_exit(void);
+struct ptp_system_timestamp;
+/* The host's CLOCK_REALTIME (CLOCK_READ), bracketed by the guest's. */
+int pvkit_clock_host_ns(u64 *ns, struct ptp_system_timestamp *sts);
+void pvkit_clock_step_init(void);
+void pvkit_clock_step_exit(void);
 int pvkit_console_init(void);
 void pvkit_console_exit(void);
+struct tty_port;
+void pvkit_console_in_init(struct tty_port *port);
+void pvkit_console_in_exit(void);
+void pvkit_console_in_kick(void);
 int pvkit_rng_init(void);
 void pvkit_rng_exit(void);
 

@@ -10,8 +10,10 @@
  *   events        host events this guest takes ("shutdown reboot")
  *   events_irq    the line they come on, or "none"
  *   stats/        hypercalls, errors, pings, events, rng_bytes (entropy
- *                 the host gave), console_writes and info_reports
- *                 since load
+ *                 the host gave), console_writes, console_reads and
+ *                 console_read_bytes (input), info_reports, and
+ *                 clock_steps and clock_last_step_ns (the wall clock
+ *                 stepped after the host paused the guest) since load
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -134,7 +136,11 @@ PVKIT_STAT_ATTR(pings);
 PVKIT_STAT_ATTR(events);
 PVKIT_STAT_ATTR(rng_bytes);
 PVKIT_STAT_ATTR(console_writes);
+PVKIT_STAT_ATTR(console_reads);
+PVKIT_STAT_ATTR(console_read_bytes);
 PVKIT_STAT_ATTR(info_reports);
+PVKIT_STAT_ATTR(clock_steps);
+PVKIT_STAT_ATTR(clock_last_step_ns);
 
 static struct attribute *pvkit_stat_attrs[] = {
 	&hypercalls_attr.attr,
@@ -143,7 +149,11 @@ static struct attribute *pvkit_stat_attrs[] = {
 	&events_attr.attr,
 	&rng_bytes_attr.attr,
 	&console_writes_attr.attr,
+	&console_reads_attr.attr,
+	&console_read_bytes_attr.attr,
 	&info_reports_attr.attr,
+	&clock_steps_attr.attr,
+	&clock_last_step_ns_attr.attr,
 	NULL,
 };
 

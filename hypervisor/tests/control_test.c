@@ -73,24 +73,26 @@ static int ask(const char *path, const char *request, char *answer,
 	return 0;
 }
 
-static int client(const char *path, const char *cmd)
+static int client_argv(int argc, char **argv)
 {
 	int out = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
-	char *argv[3];
 	int ret;
-
-	argv[0] = (char *)path;
-	argv[1] = (char *)cmd;
-	argv[2] = NULL;
 
 	/* Keep a JSON answer out of the TAP stream. */
 	dup2(null, STDOUT_FILENO);
-	ret = control__client(cmd ? 2 : 1, argv);
+	ret = control__client(argc, argv);
 	fflush(stdout);
 	dup2(out, STDOUT_FILENO);
 	close(out);
 	close(null);
 	return ret;
+}
+
+static int client(const char *path, const char *cmd)
+{
+	char *argv[3] = { (char *)path, (char *)cmd, NULL };
+
+	return client_argv(cmd ? 2 : 1, argv);
 }
 
 TEST_F(ctl, info_is_json_with_escaped_strings)
@@ -163,11 +165,11 @@ TEST_F(ctl, stats_while_running_have_no_exit_code)
 
 TEST_F(ctl, bad_commands_get_one_error_line)
 {
-	char longer[200];
+	char longer[2000];
 
 	ASSERT_EQ(0, ask(self->path, "frobnicate\n", self->answer,
 			 sizeof(self->answer)));
-	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot)\n",
+	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot pause resume console-send)\n",
 		     self->answer);
 	ASSERT_EQ(0, ask(self->path, "\n", self->answer,
 			 sizeof(self->answer)));
@@ -177,6 +179,195 @@ TEST_F(ctl, bad_commands_get_one_error_line)
 	ASSERT_EQ(0, ask(self->path, longer, self->answer,
 			 sizeof(self->answer)));
 	EXPECT_STREQ("error: command too long\n", self->answer);
+}
+
+/* Sends console-send @text; the answer in @answer. */
+static int send_text(const char *path, const char *text, char *answer,
+		     size_t size)
+{
+	char req[CONSOLE_SEND_MAX + 64];
+
+	snprintf(req, sizeof(req), "console-send %s\n", text);
+	return ask(path, req, answer, size);
+}
+
+TEST_F(ctl, console_send_queues_whole_lines_or_nothing)
+{
+	char text[CONSOLE_SEND_MAX + 2], got[CONSOLE_IN_MAX];
+	size_t queued = 0;
+	int lines = 0;
+
+	/* queued before the guest takes input: kept, and said so */
+	ASSERT_EQ(0, send_text(self->path, "ls -l  ", self->answer,
+			       sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "ok: 8 bytes queued"))
+		TH_LOG("%s", self->answer);
+	EXPECT_NE(NULL, strstr(self->answer, "does not take console input"));
+	EXPECT_EQ(0, double_record.irq_edges);
+	ASSERT_EQ(8U, console_in__read(self->vm, got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, "ls -l  ", 7));
+	EXPECT_EQ('\n', got[7]);
+
+	/* once the guest takes it, each line raises the line */
+	events__enable(self->vm, PVKIT_EV_CONSOLE_IN);
+	ASSERT_EQ(0, ask(self->path, "console-send\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("ok: 1 bytes queued for the guest's console\n",
+		     self->answer);
+	EXPECT_EQ(1, double_record.irq_edges);
+	EXPECT_EQ(PVKIT_EV_CONSOLE_IN, events__fetch(self->vm));
+	queued = 1;
+
+	/* fill it: the line that does not fit is refused whole */
+	memset(text, 'a', CONSOLE_SEND_MAX - 1);
+	text[CONSOLE_SEND_MAX - 1] = '\0';
+	for (;;) {
+		ASSERT_EQ(0, send_text(self->path, text, self->answer,
+				       sizeof(self->answer)));
+		if (strncmp(self->answer, "ok:", 3))
+			break;
+		queued += CONSOLE_SEND_MAX;
+		lines++;
+	}
+	EXPECT_EQ(CONSOLE_IN_MAX / CONSOLE_SEND_MAX - 1, lines);
+	EXPECT_NE(NULL, strstr(self->answer, "error: the guest's console input has room for 1023 bytes, the line needs 1024: nothing was sent"))
+		TH_LOG("%s", self->answer);
+	ASSERT_EQ(0, ask(self->path, "info\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "\"console_in\": {\"pending\": 3073, \"room\": 1023, \"accepted\": 3081, \"delivered\": 8, \"refused\": 1024}"))
+		TH_LOG("%s", self->answer);
+
+	/* too long for one command */
+	memset(text, 'b', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	ASSERT_EQ(0, send_text(self->path, text, self->answer,
+			       sizeof(self->answer)));
+	EXPECT_EQ(0, strncmp(self->answer, "error: console-send takes at most 1024 bytes", 44))
+		TH_LOG("%s", self->answer);
+
+	/* nothing accepted was lost, in order */
+	ASSERT_EQ(queued, console_in__read(self->vm, got, sizeof(got)));
+	EXPECT_EQ('\n', got[0]);
+	EXPECT_EQ('a', got[1]);
+	EXPECT_EQ('\n', got[queued - 1]);
+	EXPECT_EQ(0U, console_in__read(self->vm, got, sizeof(got)));
+}
+
+TEST_F(ctl, pause_freezes_the_clock_and_resume_asks_for_a_step)
+{
+	double_record.kvm_clock = 123456789000ULL;
+	ASSERT_EQ(0, ask(self->path, "resume\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("error: the guest is not paused\n", self->answer);
+
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("ok: paused 0 vCPUs; the guest's clock stands at 123.457 s\n",
+		     self->answer);
+	EXPECT_EQ(1, double_record.kicks);
+	ASSERT_EQ(0, ask(self->path, "info\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "\"state\": \"paused\""));
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("error: the guest is paused already\n", self->answer);
+
+	/* the guest did not enable the event: resumed, and told so */
+	double_record.kvm_clock = 999;
+	ASSERT_EQ(0, ask(self->path, "resume\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "its wall clock lags by the pause"))
+		TH_LOG("%s", self->answer);
+	EXPECT_EQ(1, double_record.kvm_clock_sets);
+	EXPECT_EQ(123456789000ULL, double_record.kvm_clock_set);
+	EXPECT_EQ(0, double_record.irq_edges);
+	ASSERT_EQ(0, ask(self->path, "info\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "\"state\": \"running\""));
+
+	/* it did: the event is posted */
+	events__enable(self->vm, PVKIT_EV_CLOCK);
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	ASSERT_EQ(0, ask(self->path, "resume\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_EQ(0, strncmp(self->answer, "ok: resumed after 0.0 s; asked the guest to correct its wall clock", 66))
+		TH_LOG("%s", self->answer);
+	EXPECT_EQ(999U, double_record.kvm_clock_set);
+	EXPECT_EQ(1, double_record.irq_edges);
+	EXPECT_EQ(PVKIT_EV_CLOCK, events__fetch(self->vm));
+}
+
+TEST_F(ctl, pause_without_the_clock_is_refused_and_runs_on)
+{
+	double_record.kvm_clock_fails = true;
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("error: cannot read the guest's clock: the guest runs on\n",
+		     self->answer);
+	EXPECT_FALSE(pause__paused(self->vm));
+}
+
+/* Stands in for a vCPU thread: runs (counts) unless parked. */
+static void *fake_vcpu(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	bool done = false;
+
+	while (!done) {
+		pause__park(vcpu);
+		pthread_mutex_lock(&vm->lock);
+		vm->stats.exits_other++;
+		done = vm->finished;
+		pthread_mutex_unlock(&vm->lock);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static uint64_t fake_runs(struct vm *vm)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&vm->lock);
+	n = vm->stats.exits_other;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
+}
+
+TEST_F(ctl, a_paused_vcpu_stays_stopped_until_resume)
+{
+	struct vm *vm = self->vm;
+	uint64_t runs;
+
+	vm->vcpus[0].vm = vm;
+	ASSERT_EQ(0, pthread_create(&vm->vcpus[0].thread, NULL, fake_vcpu,
+				    &vm->vcpus[0]));
+	vm->nr_running = 1;
+	usleep(20 * 1000);
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_STREQ("ok: paused 1 vCPUs; the guest's clock stands at 0.000 s\n",
+		     self->answer);
+	runs = fake_runs(vm);
+	usleep(200 * 1000);
+	EXPECT_EQ(runs, fake_runs(vm));
+	EXPECT_EQ(1U, vm->pause.parked);
+	ASSERT_EQ(0, ask(self->path, "resume\n", self->answer,
+			 sizeof(self->answer)));
+	usleep(200 * 1000);
+	EXPECT_LT(runs, fake_runs(vm));
+
+	/* the end of the VM releases a parked thread */
+	ASSERT_EQ(0, ask(self->path, "pause\n", self->answer,
+			 sizeof(self->answer)));
+	pthread_mutex_lock(&vm->lock);
+	vm->finished = true;
+	pthread_mutex_unlock(&vm->lock);
+	pause__release(vm);
+	EXPECT_EQ(0, pthread_join(vm->vcpus[0].thread, NULL));
+	vm->nr_running = 0;
 }
 
 TEST_F(ctl, shutdown_refused_while_the_guest_has_no_events)
@@ -275,6 +466,21 @@ TEST_F(ctl, client_exit_codes)
 	EXPECT_EQ(HV_EXIT_ERROR, client(self->path, "shutdown"));
 	EXPECT_EQ(HV_EXIT_USAGE, client(self->path, NULL));
 	EXPECT_EQ(HV_EXIT_USAGE, client(self->path, "two\nlines"));
+}
+
+TEST_F(ctl, client_sends_the_words_after_the_command)
+{
+	char w0[] = "console-send", w1[] = "echo", w2[] = "hi", got[32];
+	char *argv[4];
+
+	argv[0] = self->path;
+	argv[1] = w0;
+	argv[2] = w1;
+	argv[3] = w2;
+
+	EXPECT_EQ(0, client_argv(4, argv));
+	ASSERT_EQ(8U, console_in__read(self->vm, got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, "echo hi\n", 8));
 }
 
 TEST_HARNESS_MAIN

@@ -26,6 +26,7 @@ struct vm *double_vm_create(uint64_t ram_size)
 	vm->nr_vcpus = 1;
 	vm->vcpus[0].vm = vm;
 	pthread_mutex_init(&vm->lock, NULL);
+	pause__init(vm);
 	return vm;
 }
 
@@ -70,6 +71,28 @@ void console__write(struct vm *vm, enum console_source src, const void *buf,
 		len = room;
 	memcpy(double_record.console + double_record.console_len, buf, len);
 	double_record.console_len += len;
+}
+
+void vcpu__kick_all(struct vm *vm)
+{
+	double_record.kicks++;
+}
+
+int kvm__get_clock(struct vm *vm, struct kvm_clock_data *clock)
+{
+	if (double_record.kvm_clock_fails)
+		return -1;
+	clock->clock = double_record.kvm_clock;
+	return 0;
+}
+
+int kvm__set_clock(struct vm *vm, const struct kvm_clock_data *clock)
+{
+	if (double_record.kvm_clock_fails)
+		return -1;
+	double_record.kvm_clock_sets++;
+	double_record.kvm_clock_set = clock->clock;
+	return 0;
 }
 
 void vm__finish(struct vm *vm, enum hv_exit code)

@@ -2,8 +2,8 @@
 /*
  * Test doubles for pvkit-hv's unit tests and fuzzers: a VM with plain
  * malloc'd RAM and no KVM behind it, and stand-ins for the console, the
- * interrupt lines and for ending the VM that record what the code under
- * test asked for.
+ * interrupt lines, ending the VM, kicking the vCPUs and KVM's clock that
+ * record what the code under test asked for.
  */
 #ifndef PVKIT_HV_TEST_DOUBLES_H
 #define PVKIT_HV_TEST_DOUBLES_H
@@ -20,6 +20,11 @@ struct double_record {
 	int irq_level;			/* where the line was left */
 	uint64_t tsc;			/* what vcpu__read_tsc() answers */
 	uint32_t tsc_khz;		/* 0: it fails */
+	int kicks;			/* vcpu__kick_all() calls */
+	uint64_t kvm_clock;		/* what KVM_GET_CLOCK answers */
+	bool kvm_clock_fails;
+	int kvm_clock_sets;
+	uint64_t kvm_clock_set;		/* the last KVM_SET_CLOCK */
 };
 
 extern struct double_record double_record;

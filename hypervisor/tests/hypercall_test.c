@@ -6,9 +6,11 @@
  * that a refused call has no side effect, and the host-to-guest events:
  * posted only once enabled, one edge on the line each, fetched once.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "doubles.h"
@@ -102,6 +104,120 @@ TEST_F(hc, console_write_checks_bounds)
 				     UINT64_MAX - 1, 4));
 	EXPECT_EQ(2, call(self->vcpu, 0, PVKIT_HC_CONSOLE_WRITE, RAM - 2, 2));
 	EXPECT_EQ(8U, double_record.console_len);
+}
+
+TEST_F(hc, console_read_with_nothing_waiting_is_zero)
+{
+	memset(self->vm->ram + 4096, 0xee, 16);
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, 4096, 16));
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, 4096, 0));
+	EXPECT_EQ(0xee, self->vm->ram[4096]);
+	EXPECT_EQ(0U, self->vm->stats.hypercall_errors);
+}
+
+TEST_F(hc, console_read_checks_bounds_and_consumes_nothing_on_error)
+{
+	uint8_t *ram = self->vm->ram;
+
+	ASSERT_EQ(0, console_in__push(self->vm, "abc", 3, NULL));
+	EXPECT_EQ(PVKIT_E2BIG, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, 0,
+				    HYPERCALL_CONSOLE_MAX + 1));
+	EXPECT_EQ(PVKIT_E2BIG, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, 0,
+				    UINT64_MAX));
+	EXPECT_EQ(PVKIT_EFAULT,
+		  call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, RAM, 1));
+	EXPECT_EQ(PVKIT_EFAULT,
+		  call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, RAM - 2, 3));
+	EXPECT_EQ(PVKIT_EFAULT, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ,
+				     UINT64_MAX - 1, 4));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_CONSOLE_READ,
+				      4096, 3, 1, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_CONSOLE_READ,
+				      4096, 3, 0, 1));
+	EXPECT_EQ(PVKIT_EPERM,
+		  call(self->vcpu, 3, PVKIT_HC_CONSOLE_READ, 4096, 3));
+	EXPECT_EQ(8U, self->vm->stats.hypercall_errors);
+
+	/* all of it is still there, and fits at the very end of RAM */
+	EXPECT_EQ(3, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, RAM - 3, 3));
+	EXPECT_EQ(0, memcmp(ram + RAM - 3, "abc", 3));
+}
+
+TEST_F(hc, console_read_takes_what_fits_in_order)
+{
+	uint8_t *ram = self->vm->ram;
+	char big[CONSOLE_IN_MAX];
+	int i;
+
+	memset(ram + 4096, 0, 64);
+	ASSERT_EQ(0, console_in__push(self->vm, "hello\n", 6, NULL));
+	ASSERT_EQ(0, console_in__push(self->vm, "world\n", 6, NULL));
+	EXPECT_EQ(4, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, 4096, 4));
+	EXPECT_EQ(0, memcmp(ram + 4096, "hell", 4));
+	EXPECT_EQ(0, ram[4100]);		/* not past the length */
+	EXPECT_EQ(8, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, 4096, 64));
+	EXPECT_EQ(0, memcmp(ram + 4096, "o\nworld\n", 8));
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, 4096, 64));
+
+	/* around the ring's end: full, half read, refilled, read whole */
+	for (i = 0; i < CONSOLE_IN_MAX; i++)
+		big[i] = 'A' + i % 26;
+	ASSERT_EQ(0, console_in__push(self->vm, big, CONSOLE_IN_MAX, NULL));
+	EXPECT_EQ(-ENOSPC, console_in__push(self->vm, "x", 1, NULL));
+	EXPECT_EQ(CONSOLE_IN_MAX / 2, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ,
+					   8192, CONSOLE_IN_MAX / 2));
+	ASSERT_EQ(0, console_in__push(self->vm, big, CONSOLE_IN_MAX / 2, NULL));
+	EXPECT_EQ(CONSOLE_IN_MAX, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ,
+				       8192, HYPERCALL_CONSOLE_MAX));
+	EXPECT_EQ(0, memcmp(ram + 8192, big + CONSOLE_IN_MAX / 2,
+			    CONSOLE_IN_MAX / 2));
+	EXPECT_EQ(0, memcmp(ram + 8192 + CONSOLE_IN_MAX / 2, big,
+			    CONSOLE_IN_MAX / 2));
+}
+
+TEST_F(hc, console_input_raises_the_event_once_enabled)
+{
+	EXPECT_NE(0U, HYPERCALL_EVENTS & PVKIT_EV_CONSOLE_IN);
+	ASSERT_EQ(0, console_in__push(self->vm, "a", 1, NULL));
+	EXPECT_EQ(0, double_record.irq_edges);
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_EVENT_ENABLE,
+			  PVKIT_EV_CONSOLE_IN, 0));
+	ASSERT_EQ(0, console_in__push(self->vm, "b", 1, NULL));
+	EXPECT_EQ(1, double_record.irq_edges);
+	EXPECT_EQ(PVKIT_EV_CONSOLE_IN,
+		  call(self->vcpu, 0, PVKIT_HC_EVENT_FETCH, 0, 0));
+	/* a refused push posts nothing */
+	EXPECT_EQ(-ENOSPC, console_in__push(self->vm, self->vm->ram,
+					    CONSOLE_IN_MAX, NULL));
+	EXPECT_EQ(1, double_record.irq_edges);
+	EXPECT_EQ(2, call(self->vcpu, 0, PVKIT_HC_CONSOLE_READ, 0, 2));
+	EXPECT_EQ(0, memcmp(self->vm->ram, "ab", 2));
+}
+
+TEST_F(hc, console_stdin_reader_waits_for_room_and_loses_nothing)
+{
+	static char sent[3 * CONSOLE_IN_MAX], got[sizeof(sent)];
+	time_t deadline = time(NULL) + 10;
+	size_t have = 0;
+	int fd[2], i;
+
+	for (i = 0; i < (int)sizeof(sent); i++)
+		sent[i] = ' ' + i % 95;
+	ASSERT_EQ(0, pipe(fd));
+	ASSERT_EQ(0, console_in__start_reader(self->vm, fd[0]));
+	/* more than the pipe and the buffer hold: the writer waits too */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(CONSOLE_IN_MAX, write(fd[1], sent + i * CONSOLE_IN_MAX,
+						CONSOLE_IN_MAX));
+		while (have < (size_t)(i + 1) * CONSOLE_IN_MAX &&
+		       time(NULL) < deadline)
+			have += console_in__read(self->vm, got + have,
+						 sizeof(got) - have);
+	}
+	close(fd[1]);
+	EXPECT_EQ(sizeof(sent), have);
+	EXPECT_EQ(0, memcmp(sent, got, sizeof(sent)));
+	EXPECT_EQ(sizeof(sent), self->vm->console_in.accepted);
 }
 
 TEST_F(hc, rng_fill_fills_exactly_the_buffer)

@@ -6,7 +6,13 @@
  * host's RTC at boot, to the second) within 3 s, run at the guest clock's
  * rate (within 2% over two seconds, nested guests' clocks wander), and its
  * PTP_SYS_OFFSET_EXTENDED samples must be bracketed by the guest's
- * readings, in order. The clock goes with the module. On stock KVM no "pvkit" PTP clock appears.
+ * readings, in order. The clock goes with the module. After a pause: the
+ * test asks the harness to pause the guest ("##PVKIT## await-pause";
+ * tests/harness/hv-control pauses it for 5 s), which freezes the guest's
+ * clock; pvkit.ko must then step the wall clock by more than 3 s
+ * (stats/clock_steps, clock_last_step_ns), after which it must agree with
+ * the host's within AFTER_PAUSE_NS. On stock KVM no "pvkit" PTP clock
+ * appears.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -25,6 +31,12 @@
 
 #define FD_TO_CLOCKID(fd)	((~(clockid_t)(fd) << 3) | 3)
 #define NSEC			1000000000LL
+#define STEPS			"/sys/kernel/pvkit/stats/clock_steps"
+#define LAST_STEP		"/sys/kernel/pvkit/stats/clock_last_step_ns"
+/* guest seconds: the harness polls each second, then pauses for 5 s */
+#define PAUSE_WAIT_S		60
+/* host - guest after the step: 1/50 of the pause */
+#define AFTER_PAUSE_NS		(NSEC / 10)
 
 FIXTURE(clk) {
 	char dev[300];
@@ -145,6 +157,55 @@ TEST_F(clk, sys_offset_samples_are_bracketed)
 	}
 	/* a reading is one hypercall: well under 50 ms even nested */
 	EXPECT_GT(50000000LL, post - pre);
+}
+
+static long long ns_of(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return t.tv_sec * NSEC + t.tv_nsec;
+}
+
+TEST_F(clk, wall_clock_stepped_after_a_pause)
+{
+	long long steps, step, mono0, real0, mono, real, offset, sys;
+	int fd, i;
+
+	if (!self->on_hv)
+		return;	/* no such clock: ptp_clock_follows_the_host checked */
+	fd = open_pvkit_ptp(self->dev, sizeof(self->dev));
+	ASSERT_GE(fd, 0) TH_LOG("no pvkit PTP clock to open");
+	steps = pvkit_read_number(STEPS);
+	ASSERT_LE(0, steps) TH_LOG("no %s", STEPS);
+	mono0 = ns_of(CLOCK_MONOTONIC);
+	real0 = ns_of(CLOCK_REALTIME);
+	printf("##PVKIT## await-pause\n");
+	fflush(stdout);
+	for (i = 0; i < PAUSE_WAIT_S * 10; i++) {
+		if (pvkit_read_number(STEPS) != steps)
+			break;
+		usleep(100 * 1000);
+	}
+	mono = ns_of(CLOCK_MONOTONIC) - mono0;
+	real = ns_of(CLOCK_REALTIME) - real0;
+	ASSERT_EQ(steps + 1, pvkit_read_number(STEPS))
+		TH_LOG("no wall clock step within %d s of asking for a pause",
+		       PAUSE_WAIT_S);
+	ASSERT_EQ(0, phc_offset(fd, &offset, &sys));
+	close(fd);
+
+	/* the pause froze the guest's clock, the step gave the time back */
+	step = pvkit_read_number(LAST_STEP);
+	EXPECT_LT(3 * NSEC, step) TH_LOG("a step of %lld ns", step);
+	EXPECT_GT(20 * NSEC, step) TH_LOG("a step of %lld ns", step);
+	EXPECT_GT(NSEC / 10, llabs(real - mono - step))
+		TH_LOG("wall clock moved %lld ns, monotonic %lld ns, step %lld ns",
+		       real, mono, step);
+	EXPECT_GT(AFTER_PAUSE_NS, llabs(offset))
+		TH_LOG("host - guest after the step: %lld ns", offset);
+	printf("# note: pvkit clock after a pause: stepped %lld ms, then host - guest %lld us\n",
+	       step / 1000000, offset / 1000);
 }
 
 TEST_F(clk, clock_goes_with_the_module)

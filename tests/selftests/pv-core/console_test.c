@@ -6,11 +6,16 @@
  * hypervisor can have put it), a line costs one console hypercall in raw
  * mode and at most two with the default output processing (the text,
  * then "\r\n"), where the UART exits once per character, and the module
- * cannot go while the tty is open. On stock KVM there is no such tty.
+ * cannot go while the tty is open. Input: the test asks the harness for a
+ * line ("##PVKIT## await-console-input TOKEN"; tests/harness/hv-control
+ * sends "TOKEN" with "pvkit-hv ctl SOCKET console-send"), which must be
+ * read from /dev/pvcon0, exactly, within INPUT_WAIT_S, through
+ * CONSOLE_READ hypercalls. On stock KVM there is no such tty.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -22,6 +27,10 @@
 
 #define PVCON		"/dev/pvcon0"
 #define WRITES		"/sys/kernel/pvkit/stats/console_writes"
+#define READS		"/sys/kernel/pvkit/stats/console_reads"
+#define READ_BYTES	"/sys/kernel/pvkit/stats/console_read_bytes"
+/* the harness polls the console each second, nested ctl takes seconds */
+#define INPUT_WAIT_S	30
 #define LINES		50
 
 FIXTURE(con) {
@@ -100,6 +109,59 @@ TEST_F(con, text_reaches_host)
 	if (!self->on_hv)
 		return;	/* no console tty: tty_follows_the_host checked it */
 	EXPECT_EQ(0, pvkit_send_console_check(PVCON, "pvcon0-check"));
+}
+
+static long long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000LL +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+TEST_F(con, reads_the_line_the_host_sends)
+{
+	long long reads, bytes, waited;
+	struct pollfd p = { .events = POLLIN };
+	char token[64], want[80], got[256];
+	struct timespec t0;
+	struct termios t;
+	ssize_t n;
+
+	if (!self->on_hv)
+		return;	/* no console tty: tty_follows_the_host checked it */
+	p.fd = open(PVCON, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_GE(p.fd, 0) TH_LOG("%s: %s", PVCON, strerror(errno));
+	/* a line at a time, not echoed back to the host's console */
+	ASSERT_EQ(0, tcgetattr(p.fd, &t));
+	t.c_lflag |= ICANON;
+	t.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHONL);
+	ASSERT_EQ(0, tcsetattr(p.fd, TCSANOW, &t));
+	tcflush(p.fd, TCIFLUSH);
+	reads = pvkit_read_number(READS);
+	bytes = pvkit_read_number(READ_BYTES);
+	ASSERT_LE(0, reads) TH_LOG("no %s", READS);
+
+	snprintf(token, sizeof(token), "pvkit-input-%ld-%d", (long)time(NULL),
+		 getpid());
+	snprintf(want, sizeof(want), "%s\n", token);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	printf("##PVKIT## await-console-input %s\n", token);
+	fflush(stdout);
+	n = poll(&p, 1, INPUT_WAIT_S * 1000);
+	waited = ms_since(&t0);
+	ASSERT_EQ(1, n) TH_LOG("no console input within %d s", INPUT_WAIT_S);
+	n = read(p.fd, got, sizeof(got) - 1);
+	close(p.fd);
+	ASSERT_LT(0, n) TH_LOG("read: %s", strerror(errno));
+	got[n] = '\0';
+	EXPECT_STREQ(want, got);
+	EXPECT_LT(reads, pvkit_read_number(READS));
+	EXPECT_LE(bytes + (long long)strlen(want),
+		  pvkit_read_number(READ_BYTES));
+	printf("# note: pvkit console input: the line came in %lld ms, %lld CONSOLE_READ calls\n",
+	       waited, pvkit_read_number(READS) - reads);
 }
 
 TEST_F(con, module_stays_while_open)
