@@ -144,6 +144,8 @@ static int ctl_info(struct vm *vm, FILE *out)
 	fprintf(out, "},\n  \"shutdown_timeout_s\": %u,\n",
 		cfg->shutdown_timeout);
 	json_guest(vm, out);
+	fputs(",\n", out);
+	balloon__json(vm, out);
 	fputs("\n}\n", out);
 	return 0;
 }
@@ -204,6 +206,37 @@ static const struct {
 	{ "reboot", ctl_reboot },
 };
 
+/* Commands that take one argument: "NAME ARG". */
+static const struct {
+	const char *name;
+	int (*fn)(struct vm *vm, const char *arg, FILE *out);
+} control_arg_cmds[] = {
+	{ "balloon", balloon__ctl },
+};
+
+/* Runs @cmd if it is one of control_arg_cmds; false if not. */
+static bool control_run_arg(struct vm *vm, char *cmd, FILE *out)
+{
+	char *arg = strchr(cmd, ' ');
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(control_arg_cmds); i++) {
+		n = strlen(control_arg_cmds[i].name);
+		if (strncmp(cmd, control_arg_cmds[i].name, n) ||
+		    (cmd[n] && cmd[n] != ' '))
+			continue;
+		while (arg && *arg == ' ')
+			arg++;
+		if (!arg || !*arg)
+			fprintf(out, "error: %s needs an argument\n",
+				control_arg_cmds[i].name);
+		else
+			control_arg_cmds[i].fn(vm, arg, out);
+		return true;
+	}
+	return false;
+}
+
 static void control_run(struct vm *vm, char *cmd, FILE *out)
 {
 	size_t len = strlen(cmd), i;
@@ -215,6 +248,8 @@ static void control_run(struct vm *vm, char *cmd, FILE *out)
 			control_cmds[i].fn(vm, out);
 			return;
 		}
+	if (control_run_arg(vm, cmd, out))
+		return;
 	for (i = 0; i < len; i++)
 		if (cmd[i] < 0x20 || cmd[i] > 0x7e)
 			cmd[i] = '?';
@@ -224,6 +259,8 @@ static void control_run(struct vm *vm, char *cmd, FILE *out)
 		fputs("error: no command (commands:", out);
 	for (i = 0; i < ARRAY_SIZE(control_cmds); i++)
 		fprintf(out, " %s", control_cmds[i].name);
+	for (i = 0; i < ARRAY_SIZE(control_arg_cmds); i++)
+		fprintf(out, " %s", control_arg_cmds[i].name);
 	fputs(")\n", out);
 }
 
@@ -484,18 +521,20 @@ static char *read_answer(int fd)
 int control__client(int argc, char **argv)
 {
 	struct sockaddr_un addr;
-	const char *path, *cmd;
-	char *answer;
-	int fd;
+	char cmd[CONTROL_LINE_MAX + 2], *answer;
+	const char *path;
+	int fd, n;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: pvkit-hv ctl SOCKET COMMAND\n"
-			"commands: info, stats, shutdown, reboot\n");
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: pvkit-hv ctl SOCKET COMMAND [ARG]\n"
+			"commands: info, stats, shutdown, reboot, balloon SIZE\n");
 		return HV_EXIT_USAGE;
 	}
 	path = argv[0];
-	cmd = argv[1];
-	if (!*cmd || strlen(cmd) > CONTROL_LINE_MAX || strchr(cmd, '\n')) {
+	/* a command and its argument travel as one line, "NAME ARG" */
+	n = snprintf(cmd, sizeof(cmd), "%s%s%s", argv[1], argc > 2 ? " " : "",
+		     argc > 2 ? argv[2] : "");
+	if (!*argv[1] || n > CONTROL_LINE_MAX || strchr(cmd, '\n')) {
 		hv_err("'%s' is not a command (one word; try info)", cmd);
 		return HV_EXIT_USAGE;
 	}

@@ -57,7 +57,7 @@ static void print_help(FILE *out)
 {
 	fprintf(out,
 		"usage: pvkit-hv run --kernel FILE [options]\n"
-		"       pvkit-hv ctl SOCKET info|stats|shutdown|reboot\n"
+		"       pvkit-hv ctl SOCKET info|stats|shutdown|reboot|balloon SIZE\n"
 		"\n"
 		"Boots a Linux bzImage in a KVM virtual machine with pvkit's\n"
 		"hypercall interface (Documentation/hypercall-abi.rst).\n"
@@ -81,7 +81,8 @@ static void print_help(FILE *out)
 		"  --stats FILE     write exit, hypercall and virtqueue counts as\n"
 		"                   JSON at exit\n"
 		"  --control SOCKET serve 'pvkit-hv ctl' on this unix socket: info,\n"
-		"                   stats, shutdown and reboot (asks the guest)\n"
+		"                   stats, shutdown and reboot (asks the guest),\n"
+		"                   balloon SIZE (RAM the guest gives back)\n"
 		"  --shutdown-timeout SEC\n"
 		"                   end the VM this long after a shutdown or reboot\n"
 		"                   request the guest has not acted on; 0: never\n"

@@ -167,7 +167,7 @@ TEST_F(ctl, bad_commands_get_one_error_line)
 
 	ASSERT_EQ(0, ask(self->path, "frobnicate\n", self->answer,
 			 sizeof(self->answer)));
-	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot)\n",
+	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot balloon)\n",
 		     self->answer);
 	ASSERT_EQ(0, ask(self->path, "\n", self->answer,
 			 sizeof(self->answer)));

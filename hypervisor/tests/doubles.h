@@ -20,6 +20,8 @@ struct double_record {
 	int irq_level;			/* where the line was left */
 	uint64_t tsc;			/* what vcpu__read_tsc() answers */
 	uint32_t tsc_khz;		/* 0: it fails */
+	int err_lines;			/* hv_err() calls */
+	char err_last[256];		/* the last one's text */
 };
 
 extern struct double_record double_record;
