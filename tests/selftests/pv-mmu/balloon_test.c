@@ -168,7 +168,8 @@ TEST_F_TIMEOUT(mmu, oom_pressure_deflates_the_balloon, 600)
 	EXPECT_LT(oom0, pvkit_read_number(MMU "stats/oom_deflated"));
 	EXPECT_GT(want * PAGES_PER_MIB, pvkit_read_number(MMU "balloon_pages"));
 	EXPECT_EQ(0, pvkit_kmsg_count_since(mark, "Killed process"));
-	EXPECT_LT(0, pvkit_kmsg_count_since(mark, "took"));
+	EXPECT_LT(0, pvkit_kmsg_count_since(mark,
+					    "pages back from the balloon"));
 	printf("# note: OOM pressure took %lld balloon pages back\n",
 	       pvkit_read_number(MMU "stats/oom_deflated") - oom0);
 	ASSERT_EQ(0, balloon_to("balloon-oom-end", 0));
@@ -235,7 +236,7 @@ TEST_F_TIMEOUT(mmu, hostile_batches_are_refused_and_logged, 120)
 		{ "report-good", 2, "zeroed" },
 	};
 	static const char logged[] =
-		"pvkit-hv: pv-mmu: refused PAGE_REPORT: range 0x10000000000+0x1000 outside guest RAM (error -14)";
+		"pvkit-hv: error: pv-mmu: refused PAGE_REPORT: range 0x10000000000+0x1000 outside guest RAM (error -14)";
 	long long refused0 = pvkit_read_number(MMU "stats/refused");
 	char want[128], hex[2 * sizeof(logged)];
 	unsigned int i;
