@@ -26,6 +26,7 @@
 #include "kselftest_harness.h"
 #include "pvkit_abi.h"
 #include "pvkit_test.h"
+#include "../../../hypervisor/hypercall.h"
 
 FIXTURE(hv) {
 	char buf[256];
@@ -112,7 +113,7 @@ static void expect_events_enabled(struct __test_metadata *_metadata,
 
 	__cpuid(PVKIT_CPUID_BASE_DEFAULT + PVKIT_CPUID_LEAF_EVENTS, irq,
 		events, unused, unused);
-	EXPECT_EQ((unsigned int)PVKIT_EV_ALL, events);
+	EXPECT_EQ((unsigned int)HYPERCALL_EVENTS, events);
 	ASSERT_GE(pvkit_read_file("/sys/kernel/pvkit/events", buf, size), 0);
 	EXPECT_STREQ("shutdown reboot", buf);
 	EXPECT_EQ(irq, pvkit_read_number("/sys/kernel/pvkit/events_irq"));
