@@ -128,21 +128,29 @@ TEST_F_TIMEOUT(mmu, balloon_follows_the_host_target, 600)
 	marker("expect-ctl balloon-deflated \"ballooned_pages\": 0,");
 }
 
-/* Allocates and touches @mib MiB in a child; its wait status. */
+/*
+ * Allocates and touches @mib MiB in a child, 16 MiB per mapping (one
+ * mapping larger than the ballooned guest's RAM would be refused by the
+ * overcommit heuristic before any page is touched); its wait status.
+ */
 static int child_touches(unsigned int mib)
 {
 	pid_t pid = fork();
 	int status;
 
 	if (pid == 0) {
-		char *p = mmap(NULL, (size_t)mib * MIB, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		unsigned int n;
 		size_t i;
 
-		if (p == MAP_FAILED)
-			_exit(2);
-		for (i = 0; i < (size_t)mib * MIB; i += 4096)
-			p[i] = 1;
+		for (n = 0; n < mib / 16; n++) {
+			char *p = mmap(NULL, 16 * MIB, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p == MAP_FAILED)
+				_exit(2);
+			for (i = 0; i < 16 * MIB; i += 4096)
+				p[i] = 1;
+		}
 		_exit(0);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
