@@ -14,13 +14,15 @@
 #   make bench           benchmarks, side by side in one run; writes
 #                        build/bench/results.json and report.md
 #   make style           checkpatch on every kernel source file
+#   make patches         regenerate patches/<series>/, the kernel patch
+#                        series made from pvkit's sources
 #   make clean           remove build products (keeps the download cache)
 #   make distclean       remove build/ entirely
 
 BUILD ?= $(or $(PVKIT_BUILD),$(CURDIR)/build)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all modules hv deps run check test bench style fuzz guest-tools clean distclean help
+.PHONY: all modules hv deps run check test bench style patches fuzz guest-tools clean distclean help
 
 all: modules hv
 
@@ -51,6 +53,10 @@ bench:
 
 style:
 	@scripts/checkpatch.sh
+
+patches:
+	@scripts/deps.sh --if-needed
+	@scripts/gen-patches.sh
 
 fuzz:
 	@scripts/deps.sh --if-needed

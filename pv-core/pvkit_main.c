@@ -8,7 +8,8 @@
  * through hypercalls and the host's events (its shutdown and reboot
  * requests), a panic report to the host, the host's entropy as a
  * hwrng, a console over hypercalls (/dev/pvcon0), the host's clock as a
- * PTP clock and a periodic report of the guest's state (its heartbeat). Services built on the hypercall layer hang off this core.
+ * PTP clock and a periodic report of the guest's state (its heartbeat).
+ * Services built on the hypercall layer hang off this core.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

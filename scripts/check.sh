@@ -4,7 +4,9 @@
 #   1. the module build against every supported kernel, W=1 and sparse,
 #      warning-free; a missing header set gives one clear line
 #   2. the hypercall ABI header's userspace unit test (strict C99)
-#   3. checkpatch on every C file
+#   3. checkpatch on every C file; the kernel patch series under
+#      patches/ is what the sources give (make patches), applies to
+#      Debian's linux-source exactly, builds, and is checkpatch-clean
 #   4. the harness checker's own test (it must fail bad logs)
 #   5. pvkit-hv's unit tests (ASan + UBSan: the hypercall dispatcher,
 #      the control socket, virtqueues, block requests) and a bounded run
@@ -78,6 +80,13 @@ echo "== 3. coding style"
 log=$out/checkpatch.log
 "$PVKIT_ROOT/scripts/checkpatch.sh" >"$log" 2>&1
 tap_step "checkpatch.pl --no-tree -f" "$log"
+
+echo "== 3b. kernel patch series"
+for series in $PVKIT_SERIES; do
+	log=$out/patches-$series.log
+	"$PVKIT_ROOT/scripts/gen-patches.sh" --check "$series" >"$log" 2>&1
+	result "$(tail -n 1 "$log")" $? "$log"
+done
 
 echo "== 4. harness checker"
 log=$out/checker.log

@@ -3,7 +3,8 @@
 # make deps: installs everything pvkit's build and tests need, as root,
 # idempotently. Guest kernels are Debian linux-image packages fetched with
 # apt-get download and unpacked into the cache (never installed on the
-# host); the kselftest headers and checkpatch come from linux-source.
+# host); the kselftest headers and checkpatch come from linux-source, and
+# make patches diffs against both series' linux-source.
 # Versions are resolved from the archive each time, never written down.
 #
 #   deps.sh              install and fetch everything
@@ -13,7 +14,7 @@ set -euo pipefail
 
 PACKAGES=(
 	gcc make libc6-dev perl kmod cpio xz-utils zstd busybox-static
-	qemu-system-x86 sparse linux-source-6.1 clang libclang-rt-dev
+	qemu-system-x86 sparse linux-source-6.1 linux-source-6.12 clang libclang-rt-dev
 	fio iperf3 e2fsprogs
 )
 for series in $PVKIT_SERIES; do
@@ -28,7 +29,7 @@ everything_present() {
 	for c in $HOST_COMMANDS; do
 		command -v "$c" >/dev/null 2>&1 || return 1
 	done
-	for c in busybox-static libclang-rt-dev; do
+	for c in busybox-static libclang-rt-dev linux-source-6.1 linux-source-6.12; do
 		dpkg-query -W -f='${Status}' "$c" 2>/dev/null | grep -q 'ok installed' ||
 			return 1
 	done

@@ -15,7 +15,7 @@
 #   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
 #                             legacy (virtio 0.9) one and one with MTU 60
 #
-# devices_check runs after the VMM has exited and prints one
+# devices_check HOST runs after the VMM has exited and prints one
 # "##PVKIT## host-check NAME ok|fail ..." line per check.
 
 PATH=$PATH:/usr/sbin:/usr/bin
@@ -26,6 +26,8 @@ DEV_LEGACY_MAC=52:54:00:12:34:57
 DEV_BAD_MTU_MAC=52:54:00:12:34:58
 DEV_FLUSH_MARKER=PVKIT-FLUSH-MARKER
 DEV_FLUSH_MIB=60
+DEV_SYNC_MARKER=PVKIT-SHUTDOWN-SYNC-MARKER
+DEV_SYNC_MIB=62
 
 dev_marker() {
 	echo "##PVKIT## $*"
@@ -84,6 +86,16 @@ devices_check() {
 		dev_marker host-check disk-flush ok
 	else
 		dev_marker host-check disk-flush fail "the flushed marker is not in the image file"
+	fi
+	# hv: the guest left this in its page cache, then the host asked it
+	# to shut down; only an orderly shutdown writes it out
+	if [ "$1" = hv ]; then
+		if dd if="$DEV_DIR/pvkit-disk.img" bs=1M skip=$DEV_SYNC_MIB count=1 2>/dev/null |
+			grep -q "$DEV_SYNC_MARKER"; then
+			dev_marker host-check shutdown-sync ok
+		else
+			dev_marker host-check shutdown-sync fail "data written before the host's shutdown request is not in the image file"
+		fi
 	fi
 	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img" \
 		"$DEV_DIR/pvkit-slow.img"

@@ -4,9 +4,9 @@
  * "clock" feature gives a PTP clock named "pvkit" that reads the host's
  * CLOCK_REALTIME: it must agree with the guest's wall clock (set from the
  * host's RTC at boot, to the second) within 3 s, run at the guest clock's
- * rate (within 2% over two seconds, nested guests' clocks wander), and its PTP_SYS_OFFSET_EXTENDED samples
- * must be bracketed by the guest's readings, in order. The clock goes
- * with the module. On stock KVM no "pvkit" PTP clock appears.
+ * rate (within 2% over two seconds, nested guests' clocks wander), and its
+ * PTP_SYS_OFFSET_EXTENDED samples must be bracketed by the guest's
+ * readings, in order. The clock goes with the module. On stock KVM no "pvkit" PTP clock appears.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
