@@ -54,7 +54,8 @@ TEST_F(mmu, features_match_the_host)
 		EXPECT_STREQ(self->hv ? "present" : "absent", self->buf)
 			TH_LOG("%s on %s", features[i], pvkit_test_host());
 	}
-	ASSERT_LT(0, pvkit_read_file("/sys/kernel/pvkit/features", self->buf,
+	/* empty on KVM */
+	ASSERT_LE(0, pvkit_read_file("/sys/kernel/pvkit/features", self->buf,
 				     sizeof(self->buf)));
 	EXPECT_EQ(self->hv, strstr(self->buf, "balloon") != NULL)
 		TH_LOG("pvkit.ko's features: %s", self->buf);
