@@ -199,10 +199,16 @@ static int64_t balloon_move(struct vcpu *vcpu, const uint64_t *arg,
 			goto out;
 		}
 	}
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count; i++)
 		frame_set(b, pfns[i], inflate);
-		if (inflate)
-			discard(vm, pfns[i] << HV_PAGE_SHIFT, HV_PAGE_SIZE);
+	/* sorted: each run of consecutive frames is dropped in one call */
+	for (i = 0; inflate && i < count; i++) {
+		uint64_t first = i;
+
+		while (i + 1 < count && pfns[i + 1] == pfns[i] + 1)
+			i++;
+		discard(vm, pfns[first] << HV_PAGE_SHIFT,
+			(i - first + 1) << HV_PAGE_SHIFT);
 	}
 	if (inflate) {
 		b->s.ballooned += count;

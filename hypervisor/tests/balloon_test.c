@@ -161,9 +161,15 @@ TEST_F(mmu, a_full_batch_is_taken)
 
 	for (i = 0; i < HYPERCALL_BALLOON_BATCH; i++)
 		pfn[i] = FRAMES - 1 - i;
+	memset(self->vm->ram, 0x33, RAM);
 	EXPECT_EQ(HYPERCALL_BALLOON_BATCH,
 		  frames(self->vm, PVKIT_HC_BALLOON_INFLATE, pfn,
 			 HYPERCALL_BALLOON_BATCH));
+	/* one run of frames, dropped whole, and nothing around it */
+	EXPECT_TRUE(page_is(self->vm, FRAMES - 1, 0));
+	EXPECT_TRUE(page_is(self->vm, FRAMES - HYPERCALL_BALLOON_BATCH, 0));
+	EXPECT_TRUE(page_is(self->vm, FRAMES - HYPERCALL_BALLOON_BATCH - 1,
+			    0x33));
 	EXPECT_EQ(HYPERCALL_BALLOON_BATCH,
 		  frames(self->vm, PVKIT_HC_BALLOON_DEFLATE, pfn,
 			 HYPERCALL_BALLOON_BATCH));
