@@ -150,6 +150,8 @@ static int ctl_info(struct vm *vm, FILE *out)
 	json_guest(vm, out);
 	fputs(",\n", out);
 	console_in__json(vm, out);
+	fputs(",\n", out);
+	balloon__json(vm, out);
 	fputs("\n}\n", out);
 	return 0;
 }
@@ -218,6 +220,7 @@ static const struct {
 	int (*fn)(struct vm *vm, const char *arg, FILE *out);
 } control_arg_cmds[] = {
 	{ "console-send", console_in__ctl_send },
+	{ "balloon", balloon__ctl },
 };
 
 /* Runs @cmd if it is a command with an argument; false if not. */
@@ -252,6 +255,8 @@ static void control_run(struct vm *vm, char *cmd, FILE *out)
 			control_cmds[i].fn(vm, out);
 			return;
 		}
+	if (control_run_arg(vm, cmd, out))
+		return;
 	for (i = 0; i < len; i++)
 		if (cmd[i] < 0x20 || cmd[i] > 0x7e)
 			cmd[i] = '?';
@@ -548,7 +553,8 @@ int control__client(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: pvkit-hv ctl SOCKET COMMAND [TEXT]\n"
-			"commands: info, stats, shutdown, reboot, console-send TEXT, pause, resume\n");
+			"commands: info, stats, shutdown, reboot, console-send TEXT, pause, resume,\n"
+			"balloon SIZE\n");
 		return HV_EXIT_USAGE;
 	}
 	path = argv[0];

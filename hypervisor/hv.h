@@ -174,6 +174,20 @@ struct guest_report {
 	uint64_t count;
 };
 
+/* pv-mmu (balloon.c): what the guest gave back and said; under vm->lock. */
+#define HV_BALLOON_MAX_PART	4	/* a balloon leaves 1/4 of RAM */
+struct balloon_stats {
+	uint64_t target;		/* pages, set by "ctl balloon" */
+	uint64_t ballooned;		/* pages in the balloon now */
+	uint64_t inflated, deflated;	/* pages, since boot */
+	uint64_t reported_bytes;	/* free memory reported, since boot */
+	uint64_t reports;		/* PAGE_REPORT calls taken */
+	uint64_t refused;		/* pv-mmu calls refused */
+	struct pvkit_mem_stats mem;	/* the last MEM_STATS */
+	uint64_t mem_reports;
+	struct timespec mem_at;		/* CLOCK_MONOTONIC */
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd;
@@ -203,6 +217,7 @@ struct vm {
 	struct virtio_dev *virtio[HV_MAX_VIRTIO];
 	unsigned int nr_virtio;
 	struct control *control;	/* --control, or NULL */
+	struct balloon *balloon;	/* balloon.c's, under lock */
 };
 
 /* guest_mem.c */
@@ -288,6 +303,18 @@ bool events__post(struct vm *vm, uint32_t events);
 void events__enable(struct vm *vm, uint32_t mask);
 uint32_t events__fetch(struct vm *vm);
 uint32_t events__enabled(struct vm *vm);
+
+/* balloon.c: pv-mmu calls, "ctl balloon", and the figures. */
+int64_t balloon__inflate(struct vcpu *vcpu, const uint64_t *arg);
+int64_t balloon__deflate(struct vcpu *vcpu, const uint64_t *arg);
+int64_t balloon__page_report(struct vcpu *vcpu, const uint64_t *arg);
+int64_t balloon__mem_stats(struct vcpu *vcpu, const uint64_t *arg);
+int64_t balloon__target_call(struct vcpu *vcpu, const uint64_t *arg);
+int balloon__set_target(struct vm *vm, uint64_t pages);
+bool balloon__stats(struct vm *vm, struct balloon_stats *s);
+void balloon__json(struct vm *vm, FILE *out);
+int balloon__ctl(struct vm *vm, const char *arg, FILE *out);
+void balloon__free(struct vm *vm);
 
 /* stats.c */
 void stats__print(struct vm *vm, FILE *f);

@@ -223,6 +223,11 @@ static const struct {
 	{ PVKIT_HC_GUEST_INFO, hc_guest_info, "guest_info" },
 	{ PVKIT_HC_EVENT_ENABLE, hc_event_enable, "event_enable" },
 	{ PVKIT_HC_EVENT_FETCH, hc_event_fetch, "event_fetch" },
+	{ PVKIT_HC_BALLOON_INFLATE, balloon__inflate, "balloon_inflate" },
+	{ PVKIT_HC_BALLOON_DEFLATE, balloon__deflate, "balloon_deflate" },
+	{ PVKIT_HC_PAGE_REPORT, balloon__page_report, "page_report" },
+	{ PVKIT_HC_MEM_STATS, balloon__mem_stats, "mem_stats" },
+	{ PVKIT_HC_BALLOON_TARGET, balloon__target_call, "balloon_target" },
 };
 
 #define HC_SLOT_UNKNOWN	ARRAY_SIZE(hc_table)

@@ -12,19 +12,26 @@
 
 #define HYPERCALL_FEATURES	(PVKIT_F_CONSOLE | PVKIT_F_POWER | \
 				 PVKIT_F_CRASH | PVKIT_F_EVENTS | PVKIT_F_RNG | \
-				 PVKIT_F_CLOCK | PVKIT_F_GUEST_INFO)
+				 PVKIT_F_CLOCK | PVKIT_F_GUEST_INFO | \
+				 PVKIT_F_BALLOON | PVKIT_F_PAGE_REPORT | \
+				 PVKIT_F_MEM_STATS)
 
 /*
  * The host-to-guest events pvkit-hv may post (CPUID base + 3): a
  * subset of PVKIT_EV_ALL, each added with the service that posts it.
  */
 #define HYPERCALL_EVENTS	(PVKIT_EV_SHUTDOWN | PVKIT_EV_REBOOT | \
-				 PVKIT_EV_CONSOLE_IN | PVKIT_EV_CLOCK)
+				 PVKIT_EV_CONSOLE_IN | PVKIT_EV_CLOCK | \
+				 PVKIT_EV_BALLOON)
 
 /* Longest console write or read, crash reason and RNG fill, in bytes. */
 #define HYPERCALL_CONSOLE_MAX	4096
 #define HYPERCALL_CRASH_MAX	1024
 #define HYPERCALL_RNG_MAX	4096
+
+/* Most frames in one balloon call, most ranges in one page report. */
+#define HYPERCALL_BALLOON_BATCH	512
+#define HYPERCALL_REPORT_BATCH	256
 
 struct vcpu;
 

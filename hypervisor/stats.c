@@ -59,7 +59,9 @@ void stats__print(struct vm *vm, FILE *f)
 	for (i = 0; (name = hypercall__slot_name(i)); i++)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", name,
 			(unsigned long long)s.hypercalls_by_slot[i]);
-	fprintf(f, "}}\n}\n");
+	fprintf(f, "}},\n");
+	balloon__json(vm, f);
+	fprintf(f, "\n}\n");
 }
 
 int stats__write(struct vm *vm, const char *path)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What pvkit.ko exports to pvkit's other modules (pvkit_mmu.ko): the
- * features the host offers, the hypercall entry point, and handlers for
- * host-to-guest events. A module using these depends on pvkit.ko, so
- * modprobe loads pvkit.ko first and rmmod unloads it last.
+ * features the host offers, the hypercall entry point, handlers for
+ * host-to-guest events, and the sysfs directory to add to. A module
+ * using these depends on pvkit.ko, so modprobe loads pvkit.ko first and
+ * rmmod unloads it last.
  */
 #ifndef _PVKIT_EXPORT_H
 #define _PVKIT_EXPORT_H
@@ -39,5 +40,10 @@ struct pvkit_event_handler {
  */
 int pvkit_event_handler_add(struct pvkit_event_handler *h);
 void pvkit_event_handler_remove(struct pvkit_event_handler *h);
+
+struct kobject;
+
+/* /sys/kernel/pvkit, where a module adds its own directory. */
+struct kobject *pvkit_sysfs_dir(void);
 
 #endif /* _PVKIT_EXPORT_H */

@@ -17,6 +17,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/export.h>
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 
@@ -167,6 +168,13 @@ static const struct attribute_group *pvkit_groups[] = {
 	&pvkit_stat_group,
 	NULL,
 };
+
+/* /sys/kernel/pvkit itself, for pvkit's other modules to add to. */
+struct kobject *pvkit_sysfs_dir(void)
+{
+	return pvkit_kobj;
+}
+EXPORT_SYMBOL_GPL(pvkit_sysfs_dir);
 
 int pvkit_sysfs_init(void)
 {

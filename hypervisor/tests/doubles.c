@@ -2,8 +2,11 @@
 /*
  * Test doubles for pvkit-hv's unit tests and fuzzers (see doubles.h).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "doubles.h"
 
@@ -17,8 +20,10 @@ struct vm *double_vm_create(uint64_t ram_size)
 	if (!vm)
 		return NULL;
 	vm->cfg = &cfg;
-	vm->ram = calloc(1, ram_size);
-	if (!vm->ram) {
+	/* page-aligned anonymous memory, as pvkit-hv's guest RAM is */
+	vm->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vm->ram == MAP_FAILED) {
 		free(vm);
 		return NULL;
 	}
@@ -32,7 +37,8 @@ struct vm *double_vm_create(uint64_t ram_size)
 
 void double_vm_destroy(struct vm *vm)
 {
-	free(vm->ram);
+	balloon__free(vm);
+	munmap(vm->ram, vm->ram_size);
 	free(vm);
 }
 
@@ -41,6 +47,7 @@ void double_reset(struct vm *vm)
 	memset(&double_record, 0, sizeof(double_record));
 	memset(&vm->stats, 0, sizeof(vm->stats));
 	memset(&vm->events, 0, sizeof(vm->events));
+	balloon__free(vm);
 	vm->finished = false;
 }
 
@@ -104,6 +111,13 @@ void vm__finish(struct vm *vm, enum hv_exit code)
 
 void hv_err(const char *fmt, ...)
 {
+	va_list ap;
+
+	double_record.err_lines++;
+	va_start(ap, fmt);
+	vsnprintf(double_record.err_last, sizeof(double_record.err_last), fmt,
+		  ap);
+	va_end(ap);
 }
 
 void hv_info(const char *fmt, ...)

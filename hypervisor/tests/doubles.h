@@ -25,6 +25,8 @@ struct double_record {
 	bool kvm_clock_fails;
 	int kvm_clock_sets;
 	uint64_t kvm_clock_set;		/* the last KVM_SET_CLOCK */
+	int err_lines;			/* hv_err() calls */
+	char err_last[256];		/* the last one's text */
 };
 
 extern struct double_record double_record;

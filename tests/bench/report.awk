@@ -59,6 +59,8 @@ END {
 	figure("console_exits_per_line_pvcon", "console_exits_per_line_uart")
 	figure("console_lines_per_s_uart", "console_lines_per_s_pvcon")
 	figure("console_lines_per_s_pvcon", "console_lines_per_s_uart")
+	figure("idle_rss_1g_freed_memfree", "idle_rss_1g_freed_memfree-mmu")
+	figure("idle_rss_1g_freed_memfree-mmu", "idle_rss_1g_freed_memfree")
 	printf "\n| ratio | value | of | goal |\n|---|---|---|---|\n" > md
 	ratio("pio_vs_kvm_hypercall", "hypercall_pvkit_pio", "hypercall_kvm_in_kernel", "")
 	ratio("boot_hv_vs_q35", "boot_to_init_hv", "boot_to_init_q35", "<= 0.5")
@@ -66,5 +68,6 @@ END {
 	ratio("console_exits_pvcon_vs_uart", "console_exits_per_line_pvcon", "console_exits_per_line_uart", "")
 	ratio("console_speed_pvcon_vs_uart", "console_lines_per_s_pvcon", "console_lines_per_s_uart", "")
 	ratio("rss_hv_vs_q35", "rss_beyond_ram_hv", "rss_beyond_ram_q35", "hv <= 8192 KiB")
+	ratio("idle_rss_mmu_vs_without", "idle_rss_1g_freed_memfree-mmu", "idle_rss_1g_freed_memfree", "1 GiB given back")
 	printf "\n]\n" > json
 }

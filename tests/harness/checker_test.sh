@@ -4,7 +4,8 @@
 # logs (a clean run, a failed case, a short plan, a missing plan, a test
 # that never exits, a non-zero exit, an oops in the kernel log or in the
 # nested L1's, a timeout, an SKIP, pvkit-hv runs whose control-socket
-# shutdown went wrong in each way the checker looks for) and compares its
+# shutdown went wrong in each way the checker looks for, a test's ctl
+# request or resident-memory watch that failed) and compares its
 # counts with the expected ones. Prints TAP.
 set -euo pipefail
 awk_file=$(dirname "$0")/tap-check.awk
@@ -29,7 +30,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..31"
+echo "1..38"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -87,4 +88,12 @@ expect "kvm without a VMM exit status fails" "2 1 0" "$ok_run"$'\n##PVKIT## done
 expect "host check ok passes" "3 0 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## host-check disk-flush ok' "" disk-flush
 expect "host check fail fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## host-check disk-flush fail marker missing' "" disk-flush
 expect "a needed host check that never ran fails" "2 1 0" "$ok_run"$'\n##PVKIT## done' "" disk-flush
+
+# A test's requests of the host (hv-control's await-ctl and await-rss).
+asked=$'##PVKIT## expect-ctl mmu-info "ballooned_pages": 16384,\n##PVKIT## await-rss-drop freed touched 1000 10\n##PVKIT## done'
+expect "an expected ctl answer passes" "3 0 0" "$ok_run"$'\n##PVKIT## expect-ctl b ok: balloon\n##PVKIT## done\n##PVKIT## ctl b 0 ok: balloon target 1 pages'
+expect "a ctl answer without the text fails" "3 1 0" "$ok_run"$'\n'"$asked"$'\n##PVKIT## ctl mmu-info 0 {"ballooned_pages": 0,}\n##PVKIT## rss-drop freed ok 1200 KiB'
+expect "a failed ctl fails" "2 1 0" "$ok_run"$'\n##PVKIT## expect-ctl b ok\n##PVKIT## done\n##PVKIT## ctl b 1 ok but failed'
+expect "resident memory that did not drop fails" "3 1 0" "$ok_run"$'\n'"$asked"$'\n##PVKIT## ctl mmu-info 0 {"ballooned_pages": 16384,}\n##PVKIT## rss-drop freed fail 12 KiB of 1000'
+expect "a drop nobody watched fails" "3 1 0" "$ok_run"$'\n'"$asked"$'\n##PVKIT## ctl mmu-info 0 {"ballooned_pages": 16384,}'
 [ "$bad" -eq 0 ]

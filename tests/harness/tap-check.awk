@@ -28,6 +28,11 @@
 #     - "shutdown" was accepted, the guest's init got the orderly power
 #       off ("##PVKIT## host-shutdown poweroff") and fetched the event
 #       by hypercall (with vmm-exit 0: nothing was forced).
+#   "##PVKIT## expect-ctl NAME TEXT": the answer hv-control recorded for
+#     the test's "await-ctl NAME ..." succeeded and contains TEXT.
+#   "##PVKIT## rss-drop NAME ok|fail ...": hv-control watched pvkit-hv's
+#     resident memory fall as the test's "await-rss-drop NAME ..." asked
+#     (each await-rss-drop must get one).
 #   "##PVKIT## host-check NAME ok" passes, "... fail WHY" fails: checks the
 #     launch script made where the VMM ran, after it exited. With
 #     -v need="NAME ...", each named check must have reported.
@@ -104,6 +109,29 @@ BEGIN {
 }
 
 /^##PVKIT## host-shutdown / { host_shutdown = $3; next }
+
+# A test's request of the host (hv-control) and what its answer must hold.
+/^##PVKIT## expect-ctl [a-z-]+ / {
+	text = $0
+	sub(/^##PVKIT## expect-ctl [a-z-]+ /, "", text)
+	expect_ctl_name[++nexpect_ctl] = $3
+	expect_ctl_text[nexpect_ctl] = text
+	next
+}
+/^##PVKIT## await-rss-drop / { rss_drop_wanted[$3] = 1; next }
+/^##PVKIT## rss-drop / {
+	rss_drop_seen[$3] = 1
+	why = $0
+	sub(/^##PVKIT## rss-drop [^ ]+ [^ ]+ */, "", why)
+	if ($4 == "ok") {
+		passed++
+		print "note: pvkit-hv resident memory " $3 ": down " why
+	} else {
+		fail("pvkit-hv's resident memory did not drop as " $3 " asked: " why)
+	}
+	next
+}
+/^##PVKIT## rss / { print "note: pvkit-hv resident memory at " $3 ": " $4 " KiB"; next }
 
 /^##PVKIT## begin / {
 	if (test != "")
@@ -195,6 +223,17 @@ function check_control() {
 }
 
 END {
+	for (i = 1; i <= nexpect_ctl; i++) {
+		name = expect_ctl_name[i]
+		if (ctl_ok(name, 0, "") && index(ctl_answer[name], expect_ctl_text[i]))
+			passed++
+		else
+			fail("pvkit-hv ctl " name " did not answer with '" expect_ctl_text[i] "': " \
+			     ctl_seen(name))
+	}
+	for (name in rss_drop_wanted)
+		if (!(name in rss_drop_seen))
+			fail("the host never watched its resident memory for " name)
 	for (i = 1; i <= nexpect; i++) {
 		if (index(log_text, expect[i]))
 			passed++

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest tests of pvkit_mmu.ko on pvkit-hv, driven from the host: the
+ * test prints "##PVKIT## await-ctl NAME COMMAND [ARG]" and
+ * tests/harness/hv-control runs "pvkit-hv ctl SOCKET COMMAND [ARG]",
+ * whose answer must contain what "##PVKIT## expect-ctl NAME TEXT" says;
+ * "##PVKIT## await-rss NAME" has it sample pvkit-hv's resident memory and
+ * "##PVKIT## await-rss-drop NAME FROM KIB SECONDS" watch it fall by KIB
+ * from sample FROM within SECONDS (tests/harness/tap-check.awk judges
+ * both). Proved here: the balloon inflates to the host's target and
+ * MemTotal drops by exactly that, the host counts the same pages, and
+ * it deflates back; under OOM pressure the balloon gives memory back
+ * instead of a task being killed; 512 MiB touched and freed leave
+ * pvkit-hv's resident set within 10 s through free page reporting;
+ * hostile batches (frames outside RAM, duplicates, overlaps, unaligned,
+ * oversized) sent by the module's debugfs hook are refused whole and
+ * logged by the host, which goes on working; the memory statistics
+ * reach "ctl info".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pvkit_test.h"
+
+#define MMU		"/sys/kernel/pvkit/mmu/"
+#define HOSTILE		"/sys/kernel/debug/pvkit_mmu/hostile"
+#define MIB		(1024 * 1024)
+#define PAGES_PER_MIB	256
+
+FIXTURE(mmu) {
+	char buf[512];
+};
+
+FIXTURE_SETUP(mmu)
+{
+	int ret = pvkit_load("pvkit");
+
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("pvkit.ko: %d", ret);
+	ret = pvkit_load("pvkit_mmu");
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("pvkit_mmu.ko: %d", ret);
+}
+
+FIXTURE_TEARDOWN(mmu)
+{
+}
+
+static void marker(const char *fmt, ...) __printf(1, 2);
+static void marker(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("##PVKIT## ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits up to @secs for sysfs number @path to reach @want; its value. */
+static long long wait_number(const char *path, long long want, double secs)
+{
+	double end = now_s() + secs;
+	long long v;
+
+	for (;;) {
+		v = pvkit_read_number(path);
+		if (v == want || now_s() > end)
+			return v;
+		usleep(200000);
+	}
+}
+
+/* Has the host set the balloon to @mib and the guest moved all the way? */
+static long long balloon_to(const char *name, unsigned int mib)
+{
+	marker("await-ctl %s balloon %uM", name, mib);
+	marker("expect-ctl %s ok: balloon target %u pages", name,
+	       mib * PAGES_PER_MIB);
+	return wait_number(MMU "balloon_pages", mib * PAGES_PER_MIB, 240);
+}
+
+TEST_F_TIMEOUT(mmu, balloon_follows_the_host_target, 600)
+{
+	long long total0 = pvkit_meminfo_kb("MemTotal"), total1;
+	long long inflated0 = pvkit_read_number(MMU "stats/inflated");
+
+	ASSERT_LT(0, pvkit_read_file(MMU "balloon", self->buf,
+				     sizeof(self->buf)));
+	ASSERT_STREQ("present", self->buf);
+	ASSERT_EQ(0, pvkit_read_number(MMU "balloon_pages"));
+
+	ASSERT_EQ(64 * PAGES_PER_MIB, balloon_to("balloon-inflate", 64));
+	EXPECT_EQ(64 * PAGES_PER_MIB, pvkit_read_number(MMU "balloon_target"));
+	total1 = pvkit_meminfo_kb("MemTotal");
+	EXPECT_EQ(64 * 1024, total0 - total1)
+		TH_LOG("MemTotal %lld kB before, %lld kB after", total0, total1);
+	EXPECT_EQ(64 * PAGES_PER_MIB,
+		  pvkit_read_number(MMU "stats/inflated") - inflated0);
+	/* the host's own count, from "ctl info" */
+	marker("await-ctl balloon-inflated info");
+	marker("expect-ctl balloon-inflated \"ballooned_pages\": %d,",
+	       64 * PAGES_PER_MIB);
+	printf("# note: balloon of 64 MiB: MemTotal %lld -> %lld kB\n", total0,
+	       total1);
+
+	ASSERT_EQ(0, balloon_to("balloon-deflate", 0));
+	EXPECT_EQ(total0, pvkit_meminfo_kb("MemTotal"));
+	marker("await-ctl balloon-deflated info");
+	marker("expect-ctl balloon-deflated \"ballooned_pages\": 0,");
+}
+
+/*
+ * Allocates and touches @mib MiB in a child, 16 MiB per mapping (one
+ * mapping larger than the ballooned guest's RAM would be refused by the
+ * overcommit heuristic before any page is touched); its wait status.
+ */
+static int child_touches(unsigned int mib)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		unsigned int n;
+		size_t i;
+
+		for (n = 0; n < mib / 16; n++) {
+			char *p = mmap(NULL, 16 * MIB, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p == MAP_FAILED)
+				_exit(2);
+			for (i = 0; i < 16 * MIB; i += 4096)
+				p[i] = 1;
+		}
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+TEST_F_TIMEOUT(mmu, oom_pressure_deflates_the_balloon, 600)
+{
+	long long avail, oom0 = pvkit_read_number(MMU "stats/oom_deflated");
+	unsigned int mark = pvkit_kmsg_mark();
+	unsigned int want;
+	int status;
+
+	/* leave about 150 MiB available, then ask for 300 MiB */
+	avail = pvkit_meminfo_kb("MemAvailable") / 1024;
+	ASSERT_LT(400, avail) TH_LOG("only %lld MiB available", avail);
+	want = (avail - 150) / 16 * 16;
+	ASSERT_EQ(want * PAGES_PER_MIB, balloon_to("balloon-oom", want));
+	status = child_touches(300);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the child ended with wait status %#x", status);
+	EXPECT_LT(oom0, pvkit_read_number(MMU "stats/oom_deflated"));
+	EXPECT_GT(want * PAGES_PER_MIB, pvkit_read_number(MMU "balloon_pages"));
+	EXPECT_EQ(0, pvkit_kmsg_count_since(mark, "Killed process"));
+	EXPECT_LT(0, pvkit_kmsg_count_since(mark,
+					    "pages back from the balloon"));
+	printf("# note: OOM pressure took %lld balloon pages back\n",
+	       pvkit_read_number(MMU "stats/oom_deflated") - oom0);
+	ASSERT_EQ(0, balloon_to("balloon-oom-end", 0));
+}
+
+/* Waits (up to a minute) until @path has not changed for 4 s; its value. */
+static long long wait_quiet(const char *path)
+{
+	long long v = pvkit_read_number(path), last = v;
+	double end = now_s() + 60, since = now_s();
+
+	while (now_s() < end && now_s() - since < 4) {
+		usleep(250000);
+		v = pvkit_read_number(path);
+		if (v != last)
+			since = now_s();
+		last = v;
+	}
+	return v;
+}
+
+TEST_F_TIMEOUT(mmu, free_page_reporting_gives_memory_back, 300)
+{
+	const size_t size = 512UL * MIB;
+	long long reported0, reported = 0;
+	double t0, end;
+	char *p;
+	size_t i;
+
+	ASSERT_LT(0, pvkit_read_file(MMU "page_report", self->buf,
+				     sizeof(self->buf)));
+	ASSERT_STREQ("present", self->buf);
+	/* what earlier tests freed has been reported by now */
+	reported0 = wait_quiet(MMU "stats/reported_bytes");
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < size; i += 4096)
+		p[i] = (char)i | 1;
+	marker("await-rss fpr-touched");
+	sleep(5);	/* hv-control looks once a second */
+	ASSERT_EQ(0, munmap(p, size));
+	t0 = now_s();
+	/* 90% of 512 MiB, in KiB, within 10 s */
+	marker("await-rss-drop fpr-freed fpr-touched %zu 10",
+	       size / 1024 * 9 / 10);
+	end = t0 + 10;
+	while (now_s() < end) {
+		reported = pvkit_read_number(MMU "stats/reported_bytes") -
+			   reported0;
+		if (reported >= (long long)(size / 10 * 9))
+			break;
+		usleep(200000);
+	}
+	EXPECT_LE((long long)(size / 10 * 9), reported)
+		TH_LOG("%lld bytes reported", reported);
+	printf("# note: free page reporting: %lld MiB reported %.1f s after freeing 512 MiB\n",
+	       reported / MIB, now_s() - t0);
+	sleep(12);	/* while the host watches */
+}
+
+struct hostile {
+	const char *name;
+	long result;
+	const char *victims;
+};
+
+TEST_F_TIMEOUT(mmu, hostile_batches_are_refused_and_logged, 120)
+{
+	static const struct hostile cases[] = {
+		{ "report-outside", -14, "intact" },
+		{ "report-duplicate", -22, "intact" },
+		{ "report-overlap", -22, "intact" },
+		{ "report-unaligned", -22, "intact" },
+		{ "report-partial-page", -22, "intact" },
+		{ "report-oversized", -7, "intact" },
+		{ "inflate-outside", -14, "intact" },
+		{ "inflate-duplicate", -22, "intact" },
+		{ "deflate-unknown", -22, "intact" },
+		/* the host still works, and drops what it takes */
+		{ "report-good", 2, "zeroed" },
+	};
+	long long refused0 = pvkit_read_number(MMU "stats/refused");
+	char want[128], logged[128], hex[2 * sizeof(logged)];
+	unsigned int i;
+
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	ASSERT_TRUE(pvkit_path_exists(HOSTILE));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ASSERT_EQ(0, pvkit_write_file(HOSTILE, cases[i].name));
+		ASSERT_LT(0, pvkit_read_file(HOSTILE, self->buf,
+					     sizeof(self->buf)));
+		snprintf(want, sizeof(want), "%s %ld %s", cases[i].name,
+			 cases[i].result, cases[i].victims);
+		EXPECT_STREQ(want, self->buf);
+	}
+	/* the hook bypasses pvkit_mmu_call(): its refusals are not counted */
+	EXPECT_EQ(refused0, pvkit_read_number(MMU "stats/refused"));
+	/* the host's log line, for the harness to find (only it can) */
+	snprintf(logged, sizeof(logged),
+		 "%s: range %#llx+%#x outside guest RAM (error %d)",
+		 "pvkit-hv: error: pv-mmu: refused PAGE_REPORT", 1ULL << 40,
+		 4096, -14);
+	for (i = 0; logged[i]; i++)
+		sprintf(hex + 2 * i, "%02x", (unsigned char)logged[i]);
+	marker("expect-console %s", hex);
+	marker("await-ctl mmu-refused info");
+	marker("expect-ctl mmu-refused \"refused\": %zu,",
+	       ARRAY_SIZE(cases) - 1);
+}
+
+TEST_F_TIMEOUT(mmu, memory_statistics_reach_the_host, 120)
+{
+	long long sent = pvkit_read_number(MMU "stats/stats_sent");
+
+	ASSERT_LT(0, sent);
+	/* two more periods: the host holds a report of this state */
+	ASSERT_EQ(sent + 2, wait_number(MMU "stats/stats_sent", sent + 2, 30));
+	marker("await-ctl mmu-stats info");
+	marker("expect-ctl mmu-stats \"total\": %lld,",
+	       pvkit_meminfo_kb("MemTotal") * 1024);
+}
+
+TEST_F(mmu, unloads_with_the_balloon_empty)
+{
+	unsigned int mark = pvkit_kmsg_mark();
+
+	EXPECT_EQ(0, pvkit_read_number(MMU "balloon_pages"));
+	EXPECT_EQ(0, pvkit_unload("pvkit_mmu"));
+	EXPECT_FALSE(pvkit_path_exists(MMU));
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+}
+
+TEST_HARNESS_MAIN
