@@ -12,8 +12,11 @@
 #     /proc/PID/smaps while the guest idles (mappings at least as large as
 #     guest RAM are left out);
 #   - time from starting each VMM to the guest's init, RUNS times each,
-#     for pvkit-hv, QEMU q35 and QEMU microvm, same kernel and initramfs.
+#     for pvkit-hv, QEMU q35 and QEMU microvm, same kernel and initramfs;
+#   - disk and network figures (fio, iperf3) per driver, and pvkit-hv's
+#     exits per request (io-bench.sh beside this script, and TOOLS_IMG).
 . "$1"
+. "$(dirname "$0")/io-bench.sh"
 
 now_ms() {
 	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
@@ -21,19 +24,9 @@ now_ms() {
 
 CTL=/tmp/pvkit-bench.sock
 
-# exit_counts: pvkit-hv's exits so far and its console hypercalls, from
-# "pvkit-hv ctl SOCKET stats" (JSON on one line).
+# exit_counts: pvkit-hv's exits so far (hv_counters, io-bench.sh).
 exit_counts() {
-	"$HV" ctl "$CTL" stats | tr -d ' \n' | awk '{
-		exits = 0
-		if (match($0, /"exits":\{[^}]*\}/)) {
-			s = substr($0, RSTART, RLENGTH)
-			while (match(s, /:[0-9]+/)) {
-				exits += substr(s, RSTART + 1, RLENGTH - 1)
-				s = substr(s, RSTART + RLENGTH)
-			}
-		}
-		print exits }'
+	hv_counters - | awk '{ print $1 }'
 }
 
 rss_beyond_ram_kb() {
@@ -47,6 +40,8 @@ vmm_command() {
 	case "$1" in
 	hv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --control $CTL --kernel $KERNEL --initrd $INITRD --cmdline" ;;
 	q35) echo "$QEMU -M q35 -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON -kernel $KERNEL -initrd $INITRD -append" ;;
+	iohv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --control $CTL $(io_args hv) --kernel $KERNEL --initrd $INITRD --cmdline" ;;
+	iopc) echo "$QEMU -M pc -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON $(io_args kvm) -kernel $KERNEL -initrd $INITRD -append" ;;
 	microvm) echo "$QEMU -M microvm -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON -kernel $KERNEL -initrd $INITRD -append" ;;
 	esac
 }
@@ -79,10 +74,20 @@ run_guest() {
 			echo "##PVKIT## bench console_exits_per_line_$3 $(awk -v e=$exits -v n=$4 'BEGIN { printf "%.2f", e / n }') exits"
 			echo "##PVKIT## bench console_lines_per_s_$3 $(awk -v n=$4 -v ms=$5 'BEGIN { printf "%.0f", ms ? n * 1000 / ms : 0 }') lines/s"
 			;;
+		"##PVKIT## io-begin"*)
+			# shellcheck disable=SC2046
+			set -- $(echo "$line" | tr -d '\r')
+			io0=$(hv_counters "$([ "$3" = net ] && echo net0 || echo blk0)")
+			;;
+		"##PVKIT## io-end"*)
+			# shellcheck disable=SC2046
+			set -- $(echo "$line" | tr -d '\r')
+			io_window "$3" "$4" "$5" "$io0"
+			;;
 		"##PVKIT## measure-rss"*)
 			echo "##PVKIT## bench rss_beyond_ram_$vmm $(rss_beyond_ram_kb $pid) KiB"
 			;;
-		"##PVKIT## bench "*)
+		"##PVKIT## bench "* | "##PVKIT## error"* | "##PVKIT## io-info"*)
 			echo "$line"
 			;;
 		esac
@@ -102,4 +107,8 @@ while [ $i -lt "$RUNS" ]; do
 	done
 	i=$((i + 1))
 done
+io_setup
+run_guest iopc io kvm
+run_guest iohv io hv
+io_teardown
 echo "##PVKIT## done"
