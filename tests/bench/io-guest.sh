@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The guest side of make bench's I/O figures (pvkit_job=io, run by
 # /init; the VMM side is tests/bench/io-bench.sh). Runs fio on the bench
-# disk and iperf3 to the host side of each NIC, once per driver, and
+# disk and iperf3 to the host side of each NIC, per driver, and
 # prints "##PVKIT## bench NAME VALUE UNIT" lines:
 #   kvm  the virtio disk under pvkit_blk, then rebound to the in-tree
 #        virtio_blk; an IDE disk (ata_piix); an AHCI disk (ahci); the
@@ -11,14 +11,17 @@
 #        by "##PVKIT## io-begin|io-end" lines at which the VMM side
 #        reads pvkit-hv's counters (exits per request, per MB)
 # fio: O_DIRECT, libaio, a fixed time (pvkit_io_seconds, default 5) after
-# a one-second ramp. The in-tree drivers' modules are loaded only when
-# their turn comes (/etc/pvkit/kmods.bench-*).
+# a one-second ramp; each figure pvkit_io_rounds times (default 2). The
+# in-tree virtio drivers' modules are loaded only for their turn
+# (/etc/pvkit/kmods.bench-*).
 export PATH=/bin:/usr/bin:/usr/sbin	# fio, iperf3: the tools disk
 host=$1
 secs=5
+rounds=2
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	pvkit_io_seconds=*) secs=${arg#*=} ;;
+	pvkit_io_rounds=*) rounds=${arg#*=} ;;
 	esac
 done
 NET_HOST_IP=10.0.4.1	# the virtio NIC's tap; see io-bench.sh
@@ -39,6 +42,14 @@ kmods_load() {
 	while read -r ko; do
 		insmod "$ko" || marker error "io bench: insmod $ko failed"
 	done <"/etc/pvkit/kmods.bench-$1"
+}
+
+# kmods_unload GROUP: the same modules, in the reverse order.
+kmods_unload() {
+	for ko in $(awk '{ l[NR] = $0 } END { for (i = NR; i; i--) print l[i] }' "/etc/pvkit/kmods.bench-$1"); do
+		ko=${ko##*/}
+		rmmod "${ko%.ko}" || marker error "io bench: rmmod ${ko%.ko} failed"
+	done
 }
 
 # disk_by_serial SERIAL: the block device (pvblkN or vdX) with that serial.
@@ -170,34 +181,65 @@ virtio_net_if() {
 	return 1
 }
 
+# blk_run CONFIG: the four fio figures of the disk with serial pvkit-bench.
+blk_run() {
+	d=$(disk_by_serial pvkit-bench) && fio_all "$d" "$1"
+}
+
+# net_run DRIVER CONFIG: the iperf3 figures of the virtio NIC DRIVER drives.
+net_run() {
+	n=$(virtio_net_if "$1") && net_all "$n" "$NET_GUEST_IP" "$NET_HOST_IP" "$2"
+}
+
+# intree GROUP DRIVER PVKIT VDEV CMD...: CMD with virtio device VDEV
+# rebound from pvkit's front-end PVKIT to the in-tree DRIVER (its modules,
+# GROUP, loaded for the turn and unloaded after it, VDEV given back).
+intree() {
+	grp=$1
+	drv=$2
+	pv=$3
+	dev=$4
+	shift 4
+	kmods_load "$grp"
+	if rebind virtio "$dev" "$pv" "$drv"; then
+		"$@"
+		rebind virtio "$dev" "$drv" "$pv" ||
+			marker error "io bench: cannot give $dev back to $pv"
+	else
+		marker error "io bench: cannot rebind $dev from $pv to $drv"
+	fi
+	kmods_unload "$grp"
+}
+
 disk=$(disk_by_serial pvkit-bench) || marker error "io bench: no disk with serial pvkit-bench"
 vdev=$(basename "$(readlink -f "/sys/block/$disk/device")")
 nic=$(virtio_net_if pvkit_net) || marker error "io bench: no NIC under pvkit_net"
-if [ "$host" = hv ]; then
-	fio_all "$disk" pvkit_hv
-	net_all "$nic" "$NET_GUEST_IP" "$NET_HOST_IP" pvkit_hv
-	exit 0
-fi
-
-fio_all "$disk" pvkit_kvm
-kmods_load virtio_blk
-rebind virtio "$vdev" pvkit_blk virtio_blk || marker error "io bench: cannot rebind $vdev to virtio_blk"
-disk=$(disk_by_serial pvkit-bench) && fio_all "$disk" virtio_kvm
-kmods_load ata
-for ctrl in ata_piix:ide ahci:ahci; do
-	if disk=$(ata_disk "${ctrl%:*}"); then
-		fio_all "$disk" "${ctrl#*:}_kvm"
-	else
-		marker error "io bench: no disk on ${ctrl%:*}"
-	fi
-done
-
 vnet=$(basename "$(readlink -f "/sys/class/net/$nic/device")")
-net_all "$nic" "$NET_GUEST_IP" "$NET_HOST_IP" pvkit_kvm
-kmods_load virtio_net
-rebind virtio "$vnet" pvkit_net virtio_net || marker error "io bench: cannot rebind $vnet to virtio_net"
-nic=$(virtio_net_if virtio_net) && net_all "$nic" "$NET_GUEST_IP" "$NET_HOST_IP" virtio_kvm
-kmods_load e1000
-for n in /sys/bus/pci/drivers/e1000/*/net/*; do
-	[ -e "$n" ] && net_all "${n##*/}" "$E1000_GUEST_IP" "$E1000_HOST_IP" e1000_kvm
+# Rounds (pvkit_io_rounds, default 2) take turns, pvkit's driver first,
+# so that a slow spell of the shared machine does not fall on one side
+# only; the report takes each figure's median.
+round=0
+while [ $round -lt "$rounds" ]; do
+	round=$((round + 1))
+	if [ "$host" = hv ]; then
+		blk_run pvkit_hv
+		net_run pvkit_net pvkit_hv
+		continue
+	fi
+	blk_run pvkit_kvm
+	intree virtio_blk virtio_blk pvkit_blk "$vdev" blk_run virtio_kvm
+	[ $round = 1 ] && kmods_load ata
+	for ctrl in ata_piix:ide ahci:ahci; do
+		if d=$(ata_disk "${ctrl%:*}"); then
+			fio_all "$d" "${ctrl#*:}_kvm"
+		else
+			marker error "io bench: no disk on ${ctrl%:*}"
+		fi
+	done
+	net_run pvkit_net pvkit_kvm
+	intree virtio_net virtio_net pvkit_net "$vnet" net_run virtio_net virtio_kvm
+	[ $round = 1 ] && kmods_load e1000
+	for n in /sys/bus/pci/drivers/e1000/*/net/*; do
+		[ -e "$n" ] && net_all "${n##*/}" "$E1000_GUEST_IP" "$E1000_HOST_IP" e1000_kvm
+	done
 done

@@ -69,7 +69,7 @@ function io_table(kind, cfgs, heads, rows,    c, n, r, nr, i, j, kl, line, sep) 
 }
 
 function io_report(    c, n, i) {
-	printf "\n## Disk: fio, O_DIRECT, libaio, one job, a fixed time each\n" > md
+	printf "\n## Disk: fio, O_DIRECT, libaio, one job, a fixed time each (medians over the rounds)\n" > md
 	io_table("disk", disk_cfgs, disk_heads,
 		 "randread_iops=4 KiB random read QD 32, IOPS;" \
 		 "randread_lat=4 KiB random read QD 32, mean latency, us;" \
@@ -78,7 +78,7 @@ function io_report(    c, n, i) {
 		 "seqread_mbs=1 MiB sequential read QD 8, MB/s;" \
 		 "seqwrite_mbs=1 MiB sequential write QD 8, MB/s")
 
-	printf "\n## Network: iperf3 TCP, one stream\n" > md
+	printf "\n## Network: iperf3 TCP, one stream (medians over the rounds)\n" > md
 	io_table("net", net_cfgs, net_heads,
 		 "tcp_tx_mbits=guest to host, Mbit/s;tcp_rx_mbits=host to guest (-R), Mbit/s")
 
