@@ -12,12 +12,12 @@ BEGIN {
 	net_heads = "pvkit_net (kvm) | virtio_net (kvm) | e1000 (kvm) | pvkit_net (hv)"
 
 	nested = mode ~ /nested/ ? "; nested, every exit of the guest goes through L1's KVM on L0's emulated SVM" : ""
-	limits["disk", "pvkit_kvm"] = "CPU: QEMU's userspace virtio-blk (thread-pool AIO) on a tmpfs file; each kick and completion interrupt a round trip" nested
+	limits["disk", "pvkit_kvm"] = "QEMU's userspace virtio-blk (thread-pool AIO) on a tmpfs file, so no medium: each kick and completion interrupt is a round trip through the VMM" nested
 	limits["disk", "virtio_kvm"] = limits["disk", "pvkit_kvm"]
 	limits["disk", "ide_kvm"] = "one request at a time (no queueing) and several port-I/O register accesses per request, each an exit to QEMU's userspace" nested
 	limits["disk", "ahci_kvm"] = "NCQ keeps 32 in flight, but each command costs MMIO register exits to QEMU's userspace and an interrupt" nested
 	limits["disk", "pvkit_hv"] = "pvkit-hv serves a queue from one thread with synchronous preadv/pwritev, one request after another" nested
-	limits["net", "pvkit_kvm"] = "CPU: QEMU's userspace virtio-net on a tap (no vhost-net in L1) copies every frame" nested
+	limits["net", "pvkit_kvm"] = "QEMU's userspace virtio-net on a tap (no vhost-net in L1) copies every frame" nested
 	limits["net", "virtio_kvm"] = limits["net", "pvkit_kvm"]
 	limits["net", "e1000_kvm"] = "each frame is MMIO descriptor-tail and interrupt-cause register exits to QEMU's emulated e1000" nested
 	limits["net", "pvkit_hv"] = "pvkit-hv's one thread per queue between the tap and the ring, without mergeable RX buffers" nested
@@ -32,6 +32,20 @@ function exits_limits(    k, q) {
 	q = median("irqs_per_req_randread_hv")
 	return sprintf("%s; at 4 KiB QD 32, %.2f kicks and %.2f interrupts per request%s", limits["exits"], k, q,
 		       k > 0.5 ? ": pvkit-hv's queue thread empties the ring before the guest posts its next request (fio submits one at a time, each a blk-mq batch of one that ends in a kick), so notifications are re-enabled between requests and nothing batches" : "")
+}
+
+# spread NAME: the largest over the smallest of NAME's samples; the
+# largest so far is kept in worst_spread and worst_name.
+function spread(name,    i, lo, hi) {
+	lo = hi = vals[name, 1]
+	for (i = 2; i <= count[name]; i++) {
+		if (vals[name, i] < lo) lo = vals[name, i]
+		if (vals[name, i] > hi) hi = vals[name, i]
+	}
+	if (lo > 0 && hi / lo > worst_spread) {
+		worst_spread = hi / lo
+		worst_name = name
+	}
 }
 
 function io_val(name, fmt) {
@@ -63,6 +77,8 @@ function io_table(kind, cfgs, heads, rows,    c, n, r, nr, i, j, kl, line, sep) 
 		for (i = 1; i <= n; i++) {
 			line = line " | " io_val(kl[1] "_" c[i], "%.6g")
 			io_fig(kl[1] "_" c[i], "", "", limits[kind, c[i]])
+			if (count[kl[1] "_" c[i]] > 1)
+				spread(kl[1] "_" c[i])
 		}
 		print line " |" > md
 	}
@@ -82,6 +98,9 @@ function io_report(    c, n, i) {
 	io_table("net", net_cfgs, net_heads,
 		 "tcp_tx_mbits=guest to host, Mbit/s;tcp_rx_mbits=host to guest (-R), Mbit/s")
 
+	if (worst_spread)
+		printf "\nThe rounds of one figure differed by up to %.1fx (%s): the machine is shared, so read the ratios with that in mind.\n",
+		       worst_spread, worst_name > md
 	printf "\n## VM exits on pvkit-hv\n\n" > md
 	printf "Per request (disk) or per packet and per MB (network), from pvkit-hv's counters around the window.\n\n" > md
 	printf "| window | exits | pvkit-hv's own | kicks | interrupts | exits per MB | goal | |\n|---|---|---|---|---|---|---|---|\n" > md
