@@ -2,8 +2,10 @@
 # Turns the "##PVKIT## bench NAME VALUE UNIT" lines of a bench run into
 # build/bench/results.json and report.md. Figures measured several times
 # (boot times) are reported as their median; each comparison is a ratio
-# of two figures from the same run, with the issue's goal beside it.
-#   awk -v json=FILE -v md=FILE -v mode=MODE -f report.awk LOG
+# of two figures from the same run, with the issue's goal beside it and
+# whether it was met. The disk, network and exit figures of the I/O part
+# (tests/bench/io-bench.sh) get tables of their own (report-io.awk).
+#   awk -v json=FILE -v md=FILE -v mode=MODE -f report.awk -f report-io.awk LOG
 
 function median(name,    n, i, j, t, v) {
 	n = count[name]
@@ -25,14 +27,31 @@ function figure(name, compared, goal,    sep) {
 	       count[name], compared > md
 }
 
-function ratio(label, a, b, goal,    r, sep) {
+# met(VALUE, GOAL): "true" or "false" when GOAL reads "OP NUMBER" (OP
+# one of >= > <= <), else "null".
+function met(v, goal,    g) {
+	if (split(goal, g, " ") != 2 || g[2] !~ /^[0-9.]+$/)
+		return "null"
+	if (g[1] == ">=") return v >= g[2] + 0 ? "true" : "false"
+	if (g[1] == ">") return v > g[2] + 0 ? "true" : "false"
+	if (g[1] == "<=") return v <= g[2] + 0 ? "true" : "false"
+	if (g[1] == "<") return v < g[2] + 0 ? "true" : "false"
+	return "null"
+}
+
+function met_md(m) {
+	return m == "true" ? "met" : m == "false" ? "**missed**" : ""
+}
+
+function ratio(label, a, b, goal,    r, sep, m) {
 	if (!(a in unit) || !(b in unit) || median(b) == 0)
 		return
 	r = median(a) / median(b)
+	m = met(r, goal)
 	sep = nfig++ ? ",\n" : ""
-	printf "%s  {\"name\": \"%s\", \"value\": %.3f, \"unit\": \"ratio\", \"compared_with\": \"%s / %s\", \"goal\": \"%s\"}",
-	       sep, label, r, a, b, goal > json
-	printf "| %s | %.3f | %s / %s | %s |\n", label, r, a, b, goal > md
+	printf "%s  {\"name\": \"%s\", \"value\": %.3f, \"unit\": \"ratio\", \"compared_with\": \"%s / %s\", \"goal\": \"%s\", \"met\": %s}",
+	       sep, label, r, a, b, goal, m > json
+	printf "| %s | %.3f | %s / %s | %s | %s |\n", label, r, a, b, goal, met_md(m) > md
 }
 
 /^##PVKIT## bench / {
@@ -61,7 +80,7 @@ END {
 	figure("console_lines_per_s_pvcon", "console_lines_per_s_uart")
 	figure("idle_rss_1g_freed_memfree", "idle_rss_1g_freed_memfree-mmu")
 	figure("idle_rss_1g_freed_memfree-mmu", "idle_rss_1g_freed_memfree")
-	printf "\n| ratio | value | of | goal |\n|---|---|---|---|\n" > md
+	printf "\n| ratio | value | of | goal | |\n|---|---|---|---|---|\n" > md
 	ratio("pio_vs_kvm_hypercall", "hypercall_pvkit_pio", "hypercall_kvm_in_kernel", "")
 	ratio("boot_hv_vs_q35", "boot_to_init_hv", "boot_to_init_q35", "<= 0.5")
 	ratio("boot_hv_vs_microvm", "boot_to_init_hv", "boot_to_init_microvm", "<= 0.5")
@@ -69,5 +88,6 @@ END {
 	ratio("console_speed_pvcon_vs_uart", "console_lines_per_s_pvcon", "console_lines_per_s_uart", "")
 	ratio("rss_hv_vs_q35", "rss_beyond_ram_hv", "rss_beyond_ram_q35", "hv <= 8192 KiB")
 	ratio("idle_rss_mmu_vs_without", "idle_rss_1g_freed_memfree-mmu", "idle_rss_1g_freed_memfree", "1 GiB given back")
+	io_report()
 	printf "\n]\n" > json
 }

@@ -14,8 +14,11 @@
 #   - pvkit-hv's resident memory when an idle guest touched and freed
 #     1 GiB, without and with pvkit_mmu.ko;
 #   - time from starting each VMM to the guest's init, RUNS times each,
-#     for pvkit-hv, QEMU q35 and QEMU microvm, same kernel and initramfs.
+#     for pvkit-hv, QEMU q35 and QEMU microvm, same kernel and initramfs;
+#   - disk and network figures (fio, iperf3) per driver, and pvkit-hv's
+#     exits per request (io-bench.sh beside this script, and TOOLS_IMG).
 . "$1"
+. "$(dirname "$0")/io-bench.sh"
 
 now_ms() {
 	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
@@ -23,19 +26,9 @@ now_ms() {
 
 CTL=/tmp/pvkit-bench.sock
 
-# exit_counts: pvkit-hv's exits so far and its console hypercalls, from
-# "pvkit-hv ctl SOCKET stats" (JSON on one line).
+# exit_counts: pvkit-hv's exits so far (hv_counters, io-bench.sh).
 exit_counts() {
-	"$HV" ctl "$CTL" stats | tr -d ' \n' | awk '{
-		exits = 0
-		if (match($0, /"exits":\{[^}]*\}/)) {
-			s = substr($0, RSTART, RLENGTH)
-			while (match(s, /:[0-9]+/)) {
-				exits += substr(s, RSTART + 1, RLENGTH - 1)
-				s = substr(s, RSTART + RLENGTH)
-			}
-		}
-		print exits }'
+	hv_counters - | awk '{ print $1 }'
 }
 
 rss_beyond_ram_kb() {
@@ -49,6 +42,8 @@ vmm_command() {
 	case "$1" in
 	hv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --control $CTL --kernel $KERNEL --initrd $INITRD --cmdline" ;;
 	q35) echo "$QEMU -M q35 -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON -kernel $KERNEL -initrd $INITRD -append" ;;
+	iohv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --control $CTL $(io_args hv) --kernel $KERNEL --initrd $INITRD --cmdline" ;;
+	iopc) echo "$QEMU -M pc -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON $(io_args kvm) -kernel $KERNEL -initrd $INITRD -append" ;;
 	microvm) echo "$QEMU -M microvm -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON -kernel $KERNEL -initrd $INITRD -append" ;;
 	esac
 }
@@ -84,10 +79,20 @@ run_guest() {
 		"##PVKIT## measure-rss-idle"*)
 			echo "##PVKIT## bench idle_rss_1g_freed_$job $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status") KiB"
 			;;
+		"##PVKIT## io-begin"*)
+			# shellcheck disable=SC2046
+			set -- $(echo "$line" | tr -d '\r')
+			io0=$(hv_counters "$([ "$3" = net ] && echo net0 || echo blk0)")
+			;;
+		"##PVKIT## io-end"*)
+			# shellcheck disable=SC2046
+			set -- $(echo "$line" | tr -d '\r')
+			io_window "$3" "$4" "$5" "$io0"
+			;;
 		"##PVKIT## measure-rss"*)
 			echo "##PVKIT## bench rss_beyond_ram_$vmm $(rss_beyond_ram_kb $pid) KiB"
 			;;
-		"##PVKIT## bench "*)
+		"##PVKIT## bench "* | "##PVKIT## error"* | "##PVKIT## io-info"*)
 			echo "$line"
 			;;
 		esac
@@ -115,4 +120,8 @@ while [ $i -lt "$RUNS" ]; do
 	done
 	i=$((i + 1))
 done
+io_setup
+run_guest iopc io kvm
+run_guest iohv io hv
+io_teardown
 echo "##PVKIT## done"

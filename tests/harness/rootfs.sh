@@ -19,9 +19,12 @@ rootfs_base() {
 }
 
 # rootfs_add_kmods DIR KVER MODULE...: the guest kernel's own modules and
-# everything they depend on, appended to /etc/pvkit/kmods in load order.
+# everything they depend on, appended to /etc/pvkit/kmods in load order
+# (or to /etc/pvkit/kmods.$KMODS_GROUP, which /init does not load; a
+# module already in any list is not listed again).
 rootfs_add_kmods() {
 	local dir=$1 kver=$2 gdir mod line path rel dest
+	local list=$1/etc/pvkit/kmods${KMODS_GROUP:+.$KMODS_GROUP}
 	shift 2
 	gdir=$(guest_dir "$kver")
 	for mod in "$@"; do
@@ -40,14 +43,14 @@ rootfs_add_kmods() {
 			rel=${path#"$gdir"}
 			dest=$dir${rel%.xz}
 			dest=${dest%.zst}
-			grep -qxF "${dest#"$dir"}" "$dir/etc/pvkit/kmods" && continue
+			grep -qxF "${dest#"$dir"}" "$dir"/etc/pvkit/kmods* && continue
 			mkdir -p "$(dirname "$dest")"
 			case "$path" in
 			*.xz) xz -dc "$path" >"$dest" ;;
 			*.zst) zstd -qdc "$path" >"$dest" ;;
 			*) cp "$path" "$dest" ;;
 			esac
-			echo "${dest#"$dir"}" >>"$dir/etc/pvkit/kmods"
+			echo "${dest#"$dir"}" >>"$list"
 		done <"$dir/.deps"
 		rm -f "$dir/.deps"
 	done

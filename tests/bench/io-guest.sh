@@ -1,0 +1,245 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The guest side of make bench's I/O figures (pvkit_job=io, run by
+# /init; the VMM side is tests/bench/io-bench.sh). Runs fio on the bench
+# disk and iperf3 to the host side of each NIC, per driver, and
+# prints "##PVKIT## bench NAME VALUE UNIT" lines:
+#   kvm  the virtio disk under pvkit_blk, then rebound to the in-tree
+#        virtio_blk; an IDE disk (ata_piix); an AHCI disk (ahci); the
+#        virtio NIC under pvkit_net, then virtio_net; an e1000 NIC
+#   hv   the virtio disk and NIC under pvkit_blk and pvkit_net, framed
+#        by "##PVKIT## io-begin|io-end" lines at which the VMM side
+#        reads pvkit-hv's counters (exits per request, per MB)
+# fio: O_DIRECT, libaio, a fixed time (pvkit_io_seconds, default 5) after
+# a one-second ramp; each figure pvkit_io_rounds times (default 2). The
+# in-tree virtio drivers' modules are loaded only for their turn
+# (/etc/pvkit/kmods.bench-*).
+export PATH=/bin:/usr/bin:/usr/sbin	# fio, iperf3: the tools disk
+host=$1
+secs=5
+rounds=2
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	pvkit_io_seconds=*) secs=${arg#*=} ;;
+	pvkit_io_rounds=*) rounds=${arg#*=} ;;
+	esac
+done
+NET_HOST_IP=10.0.4.1	# the virtio NIC's tap; see io-bench.sh
+NET_GUEST_IP=10.0.4.2
+E1000_HOST_IP=10.0.5.1	# the e1000 NIC's tap
+E1000_GUEST_IP=10.0.5.2
+
+marker() {
+	echo "##PVKIT## $*"
+}
+
+bench() {
+	marker bench "$@"
+}
+
+# kmods_load GROUP: the guest kernel modules rootfs.sh listed for GROUP.
+kmods_load() {
+	while read -r ko; do
+		insmod "$ko" || marker error "io bench: insmod $ko failed"
+	done <"/etc/pvkit/kmods.bench-$1"
+}
+
+# kmods_unload GROUP: the same modules, in the reverse order.
+kmods_unload() {
+	for ko in $(awk '{ l[NR] = $0 } END { for (i = NR; i; i--) print l[i] }' "/etc/pvkit/kmods.bench-$1"); do
+		ko=${ko##*/}
+		rmmod "${ko%.ko}" || marker error "io bench: rmmod ${ko%.ko} failed"
+	done
+}
+
+# disk_by_serial SERIAL: the block device (pvblkN or vdX) with that serial.
+disk_by_serial() {
+	for b in /sys/block/*; do
+		[ "$(cat "$b/serial" 2>/dev/null)" = "$1" ] && echo "${b##*/}" && return 0
+	done
+	return 1
+}
+
+# ata_disk DRIVER: the disk behind the PCI controller DRIVER drives
+# (ata_piix or ahci), once the SCSI scan has found it.
+ata_disk() {
+	for _ in $(seq 40); do
+		for b in /sys/bus/pci/drivers/"$1"/*/ata*/host*/target*/*/block/*; do
+			[ -e "$b" ] && echo "${b##*/}" && return 0
+		done
+		sleep 0.5
+	done
+	return 1
+}
+
+# rebind BUS DEVICE FROM TO: DEVICE leaves driver FROM for driver TO.
+rebind() {
+	echo "$2" >"/sys/bus/$1/drivers/$3/unbind" &&
+		echo "$2" >"/sys/bus/$1/drivers/$4/bind"
+}
+
+# fio_json_field SECTION FIELD: FIELD of SECTION ("read" or "write") of
+# the fio JSON in /tmp/fio.json; FIELD lat_mean is lat_ns.mean.
+fio_json_field() {
+	awk -v sec="\"$1\"" -v want="$2" '
+		$1 ~ /^"(read|write|trim|sync)"$/ && $2 == ":" && $3 == "{" { insec = ($1 == sec); inlat = 0 }
+		!insec { next }
+		$1 == "\"lat_ns\"" { inlat = 1 }
+		{ key = $1; gsub(/"/, "", key); val = $3; sub(/,$/, "", val) }
+		want == "lat_mean" && inlat && key == "mean" { print val; exit }
+		want != "lat_mean" && key == want { print val; exit }' /tmp/fio.json
+}
+
+# fio_one DISK RW BS QD: one fio run; /tmp/fio.json holds its figures.
+fio_one() {
+	rm -f /tmp/fio.json
+	fio --name=bench --filename="/dev/$1" --rw="$2" --bs="$3" --iodepth="$4" \
+		--direct=1 --ioengine=libaio --time_based --ramp_time=1 \
+		--runtime="$secs" --eta=never --output-format=json \
+		--output=/tmp/fio.json >/tmp/fio.err 2>&1 ||
+		marker error "io bench: fio $2 on $1: $(tail -n 1 /tmp/fio.err)"
+}
+
+# hv_window_begin KIND / hv_window_end KIND NAME [BYTES]: on pvkit-hv,
+# the VMM side reads pvkit-hv's counters at each line; the pauses keep
+# this guest's own console lines out of the window.
+hv_window_begin() {
+	[ "$host" = hv ] || return 0
+	marker io-begin "$1"
+	sleep 1
+}
+
+hv_window_end() {
+	[ "$host" = hv ] || return 0
+	marker io-end "$@"
+	sleep 1
+}
+
+# fio_all DISK CONFIG: the four fio figures of DISK, named after CONFIG.
+fio_all() {
+	q=/sys/block/$1/queue
+	hwq=0
+	for m in /sys/block/"$1"/mq/*; do
+		[ -e "$m" ] && hwq=$((hwq + 1))
+	done
+	marker io-info "$2 $1: $hwq hw queues of $(cat "$q/nr_requests") requests, max_sectors_kb $(cat "$q/max_sectors_kb"), max_segments $(cat "$q/max_segments")"
+	hv_window_begin blk
+	fio_one "$1" randread 4k 32
+	hv_window_end blk randread
+	bench "randread_iops_$2" "$(fio_json_field read iops)" IOPS
+	bench "randread_lat_$2" "$(awk -v ns="$(fio_json_field read lat_mean)" 'BEGIN { printf "%.1f", ns / 1000 }')" us
+	fio_one "$1" randwrite 4k 32
+	bench "randwrite_iops_$2" "$(fio_json_field write iops)" IOPS
+	bench "randwrite_lat_$2" "$(awk -v ns="$(fio_json_field write lat_mean)" 'BEGIN { printf "%.1f", ns / 1000 }')" us
+	fio_one "$1" read 1M 8
+	bench "seqread_mbs_$2" "$(awk -v b="$(fio_json_field read bw_bytes)" 'BEGIN { printf "%.1f", b / 1e6 }')" MB/s
+	fio_one "$1" write 1M 8
+	bench "seqwrite_mbs_$2" "$(awk -v b="$(fio_json_field write bw_bytes)" 'BEGIN { printf "%.1f", b / 1e6 }')" MB/s
+}
+
+# if_bytes IF: bytes the interface sent and received so far.
+if_bytes() {
+	echo $(($(cat "/sys/class/net/$1/statistics/tx_bytes") +
+		$(cat "/sys/class/net/$1/statistics/rx_bytes")))
+}
+
+# iperf_one IF SERVER NAME [-R]: one iperf3 TCP run (the first second
+# left out of the figure), in Mbit/s as the receiver counted it.
+iperf_one() {
+	ifc=$1
+	server=$2
+	name=$3
+	shift 3
+	hv_window_begin net
+	b0=$(if_bytes "$ifc")
+	iperf3 -c "$server" -t "$secs" -O 1 -f m "$@" >/tmp/iperf3.out 2>&1 ||
+		marker error "io bench: iperf3 $* to $server: $(tail -n 1 /tmp/iperf3.out)"
+	hv_window_end net "$name" $(($(if_bytes "$ifc") - b0))
+	bench "$name" "$(awk '/receiver$/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) } END { print v + 0 }' /tmp/iperf3.out)" Mbit/s
+}
+
+# net_all IF GUEST_IP SERVER CONFIG: TCP guest to host and host to guest.
+net_all() {
+	ip link set "$1" up
+	ip addr add "$2/24" dev "$1"
+	for _ in $(seq 20); do
+		[ "$(cat "/sys/class/net/$1/operstate")" = up ] && break
+		sleep 0.5
+	done
+	ping -c 1 -W 5 "$3" >/dev/null || marker error "io bench: $1 cannot reach $3"
+	iperf_one "$1" "$3" "tcp_tx_mbits_$4"
+	iperf_one "$1" "$3" "tcp_rx_mbits_$4" -R
+	ip addr flush dev "$1"
+	ip link set "$1" down
+}
+
+# virtio_net_if DRIVER: the interface of the virtio NIC DRIVER drives.
+virtio_net_if() {
+	for n in /sys/bus/virtio/drivers/"$1"/virtio*/net/*; do
+		[ -e "$n" ] && echo "${n##*/}" && return 0
+	done
+	return 1
+}
+
+# blk_run CONFIG: the four fio figures of the disk with serial pvkit-bench.
+blk_run() {
+	d=$(disk_by_serial pvkit-bench) && fio_all "$d" "$1"
+}
+
+# net_run DRIVER CONFIG: the iperf3 figures of the virtio NIC DRIVER drives.
+net_run() {
+	n=$(virtio_net_if "$1") && net_all "$n" "$NET_GUEST_IP" "$NET_HOST_IP" "$2"
+}
+
+# intree GROUP DRIVER PVKIT VDEV CMD...: CMD with virtio device VDEV
+# rebound from pvkit's front-end PVKIT to the in-tree DRIVER (its modules,
+# GROUP, loaded for the turn and unloaded after it, VDEV given back).
+intree() {
+	grp=$1
+	drv=$2
+	pv=$3
+	dev=$4
+	shift 4
+	kmods_load "$grp"
+	if rebind virtio "$dev" "$pv" "$drv"; then
+		"$@"
+		rebind virtio "$dev" "$drv" "$pv" ||
+			marker error "io bench: cannot give $dev back to $pv"
+	else
+		marker error "io bench: cannot rebind $dev from $pv to $drv"
+	fi
+	kmods_unload "$grp"
+}
+
+disk=$(disk_by_serial pvkit-bench) || marker error "io bench: no disk with serial pvkit-bench"
+vdev=$(basename "$(readlink -f "/sys/block/$disk/device")")
+nic=$(virtio_net_if pvkit_net) || marker error "io bench: no NIC under pvkit_net"
+vnet=$(basename "$(readlink -f "/sys/class/net/$nic/device")")
+# Rounds (pvkit_io_rounds, default 2) take turns, pvkit's driver first,
+# so that a slow spell of the shared machine does not fall on one side
+# only; the report takes each figure's median.
+round=0
+while [ $round -lt "$rounds" ]; do
+	round=$((round + 1))
+	if [ "$host" = hv ]; then
+		blk_run pvkit_hv
+		net_run pvkit_net pvkit_hv
+		continue
+	fi
+	blk_run pvkit_kvm
+	intree virtio_blk virtio_blk pvkit_blk "$vdev" blk_run virtio_kvm
+	[ $round = 1 ] && kmods_load ata
+	for ctrl in ata_piix:ide ahci:ahci; do
+		if d=$(ata_disk "${ctrl%:*}"); then
+			fio_all "$d" "${ctrl#*:}_kvm"
+		else
+			marker error "io bench: no disk on ${ctrl%:*}"
+		fi
+	done
+	net_run pvkit_net pvkit_kvm
+	intree virtio_net virtio_net pvkit_net "$vnet" net_run virtio_net virtio_kvm
+	[ $round = 1 ] && kmods_load e1000
+	for n in /sys/bus/pci/drivers/e1000/*/net/*; do
+		[ -e "$n" ] && net_all "${n##*/}" "$E1000_GUEST_IP" "$E1000_HOST_IP" e1000_kvm
+	done
+done

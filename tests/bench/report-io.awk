@@ -1,0 +1,150 @@
+# SPDX-License-Identifier: GPL-2.0
+# The I/O part of make bench's report, loaded after report.awk (whose
+# END calls io_report()): the fio and iperf3 figures of each driver side
+# by side, the ratios against issue 4's goals, and pvkit-hv's exits per
+# request, each figure with what limits it as far as the bench can tell.
+
+# The drivers, as the figures' name suffixes (io-guest.sh) and headings.
+BEGIN {
+	disk_cfgs = "pvkit_kvm virtio_kvm ide_kvm ahci_kvm pvkit_hv"
+	disk_heads = "pvkit_blk (kvm) | virtio_blk (kvm) | IDE (kvm) | AHCI (kvm) | pvkit_blk (hv)"
+	net_cfgs = "pvkit_kvm virtio_kvm e1000_kvm pvkit_hv"
+	net_heads = "pvkit_net (kvm) | virtio_net (kvm) | e1000 (kvm) | pvkit_net (hv)"
+
+	nested = mode ~ /nested/ ? "; nested, every exit of the guest goes through L1's KVM on L0's emulated SVM" : ""
+	limits["disk", "pvkit_kvm"] = "QEMU's userspace virtio-blk (thread-pool AIO) on a tmpfs file, so no medium: each kick and completion interrupt is a round trip through the VMM" nested
+	limits["disk", "virtio_kvm"] = limits["disk", "pvkit_kvm"]
+	limits["disk", "ide_kvm"] = "one request at a time (no queueing) and several port-I/O register accesses per request, each an exit to QEMU's userspace" nested
+	limits["disk", "ahci_kvm"] = "NCQ keeps 32 in flight, but each command costs MMIO register exits to QEMU's userspace and an interrupt" nested
+	limits["disk", "pvkit_hv"] = "pvkit-hv serves a queue from one thread with synchronous preadv/pwritev, one request after another" nested
+	limits["net", "pvkit_kvm"] = "QEMU's userspace virtio-net on a tap (no vhost-net in L1) copies every frame" nested
+	limits["net", "virtio_kvm"] = limits["net", "pvkit_kvm"]
+	limits["net", "e1000_kvm"] = "each frame is MMIO descriptor-tail and interrupt-cause register exits to QEMU's emulated e1000" nested
+	limits["net", "pvkit_hv"] = "pvkit-hv's one thread per queue between the tap and the ring, without mergeable RX buffers" nested
+	limits["exits"] = "counted: pvkit-hv's own exits + queue kicks (ioeventfd, in L1's kernel) + one EOI exit per interrupt"
+}
+
+# exits_limits: what the measured kicks and interrupts per request say.
+function exits_limits(    k, q) {
+	if (!("kicks_per_req_randread_hv" in unit) || !("irqs_per_req_randread_hv" in unit))
+		return limits["exits"]
+	k = median("kicks_per_req_randread_hv")
+	q = median("irqs_per_req_randread_hv")
+	return sprintf("%s; at 4 KiB QD 32, %.2f kicks and %.2f interrupts per request%s", limits["exits"], k, q,
+		       k > 0.5 ? ": pvkit-hv's queue thread empties the ring before the guest posts its next request (fio submits one at a time, each a blk-mq batch of one that ends in a kick), so notifications are re-enabled between requests and nothing batches" : "")
+}
+
+# spread NAME: the largest over the smallest of NAME's samples; the
+# largest so far is kept in worst_spread and worst_name.
+function spread(name,    i, lo, hi) {
+	lo = hi = vals[name, 1]
+	for (i = 2; i <= count[name]; i++) {
+		if (vals[name, i] < lo) lo = vals[name, i]
+		if (vals[name, i] > hi) hi = vals[name, i]
+	}
+	if (lo > 0 && hi / lo > worst_spread) {
+		worst_spread = hi / lo
+		worst_name = name
+	}
+}
+
+function io_val(name, fmt) {
+	return name in unit ? sprintf(fmt, median(name)) : "n/a"
+}
+
+# io_fig NAME COMPARED GOAL LIMITS: NAME's entry in results.json.
+function io_fig(name, compared, goal, limits,    sep, m) {
+	if (!(name in unit))
+		return
+	m = goal == "" ? "null" : met(median(name), goal)
+	sep = nfig++ ? ",\n" : ""
+	printf "%s  {\"name\": \"%s\", \"value\": %s, \"unit\": \"%s\", \"samples\": %d, \"compared_with\": \"%s\", \"goal\": \"%s\", \"met\": %s, \"limits\": \"%s\"}",
+	       sep, name, median(name), unit[name], count[name], compared, goal, m, limits > json
+}
+
+# io_table KIND CFGS HEADS ROWS: one row per "KEY=LABEL" of ROWS (joined
+# by ";"), one column per driver of CFGS; each figure to the JSON too.
+function io_table(kind, cfgs, heads, rows,    c, n, r, nr, i, j, kl, line, sep) {
+	n = split(cfgs, c, " ")
+	nr = split(rows, r, ";")
+	sep = "|---"
+	for (i = 1; i <= n; i++)
+		sep = sep "|---"
+	printf "\n| figure | %s |\n%s|\n", heads, sep > md
+	for (j = 1; j <= nr; j++) {
+		split(r[j], kl, "=")
+		line = "| " kl[2]
+		for (i = 1; i <= n; i++) {
+			line = line " | " io_val(kl[1] "_" c[i], "%.6g")
+			io_fig(kl[1] "_" c[i], "", "", limits[kind, c[i]])
+			if (count[kl[1] "_" c[i]] > 1)
+				spread(kl[1] "_" c[i])
+		}
+		print line " |" > md
+	}
+}
+
+function io_report(    c, n, i) {
+	printf "\n## Disk: fio, O_DIRECT, libaio, one job, a fixed time each (medians over the rounds)\n" > md
+	io_table("disk", disk_cfgs, disk_heads,
+		 "randread_iops=4 KiB random read QD 32, IOPS;" \
+		 "randread_lat=4 KiB random read QD 32, mean latency, us;" \
+		 "randwrite_iops=4 KiB random write QD 32, IOPS;" \
+		 "randwrite_lat=4 KiB random write QD 32, mean latency, us;" \
+		 "seqread_mbs=1 MiB sequential read QD 8, MB/s;" \
+		 "seqwrite_mbs=1 MiB sequential write QD 8, MB/s")
+
+	printf "\n## Network: iperf3 TCP, one stream (medians over the rounds)\n" > md
+	io_table("net", net_cfgs, net_heads,
+		 "tcp_tx_mbits=guest to host, Mbit/s;tcp_rx_mbits=host to guest (-R), Mbit/s")
+
+	if (worst_spread)
+		printf "\nThe rounds of one figure differed by up to %.1fx (%s): the machine is shared, so read the ratios with that in mind.\n",
+		       worst_spread, worst_name > md
+	printf "\n## VM exits on pvkit-hv\n\n" > md
+	printf "Per request (disk) or per packet and per MB (network), from pvkit-hv's counters around the window.\n\n" > md
+	printf "| window | exits | pvkit-hv's own | kicks | interrupts | exits per MB | goal | |\n|---|---|---|---|---|---|---|---|\n" > md
+	printf "| 4 KiB random read QD 32, per request | %s | %s | %s | %s | | < 0.2 | %s |\n",
+	       io_val("exits_per_req_randread_hv", "%.3f"), io_val("vmm_exits_per_req_randread_hv", "%.3f"),
+	       io_val("kicks_per_req_randread_hv", "%.3f"), io_val("irqs_per_req_randread_hv", "%.3f"),
+	       "exits_per_req_randread_hv" in unit ? met_md(met(median("exits_per_req_randread_hv"), "< 0.2")) : "" > md
+	printf "| TCP guest to host, per packet | %s | | | | %s | | |\n",
+	       io_val("exits_per_packet_tcp_tx_hv", "%.3f"), io_val("exits_per_mb_tcp_tx_hv", "%.1f") > md
+	printf "| TCP host to guest, per packet | %s | | | | %s | | |\n",
+	       io_val("exits_per_packet_tcp_rx_hv", "%.3f"), io_val("exits_per_mb_tcp_rx_hv", "%.1f") > md
+	limits["exits"] = exits_limits()
+	io_fig("exits_per_req_randread_hv", "", "< 0.2", limits["exits"])
+	io_fig("vmm_exits_per_req_randread_hv", "", "", limits["exits"])
+	io_fig("kicks_per_req_randread_hv", "", "", limits["exits"])
+	io_fig("irqs_per_req_randread_hv", "", "", limits["exits"])
+	io_fig("exits_per_packet_tcp_tx_hv", "", "", limits["exits"])
+	io_fig("exits_per_mb_tcp_tx_hv", "", "", limits["exits"])
+	io_fig("exits_per_packet_tcp_rx_hv", "", "", limits["exits"])
+	io_fig("exits_per_mb_tcp_rx_hv", "", "", limits["exits"])
+
+	printf "\n## I/O ratios (higher is better; latency ratios are the other's latency over pvkit's)\n\n" > md
+	printf "| ratio | value | of | goal | |\n|---|---|---|---|---|\n" > md
+	n = split("randread_iops randwrite_iops seqread_mbs seqwrite_mbs", c, " ")
+	for (i = 1; i <= n; i++)
+		ratio(c[i] "_pvkit_vs_virtio", c[i] "_pvkit_kvm", c[i] "_virtio_kvm", ">= 0.95")
+	ratio("randread_lat_pvkit_vs_virtio", "randread_lat_virtio_kvm", "randread_lat_pvkit_kvm", ">= 0.95")
+	ratio("randwrite_lat_pvkit_vs_virtio", "randwrite_lat_virtio_kvm", "randwrite_lat_pvkit_kvm", ">= 0.95")
+	ratio("randread_iops_pvkit_vs_ide", "randread_iops_pvkit_kvm", "randread_iops_ide_kvm", ">= 6")
+	ratio("randread_iops_pvkit_vs_ahci", "randread_iops_pvkit_kvm", "randread_iops_ahci_kvm", "")
+	ratio("randread_iops_hv_vs_kvm", "randread_iops_pvkit_hv", "randread_iops_pvkit_kvm", "")
+	n = split("tcp_tx_mbits tcp_rx_mbits", c, " ")
+	for (i = 1; i <= n; i++) {
+		ratio(c[i] "_pvkit_vs_virtio", c[i] "_pvkit_kvm", c[i] "_virtio_kvm", ">= 0.95")
+		ratio(c[i] "_pvkit_vs_e1000", c[i] "_pvkit_kvm", c[i] "_e1000_kvm", ">= 3")
+		ratio(c[i] "_hv_vs_kvm", c[i] "_pvkit_hv", c[i] "_pvkit_kvm", "")
+	}
+
+	printf "\n## What limits each column\n\n" > md
+	n = split(disk_cfgs, c, " ")
+	for (i = 1; i <= n; i++)
+		printf "- disk, %s: %s\n", c[i], limits["disk", c[i]] > md
+	n = split(net_cfgs, c, " ")
+	for (i = 1; i <= n; i++)
+		printf "- network, %s: %s\n", c[i], limits["net", c[i]] > md
+	printf "- exits: %s\n", limits["exits"] > md
+}
