@@ -109,6 +109,12 @@ int virtio_pci__add(struct vm *vm, struct virtio_dev *dev);
 
 /* Sleeps until a kick, @fd ready for @events (if @fd >= 0), or stop. */
 int virtio_queue__wait(struct virtio_queue *q, int fd, short events);
+/*
+ * Whether a reset is stopping @dev's queue threads: a thread that works
+ * through a batch checks it between requests, so that a reset waits for
+ * one request at most.
+ */
+bool virtio_dev__stopping(struct virtio_dev *dev);
 
 /*
  * Handles one chain; returns the bytes written into it (the used length)

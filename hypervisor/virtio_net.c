@@ -57,7 +57,8 @@ static void net_rx_run(struct virtio_queue *q)
 	while (virtio_queue__wait(q, net->rx_broken ? -1 : wait_fd, POLLIN)) {
 		wait_fd = net->tap_fd;
 		pushed = 0;
-		for (;;) {
+		/* a reset waits for one packet at most, not a stream */
+		while (!virtio_dev__stopping(q->dev)) {
 			if (!have_chain) {
 				r = vq__pop(&q->vq, c);
 				if (r < 0) {

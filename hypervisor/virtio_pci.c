@@ -236,7 +236,7 @@ static void virtio_push(struct virtio_queue *q, const struct vq_chain *c,
 	vq__push(&q->vq, id, len);
 }
 
-static bool virtio_stopping(struct virtio_dev *dev)
+bool virtio_dev__stopping(struct virtio_dev *dev)
 {
 	return __atomic_load_n(&dev->stopping, __ATOMIC_ACQUIRE);
 }
@@ -258,7 +258,7 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 			done = 0;
 			r = 0;
 			/* a reset waits for one request at most, not a batch */
-			while (!virtio_stopping(q->dev) &&
+			while (!virtio_dev__stopping(q->dev) &&
 			       (r = vq__pop(&q->vq, c)) > 0) {
 				len = handle(q, c, &why);
 				if (len < 0)
@@ -273,7 +273,7 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 			q->chains += done;
 			if (done)
 				virtio_queue__interrupt(q);
-		} while (!virtio_stopping(q->dev) && vq__enable_kicks(&q->vq));
+		} while (!virtio_dev__stopping(q->dev) && vq__enable_kicks(&q->vq));
 	}
 	free(c);
 	return;
