@@ -45,12 +45,16 @@ static long pvkit_con_in_read(unsigned int room)
 static void pvkit_con_in_drain(struct work_struct *work)
 {
 	struct tty_port *port = pvkit_con_in_port;
-	struct tty_struct *tty = tty_port_tty_get(port);
 	unsigned int room, taken;
 	long ret;
 
-	if (!tty)
-		return;		/* kept at the host until someone opens it */
+	/*
+	 * Kept at the host until someone opens the tty. No reference to the
+	 * tty is taken: it would hold a closing tty, and so the module, a
+	 * moment longer. The flip buffer is the port's, open or not.
+	 */
+	if (!tty_port_users(port))
+		return;
 	for (;;) {
 		room = tty_buffer_space_avail(port);
 		if (!room) {
@@ -71,7 +75,6 @@ static void pvkit_con_in_drain(struct work_struct *work)
 					    ret - taken);
 		tty_flip_buffer_push(port);
 	}
-	tty_kref_put(tty);
 }
 
 /* Drain now: the host has input, or the tty was just opened. */
