@@ -36,15 +36,26 @@ static int64_t hc_ping(struct vcpu *vcpu, const uint64_t *arg)
 	return arg[0] > INT64_MAX ? PVKIT_EINVAL : (int64_t)arg[0];
 }
 
+/*
+ * The guest buffer a call names in arg[0] (address) and arg[1] (length),
+ * at most @max bytes: PVKIT_OK with *@buf set, or the call's error.
+ */
+static int64_t guest_buf(struct vcpu *vcpu, const uint64_t *arg, uint64_t max,
+			 void **buf)
+{
+	if (arg[1] > max)
+		return PVKIT_E2BIG;
+	*buf = guest_mem__ptr(vcpu->vm, arg[0], arg[1]);
+	return *buf ? PVKIT_OK : PVKIT_EFAULT;
+}
+
 static int64_t hc_console_write(struct vcpu *vcpu, const uint64_t *arg)
 {
-	const void *buf;
+	void *buf;
+	int64_t ret = guest_buf(vcpu, arg, HYPERCALL_CONSOLE_MAX, &buf);
 
-	if (arg[1] > HYPERCALL_CONSOLE_MAX)
-		return PVKIT_E2BIG;
-	buf = guest_mem__ptr(vcpu->vm, arg[0], arg[1]);
-	if (!buf)
-		return PVKIT_EFAULT;
+	if (ret)
+		return ret;
 	console__write(vcpu->vm, CONSOLE_HYPERCALL, buf, arg[1]);
 	return arg[1];
 }
@@ -52,15 +63,14 @@ static int64_t hc_console_write(struct vcpu *vcpu, const uint64_t *arg)
 /* Input the host holds for the guest (console_in.c); 0: none waiting. */
 static int64_t hc_console_read(struct vcpu *vcpu, const uint64_t *arg)
 {
+	int64_t ret;
 	void *buf;
 
 	if (arg[2] || arg[3])
 		return PVKIT_EINVAL;
-	if (arg[1] > HYPERCALL_CONSOLE_MAX)
-		return PVKIT_E2BIG;
-	buf = guest_mem__ptr(vcpu->vm, arg[0], arg[1]);
-	if (!buf)
-		return PVKIT_EFAULT;
+	ret = guest_buf(vcpu, arg, HYPERCALL_CONSOLE_MAX, &buf);
+	if (ret)
+		return ret;
 	return console_in__read(vcpu->vm, buf, arg[1]);
 }
 
@@ -168,17 +178,15 @@ static int64_t hc_guest_info(struct vcpu *vcpu, const uint64_t *arg)
 /* Fills the guest's buffer from the host's getrandom() (never blocks). */
 static int64_t hc_rng_fill(struct vcpu *vcpu, const uint64_t *arg)
 {
-	uint8_t *buf;
 	uint64_t done = 0;
+	void *buf;
+	int64_t ret = guest_buf(vcpu, arg, HYPERCALL_RNG_MAX, &buf);
 	ssize_t n;
 
-	if (arg[1] > HYPERCALL_RNG_MAX)
-		return PVKIT_E2BIG;
-	buf = guest_mem__ptr(vcpu->vm, arg[0], arg[1]);
-	if (!buf)
-		return PVKIT_EFAULT;
+	if (ret)
+		return ret;
 	while (done < arg[1]) {
-		n = getrandom(buf + done, arg[1] - done, GRND_NONBLOCK);
+		n = getrandom((uint8_t *)buf + done, arg[1] - done, GRND_NONBLOCK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
