@@ -134,6 +134,8 @@ kconfig_core() {
 config PVKIT
 	tristate "pvkit paravirtual guest support"
 	depends on X86_64 && HYPERVISOR_GUEST
+	depends on PTP_1588_CLOCK_OPTIONAL
+	select HW_RANDOM
 	help
 	  Support for running as a paravirtualized guest of a hypervisor
 	  that speaks the pvkit hypercall ABI (pvkit-hv), and the same
@@ -169,6 +171,7 @@ kconfig_virtio() {
 config PVKIT_BLK
 	tristate "pvkit virtio block front-end"
 	depends on VIRTIO && BLOCK
+	select SG_POOL
 	help
 	  pvkit's driver for virtio block devices (disks pvblkN), on any
 	  virtio transport: virtio-pci on QEMU/KVM and on pvkit-hv. It
