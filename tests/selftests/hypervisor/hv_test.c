@@ -135,6 +135,8 @@ TEST_F(hv, host_events_enabled_and_reenabled_after_reload)
 	ASSERT_NE(NULL, strstr(self->buf, "events")) TH_LOG("features: %s",
 							   self->buf);
 	expect_events_enabled(_metadata, self->buf, sizeof(self->buf));
+	if (pvkit_builtin("pvkit"))
+		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit");
 
 	ASSERT_EQ(0, pvkit_unload("pvkit"));
 	EXPECT_FALSE(irq_registered("pvkit-events"));

@@ -13,6 +13,7 @@
 #include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,11 +35,40 @@ const char *pvkit_test_host(void)
 	return host ? host : "unknown";
 }
 
+bool pvkit_builtin(const char *name)
+{
+	char path[256], line[512], want[128];
+	struct utsname uts;
+	bool found = false;
+	size_t n, w;
+	FILE *f;
+
+	if (uname(&uts))
+		return false;
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin",
+		 uts.release);
+	snprintf(want, sizeof(want), "/%s.ko", name);
+	w = strlen(want);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		n = strlen(line);
+		found = n >= w && !strcmp(line + n - w, want);
+	}
+	fclose(f);
+	return found;
+}
+
 int pvkit_load(const char *name)
 {
 	const char *dir = getenv("PVKIT_MODULES");
 	char path[512];
 	int fd, ret;
+
+	if (pvkit_builtin(name))
+		return -EEXIST;
 
 	snprintf(path, sizeof(path), "%s/%s.ko", dir ? dir : "/pvkit/modules",
 		 name);

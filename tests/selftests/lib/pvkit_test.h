@@ -15,11 +15,23 @@
 /* The host mode the harness booted this guest on: "kvm", "hv" or "tcg". */
 const char *pvkit_test_host(void);
 
-/* Loads <dir>/<name>.ko with finit_module; 0 or -errno. */
+/*
+ * Loads <dir>/<name>.ko with finit_module; 0 or -errno (-EEXIST when the
+ * module is loaded already or built into the kernel).
+ */
 int pvkit_load(const char *name);
 /* delete_module with O_NONBLOCK; 0 or -errno. */
 int pvkit_unload(const char *name);
 bool pvkit_module_loaded(const char *name);
+/*
+ * Whether module @name is built into the running kernel (a kernel with
+ * pvkit's patches applied), as /lib/modules/<release>/modules.builtin
+ * says: such a module cannot be unloaded or loaded again.
+ */
+bool pvkit_builtin(const char *name);
+
+/* Why a test that unloads a module skips it when pvkit_builtin() says so. */
+#define PVKIT_BUILTIN_SKIP	"%s is built into this kernel: it cannot be unloaded"
 
 /* Reads a whole small file into buf (NUL-terminated, trailing newline
  * removed); returns the length or -errno.

@@ -168,6 +168,9 @@ TEST_F(con, module_stays_while_open)
 {
 	int fd;
 
+	if (pvkit_builtin("pvkit"))
+		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit");
+
 	if (!self->on_hv)
 		return;	/* no console tty: tty_follows_the_host checked it */
 	fd = open(PVCON, O_WRONLY | O_NOCTTY | O_CLOEXEC);

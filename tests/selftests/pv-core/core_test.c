@@ -318,6 +318,9 @@ TEST_F(pvkit, unload_while_open)
 	unsigned int mark = pvkit_kmsg_mark();
 	int fd = open(DEV, O_RDWR | O_CLOEXEC);
 
+	if (pvkit_builtin("pvkit"))
+		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit");
+
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(-EWOULDBLOCK, pvkit_unload("pvkit"));
 	EXPECT_TRUE(pvkit_module_loaded("pvkit"));
@@ -335,6 +338,9 @@ TEST_F_TIMEOUT(pvkit, load_unload_50_times, 600)
 	unsigned int mark = pvkit_kmsg_mark();
 	long long vmalloc_before, vmalloc_after;
 	int i;
+
+	if (pvkit_builtin("pvkit"))
+		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit");
 
 	ASSERT_EQ(0, pvkit_unload("pvkit"));
 	vmalloc_before = pvkit_meminfo_kb("VmallocUsed");

@@ -305,6 +305,9 @@ TEST_F(mmu, unloads_with_the_balloon_empty)
 {
 	unsigned int mark = pvkit_kmsg_mark();
 
+	if (pvkit_builtin("pvkit_mmu"))
+		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit_mmu");
+
 	EXPECT_EQ(0, pvkit_read_number(MMU "balloon_pages"));
 	EXPECT_EQ(0, pvkit_unload("pvkit_mmu"));
 	EXPECT_FALSE(pvkit_path_exists(MMU));

@@ -83,6 +83,9 @@ TEST_F(mmu, reloads_cleanly)
 	unsigned int mark = pvkit_kmsg_mark();
 	int i;
 
+	if (pvkit_builtin("pvkit_mmu"))
+		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit_mmu");
+
 	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(0, pvkit_unload("pvkit_mmu")) TH_LOG("round %d", i);
 		EXPECT_FALSE(pvkit_path_exists(MMU));

@@ -322,6 +322,9 @@ TEST_F_TIMEOUT(unload, unload_and_load_with_dead_disks, 90)
 	unsigned int mark = pvkit_kmsg_mark(), i;
 	int unloaded;
 
+	if (pvkit_builtin("pvkit_blk"))
+		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit_blk");
+
 	EXPECT_EQ(0, pvkit_run("umount " TOOLS_MNT));
 	unloaded = pvkit_unload("pvkit_blk");
 	EXPECT_EQ(0, unloaded) TH_LOG("rmmod pvkit_blk: %s", strerror(-unloaded));
