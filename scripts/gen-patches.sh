@@ -10,6 +10,10 @@
 #   0004 the virtio front-ends under drivers/virt/pvkit/virtio-drivers/
 #   0005 the in-guest tests under tools/testing/selftests/pvkit/
 #
+# and after them, in the same directory, the hand-written arch patches
+# (0100 and up: what a module cannot do, in arch/x86/), which this script
+# keeps and lists in the series but never writes.
+#
 # The in-tree copies differ from the sources in two mechanical ways only:
 # the ABI headers are included as <linux/pvkit_*.h> and the Kbuild lines
 # that point at hypercall-abi/ go. Each patch is a commit on a scratch
@@ -46,22 +50,42 @@ GIT_ID=(-c user.name="pvkit developers" -c user.email="pvkit@example.org"
 export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z"
 export GIT_COMMITTER_DATE="$GIT_AUTHOR_DATE"
 
+# arch_patches SERIES: the hand-written patches of a series (0100 and up).
+arch_patches() {
+	(cd "$PVKIT_ROOT/patches/$1" 2>/dev/null && ls 01[0-9][0-9]-*.patch 2>/dev/null) || true
+}
+
+# arch_files SERIES: the pristine files the arch patches change (not
+# those an arch patch creates and a later one changes).
+arch_files() {
+	local p
+	for p in $(arch_patches "$1"); do
+		cat "$PVKIT_ROOT/patches/$1/$p"
+	done | awk '/^--- \/dev\/null/ { created = 1; next }
+		/^\+\+\+ b\// { if (created) new[substr($2, 3)] = 1; created = 0; next }
+		/^--- a\// { old[substr($2, 3)] = 1 }
+		END { for (f in old) if (!(f in new)) print f }' | LC_ALL=C sort
+}
+
 # pristine_tree SERIES DIR: the modified files, as Debian ships them.
 pristine_tree() {
-	local series=$1 dir=$2 tarball version cache f
+	local series=$1 dir=$2 tarball version cache f files
 	tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
 	[ -n "$tarball" ] ||
 		die "no /usr/src/linux-source-$series.tar.*; apt-get install linux-source-$series (make deps does)"
 	version=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null || echo unknown)
 	cache=$PVKIT_CACHE/ksrc/$series-$version
-	if [ ! -f "$cache/.ready" ]; then
+	# shellcheck disable=SC2086
+	files=$(echo $PRISTINE_FILES $KSFT_FILES $(arch_files "$series") | tr ' ' '\n' |
+		LC_ALL=C sort -u | tr '\n' ' ')
+	if [ ! -f "$cache/.ready" ] || [ "$(cat "$cache/.ready")" != "$files" ]; then
 		info "extracting the files pvkit's series changes from $(basename "$tarball")"
 		rm -rf "$cache"
 		mkdir -p "$cache"
 		# shellcheck disable=SC2086
 		tar -xf "$tarball" -C "$cache" --strip-components=1 --wildcards \
-			$(for f in $PRISTINE_FILES $KSFT_FILES; do echo "*/$f"; done)
-		touch "$cache/.ready"
+			$(for f in $files; do echo "*/$f"; done)
+		echo "$files" >"$cache/.ready"
 	fi
 	mkdir -p "$dir"
 	cp -a "$cache"/. "$dir/"
@@ -392,8 +416,8 @@ flight, malformed virtqueues). PVKIT_HOST names the host they run on.
 Signed-off-by: pvkit developers <pvkit@example.org>
 EOF
 
-	rm -rf "$out"
 	mkdir -p "$out"
+	rm -f "$out"/00[0-9][0-9]-*.patch "$out/series"
 	git -C "$tree" "${GIT_ID[@]}" format-patch -q --zero-commit --no-signature \
 		-o "$out" HEAD~$(($(git -C "$tree" rev-list --count HEAD) - 1)) >/dev/null
 	(cd "$out" && ls ./*.patch | sed 's|^\./||') >"$out/series"
@@ -466,6 +490,10 @@ checkpatch_series() {
 for series in $series_list; do
 	if [ "$check" = 1 ]; then
 		scratch=$(mktemp -d)
+		mkdir -p "$scratch/$series"
+		for p in $(arch_patches "$series"); do
+			cp "$PVKIT_ROOT/patches/$series/$p" "$scratch/$series/"
+		done
 		generate "$series" "$scratch/$series"
 		if ! diff -r "$PVKIT_ROOT/patches/$series" "$scratch/$series" >"$scratch/diff" 2>&1; then
 			head -n 40 "$scratch/diff" >&2
