@@ -16,13 +16,16 @@
 #   make style           checkpatch on every kernel source file
 #   make patches         regenerate patches/<series>/, the kernel patch
 #                        series made from pvkit's sources
+#   make kernel KVER=6.1|6.12 [DEBUG=1] [NOARCH=1]
+#                        Debian's kernel source with the series applied
+#                        and pvkit built in (patches/configs/), cached
 #   make clean           remove build products (keeps the download cache)
 #   make distclean       remove build/ entirely
 
 BUILD ?= $(or $(PVKIT_BUILD),$(CURDIR)/build)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all modules hv deps run check test bench style patches fuzz guest-tools clean distclean help
+.PHONY: all modules hv deps run check test bench style patches kernel fuzz guest-tools clean distclean help
 
 all: modules hv
 
@@ -57,6 +60,10 @@ style:
 patches:
 	@scripts/deps.sh --if-needed
 	@scripts/gen-patches.sh
+
+kernel:
+	@scripts/deps.sh --if-needed
+	@scripts/build-kernel.sh $(if $(DEBUG),--debug) $(if $(NOARCH),--no-arch) $(or $(KVER),6.12)
 
 fuzz:
 	@scripts/deps.sh --if-needed

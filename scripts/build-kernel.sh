@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make kernel: a guest kernel with pvkit built in. Unpacks Debian's
+# linux-source-<series>, applies patches/<series>/series, configures it
+# with patches/configs/ on top of allnoconfig (merge_config.sh -n) and
+# builds a bzImage. The result is cached, keyed on the source package's
+# version, the patches, the config fragments and the compiler, so an
+# unchanged kernel is never built twice on one machine.
+#
+#   build-kernel.sh [--debug] [--no-arch] SERIES
+#
+#   --debug    add patches/configs/pvkit-debug.config (KASAN, kmemleak,
+#              lockdep, DEBUG_PAGEALLOC, UBSAN; pvkit as modules)
+#   --no-arch  leave out the hand-written arch patches (numbered 0100
+#              and up): the same kernel without them, for comparisons
+#
+# Prints the directory of the cached kernel: bzImage, config,
+# modules.builtin, System.map, build-info and modules/ (the modules the
+# config builds, flat: none in the minimal kernel).
+# PVKIT_KERNEL_CACHE: where kernels are cached (default: the machine-wide
+# /var/cache/pvkit/kernels as root, else build/cache/kernels).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	echo "usage: scripts/build-kernel.sh [--debug] [--no-arch] SERIES (one of: $PVKIT_SERIES)" >&2
+	exit 2
+}
+
+debug=0
+arch=1
+series=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--debug) debug=1 ;;
+	--no-arch) arch=0 ;;
+	-h | --help) usage ;;
+	-*) echo "build-kernel.sh: unknown option '$1'" >&2; usage ;;
+	*) [ -z "$series" ] || usage; series=$1 ;;
+	esac
+	shift
+done
+[ -n "$series" ] || usage
+case " $PVKIT_SERIES " in
+*" $series "*) ;;
+*) die "unknown kernel series '$series' (supported: $PVKIT_SERIES)" ;;
+esac
+
+if [ -z "${PVKIT_KERNEL_CACHE:-}" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		PVKIT_KERNEL_CACHE=/var/cache/pvkit/kernels
+	else
+		PVKIT_KERNEL_CACHE=$PVKIT_CACHE/kernels
+	fi
+fi
+
+PATCH_DIR=$PVKIT_ROOT/patches/$series
+CONFIG_DIR=$PVKIT_ROOT/patches/configs
+tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
+[ -n "$tarball" ] ||
+	die "no /usr/src/linux-source-$series.tar.*; apt-get install linux-source-$series (make deps does)"
+version=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null) ||
+	die "cannot read the version of linux-source-$series"
+[ -f "$PATCH_DIR/series" ] || die "no $PATCH_DIR/series; run make patches"
+
+# The patches to apply, in series order; --no-arch stops before 0100.
+patches=()
+while read -r p; do
+	case "$p" in "" | "#"*) continue ;; esac
+	[ -f "$PATCH_DIR/$p" ] || die "$PATCH_DIR/series names $p, which does not exist"
+	if [ "$arch" = 0 ] && [ "${p%%-*}" -ge 100 ] 2>/dev/null; then
+		continue
+	fi
+	patches+=("$p")
+done <"$PATCH_DIR/series"
+
+fragments=("$CONFIG_DIR/pvkit-guest.config")
+[ "$debug" = 1 ] && fragments+=("$CONFIG_DIR/pvkit-debug.config")
+for f in "${fragments[@]}"; do
+	[ -f "$f" ] || die "missing config fragment $f"
+done
+
+flavor=minimal
+[ "$debug" = 1 ] && flavor=debug
+[ "$arch" = 0 ] && flavor=$flavor-noarch
+# What the kernel is made of: the source, the patches' changes to files
+# outside tools/ (a change to the selftests does not rebuild the
+# kernel), the fragments, the compiler and the way it is built (bump
+# BUILD_STEPS when this script's steps change what comes out).
+BUILD_STEPS=1
+kernel_changes() {
+	awk '/^diff --git / { keep = ($3 !~ /^a\/tools\//) } keep' "$1"
+}
+key=$({
+	echo "steps $BUILD_STEPS linux-source-$series $version"
+	for p in "${patches[@]}"; do
+		echo "patch $p"
+		kernel_changes "$PATCH_DIR/$p"
+	done
+	for f in "${fragments[@]}"; do
+		echo "fragment ${f##*/}"
+		cat "$f"
+	done
+	gcc --version | head -n 1
+} | sha256sum | cut -c1-16)
+name=$series-$flavor-$key
+out=$PVKIT_KERNEL_CACHE/$name
+
+if [ -f "$out/.ready" ]; then
+	echo "$out"
+	exit 0
+fi
+
+mkdir -p "$PVKIT_KERNEL_CACHE" "$PVKIT_BUILD/logs"
+# one build of a kernel at a time (two make checks may want the same one)
+exec 9>"$PVKIT_KERNEL_CACHE/.lock-$name"
+flock 9
+if [ -f "$out/.ready" ]; then
+	echo "$out"
+	exit 0
+fi
+
+log=$PVKIT_BUILD/logs/kernel-$series-$flavor.log
+tree=$PVKIT_BUILD/kernel/$series-$flavor
+failed() {
+	tail -n 30 "$log" >&2
+	die "$1; log: $log"
+}
+
+info "building the $flavor $series kernel (linux-source-$series $version, ${#patches[@]} patches; several minutes)"
+start=$(date +%s)
+rm -rf "$tree"
+mkdir -p "$tree"
+tar -xf "$tarball" -C "$tree" --strip-components=1 ||
+	die "cannot unpack $tarball into $tree"
+: >"$log"
+for p in "${patches[@]}"; do
+	echo "applying $p" >>"$log"
+	# no fuzz: the series must apply exactly to the pristine source
+	(cd "$tree" && patch -p1 --fuzz=0 --no-backup-if-mismatch <"$PATCH_DIR/$p") >>"$log" 2>&1 ||
+		failed "$p does not apply to linux-source-$series $version"
+done
+
+(cd "$tree" && scripts/kconfig/merge_config.sh -n -m "${fragments[@]}" &&
+	make allnoconfig KCONFIG_ALLCONFIG=.config) >>"$log" 2>&1 ||
+	failed "configuring the $series kernel failed"
+# every option a fragment sets must have survived Kconfig's dependencies,
+# unless this series' Kconfig has no such symbol
+known=$(cd "$tree" && find . -name 'Kconfig*' -type f -print0 | xargs -0 \
+	sed -n 's/^[[:space:]]*\(menu\)\{0,1\}config[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/\2/p' |
+	sort -u)
+# (a later fragment overrides an earlier one)
+missing=$(cat "${fragments[@]}" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' |
+	awk -F= '{ v[$1] = $0; if (!($1 in seen)) { seen[$1] = 1; o[++n] = $1 } }
+		END { for (i = 1; i <= n; i++) print v[o[i]] }' |
+	while read -r line; do
+		sym=${line%%=*}
+		grep -qxF "${sym#CONFIG_}" <<<"$known" || continue
+		grep -qxF "$line" "$tree/.config" || echo "$line"
+	done)
+[ -z "$missing" ] ||
+	die "config options the fragments set did not survive Kconfig (a missing dependency?): $(echo $missing)"
+
+(cd "$tree" && make -j"$(nproc)" bzImage modules modules.builtin) >>"$log" 2>&1 ||
+	failed "building the $series kernel failed"
+
+tmp=$out.tmp.$$
+rm -rf "$tmp"
+mkdir -p "$tmp"
+cp "$tree/arch/x86/boot/bzImage" "$tmp/bzImage"
+cp "$tree/.config" "$tmp/config"
+cp "$tree/modules.builtin" "$tree/System.map" "$tmp/"
+mkdir -p "$tmp/modules"
+find "$tree" -name '*.ko' -not -path '*/tools/*' -exec cp {} "$tmp/modules/" \;
+release=$(cd "$tree" && make -s kernelrelease)
+{
+	echo "release=$release"
+	echo "source=linux-source-$series $version"
+	echo "flavor=$flavor"
+	echo "patches=${patches[*]}"
+	echo "build_seconds=$(($(date +%s) - start))"
+} >"$tmp/build-info"
+touch "$tmp/.ready"
+rm -rf "$out"
+mv "$tmp" "$out"
+[ "${PVKIT_KEEP_KERNEL_TREE:-0}" = 1 ] || rm -rf "$tree"
+info "kernel $release built in $(($(date +%s) - start)) s: $out/bzImage"
+echo "$out"
