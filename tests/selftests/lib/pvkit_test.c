@@ -161,10 +161,10 @@ unsigned int pvkit_kmsg_mark(void)
 	return id;
 }
 
-/* Returns a malloc'd copy of the kernel log after mark @id, or NULL. */
-static char *kmsg_since(unsigned int id)
+/* Returns a malloc'd copy of the whole kernel log buffer, or NULL. */
+static char *kmsg_all(void)
 {
-	char mark[64], *buf, *start;
+	char *buf;
 	int size, n;
 
 	size = klogctl(KLOG_SIZE, NULL, 0);
@@ -179,6 +179,16 @@ static char *kmsg_since(unsigned int id)
 		return NULL;
 	}
 	buf[n] = '\0';
+	return buf;
+}
+
+/* Returns a malloc'd copy of the kernel log after mark @id, or NULL. */
+static char *kmsg_since(unsigned int id)
+{
+	char mark[64], *buf = kmsg_all(), *start;
+
+	if (!buf)
+		return NULL;
 	snprintf(mark, sizeof(mark), MARK_PREFIX "%u\n", id);
 	start = strstr(buf, mark);
 	if (!start) {
@@ -211,9 +221,9 @@ static int count_lines(const char *log, const char * const *needles,
 	return count;
 }
 
-int pvkit_kmsg_count_since(unsigned int id, const char *needle)
+/* The lines of @log (freed here) that contain @needle; -1 without a log. */
+static int count_and_free(char *log, const char *needle)
 {
-	char *log = kmsg_since(id);
 	int count;
 
 	if (!log)
@@ -221,6 +231,16 @@ int pvkit_kmsg_count_since(unsigned int id, const char *needle)
 	count = count_lines(log, &needle, 1);
 	free(log);
 	return count;
+}
+
+int pvkit_kmsg_count_since(unsigned int id, const char *needle)
+{
+	return count_and_free(kmsg_since(id), needle);
+}
+
+int pvkit_kmsg_count(const char *needle)
+{
+	return count_and_free(kmsg_all(), needle);
 }
 
 int pvkit_kmsg_problems_since(unsigned int id)

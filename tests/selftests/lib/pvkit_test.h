@@ -47,6 +47,8 @@ bool pvkit_path_exists(const char *path);
 unsigned int pvkit_kmsg_mark(void);
 /* Counts kernel log lines after mark @id that contain @needle. */
 int pvkit_kmsg_count_since(unsigned int id, const char *needle);
+/* Counts the lines of the whole kernel log buffer that contain @needle. */
+int pvkit_kmsg_count(const char *needle);
 /* Counts kernel log lines after mark @id that look like a kernel problem
  * (a WARN() or lockdep splat, BUG, Oops, a call trace, KASAN, UBSAN, a
  * leak report).

@@ -215,7 +215,13 @@ TEST_F(pvkit, ping_round_trips)
 	EXPECT_LE(ping.min_ns, ping.total_ns / ping.count);
 	EXPECT_GE(ping.max_ns, ping.total_ns / ping.count);
 	EXPECT_EQ(pings + 2000, pvkit_read_number(SYSFS "/stats/pings"));
-	EXPECT_EQ(calls + 2000, pvkit_read_number(SYSFS "/stats/hypercalls"));
+	/*
+	 * One hypercall per ping; the hwrng's refills and, with pvkit built
+	 * in, pvkit_mmu's statistics may add a few of their own meanwhile.
+	 */
+	calls = pvkit_read_number(SYSFS "/stats/hypercalls") - calls;
+	EXPECT_GE(calls, 2000);
+	EXPECT_LE(calls, 2100) TH_LOG("%lld hypercalls for 2000 pings", calls);
 	ksft_print_msg("ping on %s: %llu ns per round trip (min %llu, max %llu, %u calls)\n",
 		       pvkit_test_host(),
 		       (unsigned long long)(ping.total_ns / ping.count),

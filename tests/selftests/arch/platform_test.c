@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest tests of pvkit's arch patches (patches/<series>/0101 and up):
+ * a kernel built with them finds pvkit-hv in setup_arch(), prints its
+ * boot log through earlycon=pvkit, powers off, restarts and reports
+ * panics through hypercalls, and leaves the absent i8042 alone; on stock
+ * KVM it does none of that, as an unpatched kernel. A kernel without the
+ * patches (Debian's) skips these tests; one the harness booted as
+ * patched (PVKIT_KERNEL=custom) must have them.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "pvkit_test.h"
+
+#define NOT_PATCHED	"not a kernel with pvkit's arch patches"
+
+/* Whether the running kernel has the function @name (/proc/kallsyms). */
+static bool kernel_has(const char *name)
+{
+	char line[512], sym[256];
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %255s", sym) == 1 &&
+			!strcmp(sym, name);
+	fclose(f);
+	return found;
+}
+
+/* Whether the kernel command line has the word @word. */
+static bool cmdline_has(const char *word)
+{
+	char buf[4096], *tok, *save;
+
+	if (pvkit_read_file("/proc/cmdline", buf, sizeof(buf)) < 0)
+		return false;
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (!strcmp(tok, word))
+			return true;
+	return false;
+}
+
+FIXTURE(arch) {
+	bool patched;
+	bool hv;
+};
+
+FIXTURE_SETUP(arch)
+{
+	const char *kernel = getenv("PVKIT_KERNEL");
+
+	self->patched = kernel_has("pvkit_platform_init");
+	self->hv = !strcmp(pvkit_test_host(), "hv");
+	if (kernel && !strcmp(kernel, "custom"))
+		ASSERT_TRUE(self->patched)
+			TH_LOG("booted as a patched kernel, but it has no pvkit_platform_init");
+}
+
+FIXTURE_TEARDOWN(arch)
+{
+}
+
+/* 0101: pvkit-hv found in setup_arch(), once; nothing found on KVM. */
+TEST_F(arch, finds_pvkit_hv_early)
+{
+	if (!self->patched)
+		SKIP(return, NOT_PATCHED);
+	EXPECT_EQ(self->hv ? 1 : 0,
+		  pvkit_kmsg_count("pvkit: hypervisor found: ABI 1."));
+}
+
+/*
+ * 0102: with earlycon=pvkit, the boot console is pvkit0 on pvkit-hv, and
+ * refused elsewhere.
+ */
+TEST_F(arch, early_console_through_hypercalls)
+{
+	if (!self->patched)
+		SKIP(return, NOT_PATCHED);
+	if (!cmdline_has("earlycon=pvkit"))
+		SKIP(return, "no earlycon=pvkit on the command line");
+	EXPECT_EQ(self->hv ? 1 : 0,
+		  pvkit_kmsg_count("bootconsole [pvkit0] enabled"));
+	/* elsewhere the earlycon's setup fails, as any unusable one does */
+	EXPECT_EQ(self->hv ? 0 : 1,
+		  pvkit_kmsg_count("Malformed early option 'earlycon'"));
+}
+
+/* 0103: power off, restart and panics through hypercalls on pvkit-hv. */
+TEST_F(arch, power_and_panic_through_hypercalls)
+{
+	if (!self->patched)
+		SKIP(return, NOT_PATCHED);
+	EXPECT_EQ(self->hv ? 1 : 0,
+		  pvkit_kmsg_count("pvkit: power off and restart: hypercall, panic report: hypercall"));
+	EXPECT_EQ(0, pvkit_kmsg_count("pvkit: power off and restart: native"));
+}
+
+/* 0104: the absent i8042 and BIOS warm reset left alone on pvkit-hv. */
+TEST_F(arch, absent_legacy_devices_left_alone)
+{
+	if (!self->patched)
+		SKIP(return, NOT_PATCHED);
+	EXPECT_EQ(self->hv ? 1 : 0,
+		  pvkit_kmsg_count("pvkit: no i8042, no warm reset vector"));
+}
+
+TEST_HARNESS_MAIN
