@@ -17,6 +17,8 @@
 #include "pvkit_test.h"
 
 #define NOT_PATCHED	"not a kernel with pvkit's arch patches"
+#define POWER_BY_HYPERCALL \
+	"pvkit: power off and restart: hypercall, panic report: hypercall"
 
 /* Whether the running kernel has the function @name (/proc/kallsyms). */
 static bool kernel_has(const char *name)
@@ -98,8 +100,7 @@ TEST_F(arch, power_and_panic_through_hypercalls)
 {
 	if (!self->patched)
 		SKIP(return, NOT_PATCHED);
-	EXPECT_EQ(self->hv ? 1 : 0,
-		  pvkit_kmsg_count("pvkit: power off and restart: hypercall, panic report: hypercall"));
+	EXPECT_EQ(self->hv ? 1 : 0, pvkit_kmsg_count(POWER_BY_HYPERCALL));
 	EXPECT_EQ(0, pvkit_kmsg_count("pvkit: power off and restart: native"));
 }
 
