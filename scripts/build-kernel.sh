@@ -4,8 +4,9 @@
 # linux-source-<series>, applies patches/<series>/series, configures it
 # with patches/configs/ on top of allnoconfig (merge_config.sh -n) and
 # builds a bzImage. The result is cached, keyed on the source package's
-# version, the patches, the config fragments and the compiler, so an
-# unchanged kernel is never built twice on one machine.
+# version, the patches' changes outside tools/, the config fragments and
+# the compiler, so an unchanged kernel is never built twice on one
+# machine.
 #
 #   build-kernel.sh [--debug] [--no-arch] SERIES
 #
@@ -56,11 +57,8 @@ fi
 
 PATCH_DIR=$PVKIT_ROOT/patches/$series
 CONFIG_DIR=$PVKIT_ROOT/patches/configs
-tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
-[ -n "$tarball" ] ||
-	die "no /usr/src/linux-source-$series.tar.*; apt-get install linux-source-$series (make deps does)"
-version=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null) ||
-	die "cannot read the version of linux-source-$series"
+tarball=$(series_source_tarball "$series")
+version=$(series_source_version "$series")
 [ -f "$PATCH_DIR/series" ] || die "no $PATCH_DIR/series; run make patches"
 
 # The patches to apply, in series order; --no-arch stops before 0100.

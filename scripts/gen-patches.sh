@@ -70,10 +70,8 @@ arch_files() {
 # pristine_tree SERIES DIR: the modified files, as Debian ships them.
 pristine_tree() {
 	local series=$1 dir=$2 tarball version cache f files
-	tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
-	[ -n "$tarball" ] ||
-		die "no /usr/src/linux-source-$series.tar.*; apt-get install linux-source-$series (make deps does)"
-	version=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null || echo unknown)
+	tarball=$(series_source_tarball "$series")
+	version=$(series_source_version "$series")
 	cache=$PVKIT_CACHE/ksrc/$series-$version
 	# shellcheck disable=SC2086
 	files=$(echo $PRISTINE_FILES $KSFT_FILES $(arch_files "$series") | tr ' ' '\n' |

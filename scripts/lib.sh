@@ -60,6 +60,21 @@ kdir_kver() {
 		"$1/include/generated/utsrelease.h" 2>/dev/null
 }
 
+# The tarball of Debian's linux-source-<series>, or an error naming the
+# package to install.
+series_source_tarball() {
+	local tarball
+	tarball=$(ls /usr/src/linux-source-"$1".tar.* 2>/dev/null | head -n 1)
+	[ -n "$tarball" ] ||
+		die "no /usr/src/linux-source-$1.tar.*; apt-get install linux-source-$1 (make deps does)"
+	echo "$tarball"
+}
+
+# The installed version of linux-source-<series>, or "unknown".
+series_source_version() {
+	dpkg-query -W -f='${Version}' "linux-source-$1" 2>/dev/null || echo unknown
+}
+
 # Where a Debian guest kernel of a release is unpacked by scripts/deps.sh.
 guest_dir() {
 	echo "$PVKIT_CACHE/guest/$1"
