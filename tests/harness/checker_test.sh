@@ -30,7 +30,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..38"
+echo "1..41"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -40,6 +40,9 @@ expect "non-zero exit with all ok fails" "1 1 0" $'##PVKIT## begin t\n1..1\nok 1
 expect "WARNING in kernel log fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 2.0] WARNING: CPU: 0 PID: 1 at x.c:1\n##PVKIT## dmesg-end\n##PVKIT## done'
 expect "lockdep report fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 2.0] WARNING: possible circular locking dependency detected\n##PVKIT## dmesg-end\n##PVKIT## done'
 expect "a mitigation advisory is not a problem" "2 0 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 0.4] Speculative Return Stack Overflow: WARNING: See https://kernel.org/doc/html/latest/admin-guide/hw-vuln/srso.html for mitigation options.\n##PVKIT## dmesg-end\n##PVKIT## done'
+expect "kmemleak's banner is not a leak" "2 0 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 0.0] kmemleak: Kernel memory leak detector initialized (mem pool available: 15482)\n##PVKIT## dmesg-end\n##PVKIT## kmemleak-scanned 0\n##PVKIT## done'
+expect "kmemleak's report fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 60.0] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)\n##PVKIT## dmesg-end\n##PVKIT## done'
+expect "unreferenced objects after the scans fail" "2 1 0" "$ok_run"$'\n##PVKIT## kmemleak-scanned 3\n##PVKIT## done'
 expect "panic on console fails" "0 2 0" $'[ 1.0] Kernel panic - not syncing: No working init found.'
 expect "skip is not a pass" "1 0 1" $'##PVKIT## begin t\n1..2\nok 1 a\nok 2 b # SKIP no device\n##PVKIT## exit t 0\n##PVKIT## done'
 expect "harness error line fails" "2 1 0" "$ok_run"$'\n##PVKIT## error L1: no /dev/kvm\n##PVKIT## done'

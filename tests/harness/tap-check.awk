@@ -151,10 +151,19 @@ BEGIN {
 /^##PVKIT## (dmesg|l1-kernel-log)-end/ { in_dmesg = 0; next }
 /^##PVKIT## done/ { done = 1; next }
 
+# guest-init's count of kmemleak's unreferenced objects after its scans
+/^##PVKIT## kmemleak-scanned / {
+	if ($3 + 0 > 0)
+		fail("kmemleak: " $3 " unreferenced objects after the tests")
+	next
+}
+
 # Kernel splats, not advisories: WARN() prints "WARNING: CPU: n PID: m"
 # after a "cut here" line, lockdep "WARNING: possible/suspicious/...";
-# "Speculative Return Stack Overflow: WARNING: See ..." is advice.
-/BUG:|Oops|cut here|WARNING: CPU: [0-9]+ PID:|WARNING: (possible|suspicious|inconsistent|bad unlock|held lock|lock held|nested lock|circular)|KASAN|UBSAN|Kernel panic|general protection fault|kmemleak: .*leak/ {
+# "Speculative Return Stack Overflow: WARNING: See ..." is advice;
+# kmemleak's report is "kmemleak: N new suspected memory leaks", its
+# banner ("Kernel memory leak detector initialized") is not one.
+/BUG:|Oops|cut here|WARNING: CPU: [0-9]+ PID:|WARNING: (possible|suspicious|inconsistent|bad unlock|held lock|lock held|nested lock|circular)|KASAN|UBSAN|Kernel panic|general protection fault|kmemleak: [0-9]+ new suspected memory leak/ {
 	if ($0 !~ /^#/ && !problem_seen[$0]++)
 		fail("kernel problem: " $0)
 }

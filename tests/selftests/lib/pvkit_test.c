@@ -35,6 +35,13 @@ const char *pvkit_test_host(void)
 	return host ? host : "unknown";
 }
 
+bool pvkit_debug_kernel(void)
+{
+	const char *kernel = getenv("PVKIT_KERNEL");
+
+	return kernel && !strcmp(kernel, "custom-debug");
+}
+
 bool pvkit_builtin(const char *name)
 {
 	char path[256], line[512], want[128];

@@ -16,6 +16,13 @@
 const char *pvkit_test_host(void);
 
 /*
+ * True on the harness's debug kernel (PVKIT_KERNEL=custom-debug: KASAN,
+ * DEBUG_PAGEALLOC, lockdep and kmemleak make it several times slower),
+ * for the tests whose time bounds are figures of a production kernel.
+ */
+bool pvkit_debug_kernel(void);
+
+/*
  * Loads <dir>/<name>.ko with finit_module; 0 or -errno (-EEXIST when the
  * module is loaded already or built into the kernel).
  */

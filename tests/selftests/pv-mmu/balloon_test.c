@@ -11,7 +11,8 @@
  * MemTotal drops by exactly that, the host counts the same pages, and
  * it deflates back; under OOM pressure the balloon gives memory back
  * instead of a task being killed; 512 MiB touched and freed leave
- * pvkit-hv's resident set within 10 s through free page reporting;
+ * pvkit-hv's resident set within 10 s through free page reporting (30 s
+ * on the debug kernel);
  * hostile batches (frames outside RAM, duplicates, overlaps, unaligned,
  * oversized) sent by the module's debugfs hook are refused whole and
  * logged by the host, which goes on working; the memory statistics
@@ -207,6 +208,13 @@ static long long wait_quiet(const char *path)
 TEST_F_TIMEOUT(mmu, free_page_reporting_gives_memory_back, 300)
 {
 	const size_t size = 512UL * MIB;
+	/*
+	 * 10 s on a production kernel; the debug kernel's KASAN and
+	 * DEBUG_PAGEALLOC make the freeing itself take most of that
+	 * (388 MiB reported in 10.2 s, nested), so it gets three times
+	 * as long.
+	 */
+	const int secs = pvkit_debug_kernel() ? 30 : 10;
 	long long reported0, reported = 0;
 	double t0, end;
 	char *p;
@@ -226,10 +234,10 @@ TEST_F_TIMEOUT(mmu, free_page_reporting_gives_memory_back, 300)
 	sleep(5);	/* hv-control looks once a second */
 	ASSERT_EQ(0, munmap(p, size));
 	t0 = now_s();
-	/* 90% of 512 MiB, in KiB, within 10 s */
-	marker("await-rss-drop fpr-freed fpr-touched %zu 10",
-	       size / 1024 * 9 / 10);
-	end = t0 + 10;
+	/* 90% of 512 MiB, in KiB, within secs */
+	marker("await-rss-drop fpr-freed fpr-touched %zu %d",
+	       size / 1024 * 9 / 10, secs);
+	end = t0 + secs;
 	while (now_s() < end) {
 		reported = pvkit_read_number(MMU "stats/reported_bytes") -
 			   reported0;
@@ -241,7 +249,7 @@ TEST_F_TIMEOUT(mmu, free_page_reporting_gives_memory_back, 300)
 		TH_LOG("%lld bytes reported", reported);
 	printf("# note: free page reporting: %lld MiB reported %.1f s after freeing 512 MiB\n",
 	       reported / MIB, now_s() - t0);
-	sleep(12);	/* while the host watches */
+	sleep(secs + 2);	/* while the host watches */
 }
 
 struct hostile {

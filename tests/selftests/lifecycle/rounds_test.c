@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The whole module stack, 20 times over: pvkit, pvkit_mmu, pvkit_blk and
+ * pvkit_net load, each is used (a ping hypercall through /dev/pvkit, the
+ * pv-mmu features the host offers, a direct read from the test disk, the
+ * interface brought up with its carrier), and all unload again, in
+ * reverse order. Every round must leave nothing behind: no sysfs
+ * directory, no device, no interface, no kernel problem, no vmalloc
+ * growth. On the debug kernel (KASAN, kmemleak, lockdep) this is where a
+ * leak or a use-after-free in a load or unload path shows.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "pvkit_ioctl.h"
+#include "pvkit_test.h"
+
+#define ROUNDS		20
+#define TOOLS_MNT	"/tools"
+#define IO_SIZE		4096
+
+/* load order; unloaded in reverse */
+static const char * const stack[] = {
+	"pvkit", "pvkit_mmu", "pvkit_blk", "pvkit_net",
+};
+
+#define STACK_SIZE	((int)(sizeof(stack) / sizeof(stack[0])))
+
+/* module @i of the stack, for messages */
+static const char *module_name(int i)
+{
+	return i >= 0 && i < STACK_SIZE ? stack[i] : "?";
+}
+
+FIXTURE(rounds) {
+	bool loaded[STACK_SIZE];	/* as the test found them */
+	bool tools_mounted;
+	char disk[32];
+	char nic[32];
+};
+
+FIXTURE_SETUP(rounds)
+{
+	int i;
+
+	for (i = 0; i < STACK_SIZE; i++)
+		self->loaded[i] = pvkit_module_loaded(stack[i]);
+	self->tools_mounted = pvkit_path_exists(TOOLS_MNT "/usr");
+}
+
+/* What the guest had before, back: later tests need the tools disk. */
+FIXTURE_TEARDOWN(rounds)
+{
+	int i;
+
+	for (i = 0; i < STACK_SIZE; i++)
+		if (self->loaded[i])
+			pvkit_load(stack[i]);
+	if (self->tools_mounted && !pvkit_path_exists(TOOLS_MNT "/usr") &&
+	    !pvkit_find_disk("pvkit-tools", self->disk, sizeof(self->disk)))
+		pvkit_run("mount -t ext4 -o ro /dev/%s " TOOLS_MNT, self->disk);
+}
+
+/* The interface pvkit_net made, in @name; 0 or -1. */
+static int find_pvkit_nic(char *name, size_t size)
+{
+	char path[300], link[256];
+	DIR *dir = opendir("/sys/class/net");
+	struct dirent *d;
+	int ret = -1;
+	ssize_t n;
+
+	if (!dir)
+		return -1;
+	while (ret && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver",
+			 d->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (strstr(link, "/pvkit_net")) {
+			snprintf(name, size, "%.15s", d->d_name);
+			ret = 0;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
+/* One O_DIRECT read of the first 4 KiB of /dev/@disk; bytes read or -errno. */
+static ssize_t read_first_block(const char *disk)
+{
+	char path[64];
+	void *buf;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/%s", disk);
+	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (posix_memalign(&buf, IO_SIZE, IO_SIZE)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = pread(fd, buf, IO_SIZE, 0);
+	if (n < 0)
+		n = -errno;
+	free(buf);
+	close(fd);
+	return n;
+}
+
+/* The interface's carrier, up to 5 s after it was brought up. */
+static bool carrier_comes_up(const char *nic)
+{
+	char path[128], buf[8];
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", nic);
+	for (i = 0; i < 50; i++) {
+		if (pvkit_read_file(path, buf, sizeof(buf)) > 0 &&
+		    !strcmp(buf, "1"))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
+{
+	const bool hv = !strcmp(pvkit_test_host(), "hv");
+	unsigned int mark = pvkit_kmsg_mark();
+	long long vmalloc_before, vmalloc_after;
+	int round, ret, i;
+
+	for (i = 0; i < STACK_SIZE; i++)
+		if (pvkit_builtin(stack[i]))
+			SKIP(return, PVKIT_BUILTIN_SKIP, stack[i]);
+
+	/* a mounted tools disk holds pvkit_blk */
+	if (self->tools_mounted)
+		ASSERT_EQ(0, pvkit_run("umount " TOOLS_MNT));
+	for (i = STACK_SIZE - 1; i >= 0; i--)
+		if (pvkit_module_loaded(stack[i]))
+			ASSERT_EQ(0, pvkit_unload(stack[i])) TH_LOG("%s", module_name(i));
+	vmalloc_before = pvkit_meminfo_kb("VmallocUsed");
+
+	for (round = 0; round < ROUNDS; round++) {
+		for (i = 0; i < STACK_SIZE; i++)
+			ASSERT_EQ(0, pvkit_load(stack[i]))
+				TH_LOG("round %d: loading %s", round, module_name(i));
+
+		ASSERT_EQ(0, pvkit_run("/pvkit/bin/pvkit-info --ping 100 >/dev/null"))
+			TH_LOG("round %d: no ping through /dev/pvkit", round);
+		ASSERT_LT(0, pvkit_read_file("/sys/kernel/pvkit/mmu/page_report",
+					     self->disk, sizeof(self->disk)));
+		ASSERT_STREQ(hv ? "present" : "absent", self->disk)
+			TH_LOG("round %d: page reporting", round);
+		ASSERT_EQ(0, pvkit_find_disk("pvkit-test", self->disk,
+					     sizeof(self->disk)))
+			TH_LOG("round %d: no disk pvkit-test", round);
+		ret = read_first_block(self->disk);
+		ASSERT_EQ(IO_SIZE, ret)
+			TH_LOG("round %d: reading %s: %d", round, self->disk, ret);
+		ASSERT_EQ(0, find_pvkit_nic(self->nic, sizeof(self->nic)))
+			TH_LOG("round %d: no pvkit_net interface", round);
+		ASSERT_EQ(0, pvkit_run("ip link set %s up", self->nic));
+		ASSERT_TRUE(carrier_comes_up(self->nic))
+			TH_LOG("round %d: %s has no carrier", round, self->nic);
+
+		for (i = STACK_SIZE - 1; i >= 0; i--)
+			ASSERT_EQ(0, pvkit_unload(stack[i]))
+				TH_LOG("round %d: unloading %s", round, module_name(i));
+		ASSERT_FALSE(pvkit_path_exists("/sys/kernel/pvkit"));
+		ASSERT_FALSE(pvkit_path_exists("/dev/" PVKIT_DEVICE_NAME));
+		ASSERT_NE(0, find_pvkit_nic(self->nic, sizeof(self->nic)));
+		ASSERT_NE(0, pvkit_find_disk("pvkit-test", self->disk,
+					     sizeof(self->disk)));
+	}
+
+	vmalloc_after = pvkit_meminfo_kb("VmallocUsed");
+	EXPECT_LE(vmalloc_after - vmalloc_before, 256)
+		TH_LOG("VmallocUsed grew from %lld to %lld KiB",
+		       vmalloc_before, vmalloc_after);
+	EXPECT_EQ(ROUNDS, pvkit_kmsg_count_since(mark, "pvkit: running on"));
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+}
+
+TEST_HARNESS_MAIN
