@@ -13,6 +13,10 @@
 #   make test HOST= KERNEL= FILTER=   some harness scenarios
 #   make bench           benchmarks, side by side in one run; writes
 #                        build/bench/results.json and report.md
+#   make bench-boot KERNEL=6.1|6.12   VM exits and time to init on
+#                        pvkit-hv: Debian's kernel, the patched kernel
+#                        with and without the arch patches; writes
+#                        build/bench-boot/results.json and report.md
 #   make style           checkpatch on every kernel source file
 #   make patches         regenerate patches/<series>/, the kernel patch
 #                        series made from pvkit's sources
@@ -25,7 +29,7 @@
 BUILD ?= $(or $(PVKIT_BUILD),$(CURDIR)/build)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all modules hv deps run check test bench style patches kernel fuzz guest-tools clean distclean help
+.PHONY: all modules hv deps run check test bench bench-boot style patches kernel fuzz guest-tools clean distclean help
 
 all: modules hv
 
@@ -53,6 +57,10 @@ test:
 bench:
 	@scripts/deps.sh --if-needed
 	@tests/run --job bench --host hv --kernel $(or $(KERNEL),6.1)
+
+bench-boot:
+	@scripts/deps.sh --if-needed
+	@tests/run --job bench-boot --host hv --kernel $(or $(KERNEL),6.12)
 
 style:
 	@scripts/checkpatch.sh
