@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
  * pvkit hypercall ABI, version 1 (minor 1: host-to-guest events; minor 2:
- * balloon, console input and clock events).
+ * balloon, console input and clock events; minor 3: PCI configuration
+ * space through hypercalls).
  *
  * The one contract between a pvkit guest and a hypervisor that speaks pvkit:
  * CPUID discovery leaves, the calling convention, call numbers, result
@@ -49,7 +50,7 @@
 #define PVKIT_CPUID_LEAVES		2
 
 #define PVKIT_ABI_VERSION_MAJOR		1
-#define PVKIT_ABI_VERSION_MINOR		2
+#define PVKIT_ABI_VERSION_MINOR		3
 #define PVKIT_ABI_VERSION(maj, min)	(((maj) << 16) | (min))
 #define PVKIT_ABI_MAJOR(v)		(((v) >> 16) & 0xffff)
 #define PVKIT_ABI_MINOR(v)		((v) & 0xffff)
@@ -126,6 +127,20 @@
 #define PVKIT_HC_EVENT_ENABLE		0x800	/* (PVKIT_EV_* mask) -> 0 */
 #define PVKIT_HC_EVENT_FETCH		0x801	/* () -> pending, cleared */
 
+/*
+ * PCI configuration space (PVKIT_F_PCI_CONFIG, 1.3): one call per access
+ * where configuration mechanism #1 takes two port accesses, and which
+ * devices a bus has without probing each slot. A function is
+ * PVKIT_PCI_SBDF(segment, bus, devfn); @reg < 4096, @size 1, 2 or 4 and
+ * @reg a multiple of it, or PVKIT_EINVAL. A function that is not there
+ * reads as all ones and ignores writes, as on hardware.
+ */
+#define PVKIT_HC_PCI_CONFIG_READ	0x900	/* (sbdf, reg, size) -> value */
+#define PVKIT_HC_PCI_CONFIG_WRITE	0x901	/* (sbdf, reg, size, value) */
+#define PVKIT_HC_PCI_SLOTS		0x902	/* (segment << 8 | bus) -> slots */
+#define PVKIT_PCI_SBDF(seg, bus, devfn)	(((seg) << 16) | ((bus) << 8) | (devfn))
+#define PVKIT_PCI_CONFIG_SIZE		4096
+
 /* ---- Feature bits (CPUID base + 2, and PVKIT_HC_FEATURES) -------------- */
 
 #define PVKIT_F_CONSOLE			(1ULL << 0)
@@ -140,7 +155,8 @@
 #define PVKIT_F_GUEST_INFO		(1ULL << 9)
 #define PVKIT_F_MULTICALL		(1ULL << 10)
 #define PVKIT_F_EVENTS			(1ULL << 11)
-#define PVKIT_F_COUNT			12
+#define PVKIT_F_PCI_CONFIG		(1ULL << 12)	/* 1.3 */
+#define PVKIT_F_COUNT			13
 
 /* ---- Events (PVKIT_HC_EVENT_*, CPUID base + 3) ------------------------- */
 

@@ -18,6 +18,7 @@
 
 #include "hv.h"
 #include "hypercall.h"
+#include "pci.h"
 
 typedef int64_t (*hc_fn)(struct vcpu *vcpu, const uint64_t *arg);
 
@@ -236,6 +237,9 @@ static const struct {
 	{ PVKIT_HC_PAGE_REPORT, balloon__page_report, "page_report" },
 	{ PVKIT_HC_MEM_STATS, balloon__mem_stats, "mem_stats" },
 	{ PVKIT_HC_BALLOON_TARGET, balloon__target_call, "balloon_target" },
+	{ PVKIT_HC_PCI_CONFIG_READ, pci__config_read_call, "pci_config_read" },
+	{ PVKIT_HC_PCI_CONFIG_WRITE, pci__config_write_call, "pci_config_write" },
+	{ PVKIT_HC_PCI_SLOTS, pci__slots_call, "pci_slots" },
 };
 
 #define HC_SLOT_UNKNOWN	ARRAY_SIZE(hc_table)

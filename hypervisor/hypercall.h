@@ -14,7 +14,7 @@
 				 PVKIT_F_CRASH | PVKIT_F_EVENTS | PVKIT_F_RNG | \
 				 PVKIT_F_CLOCK | PVKIT_F_GUEST_INFO | \
 				 PVKIT_F_BALLOON | PVKIT_F_PAGE_REPORT | \
-				 PVKIT_F_MEM_STATS)
+				 PVKIT_F_MEM_STATS | PVKIT_F_PCI_CONFIG)
 
 /*
  * The host-to-guest events pvkit-hv may post (CPUID base + 3): a

@@ -53,6 +53,12 @@ int pci__init(struct vm *vm)
 	return pci__register(vm, hb);
 }
 
+void pci__free(struct vm *vm)
+{
+	free(vm->pci);
+	vm->pci = NULL;
+}
+
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -174,12 +180,35 @@ static void pci_cfg_write(struct pci_dev *dev, unsigned int off,
 		dev->cfg_written(dev, off);
 }
 
+/*
+ * One configuration access at @off of function @bdf (bus << 8 | devfn)
+ * on segment 0, with the bus lock held: reads fill @data, all ones where
+ * nothing answers (bus 0, function 0 of a used slot, within the 256-byte
+ * image), and writes there are dropped.
+ */
+static void pci_config_access(struct pci_bus *bus, uint32_t bdf,
+			      unsigned int off, void *data, unsigned int len,
+			      bool write)
+{
+	unsigned int slot = (bdf >> 3) & 0x1f;
+	struct pci_dev *dev = NULL;
+
+	if (!(bdf & 0xff07) && slot < bus->nr_devs && off + len <= PCI_CFG_SIZE)
+		dev = bus->devs[slot];
+	if (!dev) {
+		if (!write)
+			memset(data, 0xff, len);
+	} else if (write) {
+		pci_cfg_write(dev, off, data, len);
+	} else {
+		memcpy(data, dev->cfg + off, len);
+	}
+}
+
 void pci__config_io(struct vm *vm, uint16_t port, void *data,
 		    unsigned int len, bool write)
 {
 	struct pci_bus *bus = vm->pci;
-	struct pci_dev *dev = NULL;
-	unsigned int slot, off;
 	uint32_t addr;
 
 	pthread_mutex_lock(&bus->lock);
@@ -190,25 +219,69 @@ void pci__config_io(struct vm *vm, uint16_t port, void *data,
 			memcpy(data, &bus->config_address, 4);
 		else if (!write)
 			memset(data, 0xff, len);
-		goto out;
-	}
-	addr = bus->config_address;
-	off = (addr & 0xfc) + (port - PCI_CONFIG_DATA);
-	slot = (addr >> 11) & 0x1f;
-	/* bus 0, function 0 only; nothing else answers */
-	if ((addr & PCI_CONFIG_ENABLE) && !(addr & 0x00ff0700) &&
-	    slot < bus->nr_devs && off + len <= PCI_CFG_SIZE)
-		dev = bus->devs[slot];
-	if (!dev) {
-		if (!write)
-			memset(data, 0xff, len);
-	} else if (write) {
-		pci_cfg_write(dev, off, data, len);
 	} else {
-		memcpy(data, dev->cfg + off, len);
+		addr = bus->config_address;
+		if (addr & PCI_CONFIG_ENABLE)
+			pci_config_access(bus, (addr >> 8) & 0xffff,
+					  (addr & 0xfc) + (port - PCI_CONFIG_DATA),
+					  data, len, write);
+		else if (!write)
+			memset(data, 0xff, len);
 	}
-out:
 	pthread_mutex_unlock(&bus->lock);
+}
+
+/* PVKIT_HC_PCI_CONFIG_READ and _WRITE: arguments checked as the ABI says. */
+static int64_t pci_config_call(struct vm *vm, const uint64_t *arg, bool write)
+{
+	uint64_t sbdf = arg[0], reg = arg[1], size = arg[2];
+	uint32_t value = 0;
+
+	if (sbdf > 0xffffffffULL || reg >= PVKIT_PCI_CONFIG_SIZE ||
+	    (size != 1 && size != 2 && size != 4) || reg % size ||
+	    (write ? (size < 4 && arg[3] >> (8 * size)) || arg[3] > 0xffffffffULL :
+		     arg[3] != 0))
+		return PVKIT_EINVAL;
+	if (!vm->pci || sbdf >> 16) {
+		/* another segment: nothing there */
+		return write ? 0 : (int64_t)(size == 4 ? 0xffffffffU :
+					     (1U << (8 * size)) - 1);
+	}
+	value = (uint32_t)arg[3];
+	pthread_mutex_lock(&vm->pci->lock);
+	pci_config_access(vm->pci, (uint32_t)sbdf, (unsigned int)reg, &value,
+			  (unsigned int)size, write);
+	pthread_mutex_unlock(&vm->pci->lock);
+	if (write)
+		return 0;
+	if (size < 4)
+		value &= (1U << (8 * size)) - 1;
+	return value;
+}
+
+int64_t pci__config_read_call(struct vcpu *vcpu, const uint64_t *arg)
+{
+	return pci_config_call(vcpu->vm, arg, false);
+}
+
+int64_t pci__config_write_call(struct vcpu *vcpu, const uint64_t *arg)
+{
+	return pci_config_call(vcpu->vm, arg, true);
+}
+
+int64_t pci__slots_call(struct vcpu *vcpu, const uint64_t *arg)
+{
+	struct pci_bus *bus = vcpu->vm->pci;
+	uint32_t slots;
+
+	if (arg[0] > 0xffffff || arg[1] || arg[2] || arg[3])
+		return PVKIT_EINVAL;
+	if (!bus || arg[0])
+		return 0;	/* only segment 0, bus 0 has devices */
+	pthread_mutex_lock(&bus->lock);
+	slots = bus->nr_devs >= 32 ? 0xffffffffU : (1U << bus->nr_devs) - 1;
+	pthread_mutex_unlock(&bus->lock);
+	return slots;
 }
 
 static struct pci_dev *pci_find_bar(struct pci_bus *bus, bool io,

@@ -72,6 +72,8 @@ struct pci_dev {
 
 /* Sets up the bus with its host bridge. */
 int pci__init(struct vm *vm);
+/* Frees the bus (not the devices on it, which their owners hold). */
+void pci__free(struct vm *vm);
 
 /*
  * Adds @dev on the next free slot; the caller has filled in IDs, class,
@@ -85,6 +87,14 @@ uint64_t pci__bar_addr(const struct pci_dev *dev, unsigned int bar);
 /* Configuration mechanism #1 ports. */
 void pci__config_io(struct vm *vm, uint16_t port, void *data,
 		    unsigned int len, bool write);
+
+/*
+ * The ABI's PCI calls (PVKIT_HC_PCI_CONFIG_READ, _WRITE, PVKIT_HC_PCI_SLOTS):
+ * the same configuration space as the ports, one call per access.
+ */
+int64_t pci__config_read_call(struct vcpu *vcpu, const uint64_t *arg);
+int64_t pci__config_write_call(struct vcpu *vcpu, const uint64_t *arg);
+int64_t pci__slots_call(struct vcpu *vcpu, const uint64_t *arg);
 
 /* A memory or port access to a BAR: true if a device claimed it. */
 bool pci__mmio(struct vm *vm, uint64_t addr, void *data, unsigned int len,

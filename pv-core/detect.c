@@ -26,7 +26,7 @@ struct pvkit_host pvkit_host;
 static const char * const pvkit_feature_names[PVKIT_F_COUNT] = {
 	"console", "power", "crash", "clock", "rng", "balloon",
 	"page_report", "mem_stats", "device_enum", "guest_info", "multicall",
-	"events",
+	"events", "pci_config",
 };
 
 static const char * const kvm_feature_names[32] = {

@@ -33,14 +33,15 @@ static const unsigned int calls[] = {
 	PVKIT_HC_CLOCK_READ, PVKIT_HC_RNG_FILL, PVKIT_HC_BALLOON_INFLATE,
 	PVKIT_HC_BALLOON_DEFLATE, PVKIT_HC_PAGE_REPORT, PVKIT_HC_MEM_STATS,
 	PVKIT_HC_BALLOON_TARGET, PVKIT_HC_DEVICE_ENUM, PVKIT_HC_GUEST_INFO,
-	PVKIT_HC_EVENT_ENABLE, PVKIT_HC_EVENT_FETCH,
+	PVKIT_HC_EVENT_ENABLE, PVKIT_HC_EVENT_FETCH, PVKIT_HC_PCI_CONFIG_READ,
+	PVKIT_HC_PCI_CONFIG_WRITE, PVKIT_HC_PCI_SLOTS,
 };
 
 static const unsigned long long features[] = {
 	PVKIT_F_CONSOLE, PVKIT_F_POWER, PVKIT_F_CRASH, PVKIT_F_CLOCK,
 	PVKIT_F_RNG, PVKIT_F_BALLOON, PVKIT_F_PAGE_REPORT, PVKIT_F_MEM_STATS,
 	PVKIT_F_DEVICE_ENUM, PVKIT_F_GUEST_INFO, PVKIT_F_MULTICALL,
-	PVKIT_F_EVENTS,
+	PVKIT_F_EVENTS, PVKIT_F_PCI_CONFIG,
 };
 
 static const unsigned int events[] = {
@@ -75,8 +76,8 @@ int main(void)
 	      PVKIT_CPUID_BASE_DEFAULT != PVKIT_CPUID_BASE_MIN,
 	      "default base is a scanned base other than KVM's");
 	check(PVKIT_ABI_MAJOR(PVKIT_ABI_VERSION_CURRENT) == 1 &&
-	      PVKIT_ABI_MINOR(PVKIT_ABI_VERSION_CURRENT) == 2,
-	      "version macros round-trip (1.2)");
+	      PVKIT_ABI_MINOR(PVKIT_ABI_VERSION_CURRENT) == 3,
+	      "version macros round-trip (1.3)");
 	for (i = 0; i < ARRAY_SIZE(calls); i++)
 		for (j = i + 1; j < ARRAY_SIZE(calls); j++)
 			if (calls[i] == calls[j])

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "doubles.h"
+#include "../pci.h"
 
 struct double_record double_record;
 
@@ -32,12 +33,17 @@ struct vm *double_vm_create(uint64_t ram_size)
 	vm->vcpus[0].vm = vm;
 	pthread_mutex_init(&vm->lock, NULL);
 	pause__init(vm);
+	if (pci__init(vm)) {
+		double_vm_destroy(vm);
+		return NULL;
+	}
 	return vm;
 }
 
 void double_vm_destroy(struct vm *vm)
 {
 	balloon__free(vm);
+	pci__free(vm);
 	munmap(vm->ram, vm->ram_size);
 	free(vm);
 }

@@ -4,7 +4,8 @@
  * built with ASan and UBSan: every call's result for good and hostile
  * arguments, the CPL rule, bounds and wrap-around on guest addresses,
  * that a refused call has no side effect, and the host-to-guest events:
- * posted only once enabled, one edge on the line each, fetched once.
+ * posted only once enabled, one edge on the line each, fetched once;
+ * the PCI configuration calls see what the 0xcf8/0xcfc ports see.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "kselftest_harness.h"
 #include "doubles.h"
 #include "../hypercall.h"
+#include "../pci.h"
 
 #define RAM	(1 << 20)
 
@@ -385,6 +387,88 @@ TEST_F(hc, stats_name_every_slot)
 		;
 	EXPECT_LE(i, (unsigned int)HV_HC_SLOTS);
 	EXPECT_STREQ("unknown", hypercall__slot_name(i - 1));
+}
+
+/* The host bridge at 00:00.0, the only device of a bare double VM. */
+TEST_F(hc, pci_calls_match_the_ports)
+{
+	const uint32_t bridge = PVKIT_PCI_SBDF(0, 0, 0);
+	uint32_t addr = 0x80000000U | 4, cmd = 0;
+
+	EXPECT_EQ(1, call(self->vcpu, 0, PVKIT_HC_PCI_SLOTS, 0, 0));
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_PCI_SLOTS, 1, 0));
+	EXPECT_EQ(0, call(self->vcpu, 0, PVKIT_HC_PCI_SLOTS, 1 << 8, 0));
+	EXPECT_EQ(0x1b36, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				bridge, 0, 2, 0));
+	EXPECT_EQ(0x00081b36, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				    bridge, 0, 4, 0));
+	EXPECT_EQ(0x36, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+			      bridge, 0, 1, 0));
+	/* nothing at slot 1, function 1, bus 1, segment 1, beyond 256 */
+	EXPECT_EQ(0xffff, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				PVKIT_PCI_SBDF(0, 0, 8), 0, 2, 0));
+	EXPECT_EQ(0xffffffff, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				    PVKIT_PCI_SBDF(0, 0, 1), 0, 4, 0));
+	EXPECT_EQ(0xff, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+			      PVKIT_PCI_SBDF(0, 1, 0), 0, 1, 0));
+	EXPECT_EQ(0xffff, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				PVKIT_PCI_SBDF(1, 0, 0), 0, 2, 0));
+	EXPECT_EQ(0xffffffff, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				    bridge, 0x100, 4, 0));
+
+	/* the command register is writable, and the ports see the write */
+	EXPECT_EQ(0, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_WRITE,
+			   bridge, 4, 2, 0x0006));
+	EXPECT_EQ(0x0006, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				bridge, 4, 2, 0));
+	pci__config_io(self->vm, 0xcf8, &addr, 4, true);
+	pci__config_io(self->vm, 0xcfc, &cmd, 2, false);
+	EXPECT_EQ(0x0006U, cmd);
+	/* the IDs are not: the write is dropped */
+	EXPECT_EQ(0, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_WRITE,
+			   bridge, 0, 2, 0x1234));
+	EXPECT_EQ(0x1b36, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				bridge, 0, 2, 0));
+	/* writes to what is not there go nowhere */
+	EXPECT_EQ(0, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_WRITE,
+			   PVKIT_PCI_SBDF(0, 0, 8), 4, 2, 0x0006));
+	EXPECT_EQ(0U, self->vm->stats.hypercall_errors);
+}
+
+TEST_F(hc, pci_calls_refuse_bad_arguments)
+{
+	const uint32_t bridge = PVKIT_PCI_SBDF(0, 0, 0);
+
+	/* size, alignment, register, function, stray argument */
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				      bridge, 0, 3, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				      bridge, 0, 0, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				      bridge, 2, 4, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				      bridge, 1, 2, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				      bridge, 4096, 4, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				      1ULL << 32, 0, 4, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				      bridge, 0, 4, 1));
+	/* a value wider than the access */
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_WRITE,
+				      bridge, 4, 1, 0x106));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_WRITE,
+				      bridge, 4, 4, 1ULL << 32));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_SLOTS,
+				      1 << 24, 0, 0, 0));
+	EXPECT_EQ(PVKIT_EINVAL, call4(self->vcpu, 0, PVKIT_HC_PCI_SLOTS,
+				      0, 0, 0, 1));
+	/* and from user space, nothing at all */
+	EXPECT_EQ(PVKIT_EPERM, call4(self->vcpu, 3, PVKIT_HC_PCI_CONFIG_WRITE,
+				     bridge, 4, 2, 0x0006));
+	EXPECT_EQ(0, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+			   bridge, 4, 2, 0));
+	EXPECT_EQ(12U, self->vm->stats.hypercall_errors);
 }
 
 TEST_HARNESS_MAIN
