@@ -3,12 +3,14 @@
  * In-guest tests of pvkit's arch patches (patches/<series>/0101 and up):
  * a kernel built with them finds pvkit-hv in setup_arch(), prints its
  * boot log through earlycon=pvkit, powers off, restarts and reports
- * panics through hypercalls, and leaves the absent i8042 alone; on stock
+ * panics through hypercalls, leaves the absent i8042 alone, and reaches
+ * PCI configuration space through hypercalls; on stock
  * KVM it does none of that, as an unpatched kernel. A kernel without the
  * patches (Debian's) skips these tests; one the harness booted as
  * patched (PVKIT_KERNEL=custom) must have them.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +113,63 @@ TEST_F(arch, absent_legacy_devices_left_alone)
 		SKIP(return, NOT_PATCHED);
 	EXPECT_EQ(self->hv ? 1 : 0,
 		  pvkit_kmsg_count("pvkit: no i8042, no warm reset vector"));
+}
+
+/* The slot bitmap 0105 logged ("bus 0 slots 0x..."); 0 if none. */
+static unsigned int logged_pci_slots(void)
+{
+	unsigned int slots = 0;
+	char line[512], *p;
+	FILE *f = popen("dmesg", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "bus 0 slots 0x");
+		if (p)
+			sscanf(p, "bus 0 slots %x", &slots);
+	}
+	pclose(f);
+	return slots;
+}
+
+static unsigned int pci_device_count(void)
+{
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	unsigned int n = 0;
+	struct dirent *d;
+
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/*
+ * 0105: PCI configuration space through hypercalls on pvkit-hv, and the
+ * slots pvkit-hv named are exactly the devices the PCI core found (one
+ * function each), the host bridge read through them; not on KVM.
+ */
+TEST_F(arch, pci_config_through_hypercalls)
+{
+	unsigned int slots;
+	char buf[16];
+
+	if (!self->patched)
+		SKIP(return, NOT_PATCHED);
+	EXPECT_EQ(self->hv ? 1 : 0,
+		  pvkit_kmsg_count("pvkit: PCI configuration through hypercalls"));
+	if (!self->hv)
+		return;
+	slots = logged_pci_slots();
+	EXPECT_EQ(1U, slots & 1) TH_LOG("no host bridge in slots %#x", slots);
+	EXPECT_EQ((unsigned int)__builtin_popcount(slots), pci_device_count())
+		TH_LOG("slots %#x", slots);
+	ASSERT_LT(0, pvkit_read_file("/sys/bus/pci/devices/0000:00:00.0/vendor",
+				     buf, sizeof(buf)));
+	EXPECT_STREQ("0x1b36", buf);
 }
 
 TEST_HARNESS_MAIN

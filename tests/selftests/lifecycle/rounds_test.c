@@ -33,7 +33,7 @@ static const char * const stack[] = {
 	"pvkit", "pvkit_mmu", "pvkit_blk", "pvkit_net",
 };
 
-#define STACK_SIZE	((int)(sizeof(stack) / sizeof(stack[0])))
+#define STACK_SIZE	((int)ARRAY_SIZE(stack))
 
 /* module @i of the stack, for messages */
 static const char *module_name(int i)
