@@ -98,6 +98,13 @@ for series in $PVKIT_SERIES; do
 	how=$(sed -n 's/^pvkit: kernel \(.*\) built in \([0-9]*\) s.*/\1, built in \2 s/p' "$log")
 	result "patched $series kernel with pvkit built in builds (${how:-cached})" $rc "$log"
 done
+# the debug kernel (KASAN, kmemleak, lockdep, UBSAN, DEBUG_PAGEALLOC),
+# pvkit as modules, for the debug scenario of step 6
+log=$out/kernel-debug-6.12.log
+"$PVKIT_ROOT/scripts/build-kernel.sh" --debug 6.12 >"$log" 2>&1
+rc=$?
+how=$(sed -n 's/^pvkit: kernel \(.*\) built in \([0-9]*\) s.*/\1, built in \2 s/p' "$log")
+result "debug 6.12 kernel builds (${how:-cached})" $rc "$log"
 
 echo "== 4. harness checker"
 log=$out/checker.log
@@ -159,6 +166,10 @@ echo "== 6. guest scenarios"
 harness_step "$out/scenarios.log"
 # the patched kernels, pvkit built in, on both hypervisors
 harness_step "$out/scenarios-custom.log" --host kvm,hv --kernel custom
+# the debug kernel on pvkit-hv, the widest suite: pvkit's modules loaded,
+# used and unloaded (20 rounds of the whole stack) with no KASAN, UBSAN,
+# lockdep or kmemleak report
+harness_step "$out/scenarios-debug.log" --host hv --kernel custom-debug-6.12
 
 echo "== summary"
 if [ "$skipped" -gt 0 ]; then

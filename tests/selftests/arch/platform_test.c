@@ -3,8 +3,9 @@
  * In-guest tests of pvkit's arch patches (patches/<series>/0101 and up):
  * a kernel built with them finds pvkit-hv in setup_arch(), prints its
  * boot log through earlycon=pvkit, powers off, restarts and reports
- * panics through hypercalls, leaves the absent i8042 alone, and reaches
- * PCI configuration space through hypercalls; on stock
+ * panics through hypercalls, leaves the absent i8042 alone, reaches
+ * PCI configuration space through hypercalls and reads the wall clock
+ * through one (rtc-pvkit) instead of the CMOS RTC; on stock
  * KVM it does none of that, as an unpatched kernel. A kernel without the
  * patches (Debian's) skips these tests; one the harness booted as
  * patched (PVKIT_KERNEL=custom) must have them.
@@ -170,6 +171,30 @@ TEST_F(arch, pci_config_through_hypercalls)
 	ASSERT_LT(0, pvkit_read_file("/sys/bus/pci/devices/0000:00:00.0/vendor",
 				     buf, sizeof(buf)));
 	EXPECT_STREQ("0x1b36", buf);
+}
+
+/*
+ * 0106: on pvkit-hv the RTC is rtc-pvkit, the host's wall clock through
+ * a hypercall, and the CMOS one is not registered; on KVM it is CMOS.
+ */
+TEST_F(arch, wall_clock_through_a_hypercall)
+{
+	char name[64];
+
+	if (!self->patched)
+		SKIP(return, NOT_PATCHED);
+	EXPECT_EQ(self->hv ? 1 : 0,
+		  pvkit_kmsg_count("pvkit: no CMOS RTC: the wall clock through hypercalls"));
+	ASSERT_LT(0, pvkit_read_file("/sys/class/rtc/rtc0/name", name,
+				     sizeof(name)));
+	/* "<driver> <device>" */
+	if (self->hv) {
+		EXPECT_STREQ("rtc-pvkit rtc-pvkit", name);
+	} else {
+		EXPECT_EQ(0, strncmp(name, "rtc_cmos ", strlen("rtc_cmos ")))
+			TH_LOG("rtc0 is %s", name);
+	}
+	EXPECT_FALSE(pvkit_path_exists("/sys/class/rtc/rtc1"));
 }
 
 TEST_HARNESS_MAIN

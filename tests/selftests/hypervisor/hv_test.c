@@ -2,7 +2,8 @@
 /*
  * In-guest tests that only make sense on pvkit's hypervisor: the distro
  * kernel runs on kvm-clock (pvkit-hv advertises KVM's paravirt leaves),
- * its CMOS real-time clock (rtc_cmos) agrees with the system time,
+ * its real-time clock (rtc_cmos; rtc-pvkit on a patched kernel) agrees
+ * with the system time,
  * a hypercall from userspace (CPL 3, with the port opened by ioperm) is
  * refused with the ABI's permission error, console text sent through
  * /dev/pvkit arrives on the host, and pvkit.ko takes the host's events on
@@ -52,7 +53,7 @@ TEST_F(hv, guest_uses_kvm_clock)
 	EXPECT_STREQ("kvm-clock", self->buf);
 }
 
-TEST_F(hv, cmos_rtc_keeps_host_time)
+TEST_F(hv, rtc_keeps_host_time)
 {
 	long long rtc = pvkit_read_number("/sys/class/rtc/rtc0/since_epoch");
 	long long now = time(NULL);
