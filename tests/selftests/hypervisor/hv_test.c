@@ -3,15 +3,14 @@
  * In-guest tests that only make sense on pvkit's hypervisor: the distro
  * kernel runs on kvm-clock (pvkit-hv advertises KVM's paravirt leaves),
  * its real-time clock (rtc_cmos; rtc-pvkit on a patched kernel) agrees
- * with the system time,
- * a hypercall from userspace (CPL 3, with the port opened by ioperm) is
- * refused with the ABI's permission error, console text sent through
- * /dev/pvkit arrives on the host, and pvkit.ko takes the host's events on
- * the line CPUID names, again after a reload. The console check is judged
- * by the harness: the test announces the text hex-encoded, so its plain
- * form can only reach the log through the hypercall. (The host's
- * shutdown request itself is the harness's last step, tests/harness/
- * hv-control.)
+ * with the system time, a hypercall from userspace (CPL 3, with the
+ * port opened by ioperm) is refused with the ABI's permission error,
+ * console text sent through /dev/pvkit arrives on the host, and pvkit.ko
+ * takes the host's events on the line CPUID names, again after a reload.
+ * The console check is judged by the harness: the test announces the
+ * text hex-encoded, so its plain form can only reach the log through the
+ * hypercall. (The host's shutdown request itself is the harness's last
+ * step, tests/harness/hv-control.)
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
