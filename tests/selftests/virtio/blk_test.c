@@ -315,7 +315,8 @@ TEST_F(blk, flushed_write_reads_back)
 	free(in);
 }
 
-TEST_F(blk, fio_verify_two_jobs)
+/* 120 s: the debug kernel (KASAN, DEBUG_PAGEALLOC) takes over 30 */
+TEST_F_TIMEOUT(blk, fio_verify_two_jobs, 120)
 {
 	int rc;
 
