@@ -193,7 +193,8 @@ static void pci_config_access(struct pci_bus *bus, uint32_t bdf,
 	unsigned int slot = (bdf >> 3) & 0x1f;
 	struct pci_dev *dev = NULL;
 
-	if (!(bdf & 0xff07) && slot < bus->nr_devs && off + len <= PCI_CFG_SIZE)
+	if (!(bdf & 0xff07) && slot < bus->nr_devs && off < PCI_CFG_SIZE &&
+	    len <= PCI_CFG_SIZE - off)
 		dev = bus->devs[slot];
 	if (!dev) {
 		if (!write)
@@ -219,7 +220,7 @@ void pci__config_io(struct vm *vm, uint16_t port, void *data,
 			memcpy(data, &bus->config_address, 4);
 		else if (!write)
 			memset(data, 0xff, len);
-	} else {
+	} else if (port >= PCI_CONFIG_DATA) {
 		addr = bus->config_address;
 		if (addr & PCI_CONFIG_ENABLE)
 			pci_config_access(bus, (addr >> 8) & 0xffff,
@@ -227,6 +228,9 @@ void pci__config_io(struct vm *vm, uint16_t port, void *data,
 					  data, len, write);
 		else if (!write)
 			memset(data, 0xff, len);
+	} else if (!write) {
+		/* 0xcf9-0xcfb: no register here (and no reset control) */
+		memset(data, 0xff, len);
 	}
 	pthread_mutex_unlock(&bus->lock);
 }

@@ -435,6 +435,40 @@ TEST_F(hc, pci_calls_match_the_ports)
 	EXPECT_EQ(0U, self->vm->stats.hypercall_errors);
 }
 
+/*
+ * Ports 0xcf9-0xcfb, between the address and the data port, are no
+ * configuration register: with an enabled address at register 0 they
+ * once made an offset below zero (outb to 0xcfb is part of Linux's own
+ * type 1 probe), which reached 4 GiB past a device's image.
+ */
+TEST_F(hc, pci_ports_between_address_and_data_are_inert)
+{
+	uint32_t addr = 0x80000000U, v = 0;
+	uint8_t one = 1;
+
+	pci__config_io(self->vm, 0xcf8, &addr, 4, true);
+	pci__config_io(self->vm, 0xcfb, &v, 1, false);
+	EXPECT_EQ(0xffU, v);
+	v = 0;
+	pci__config_io(self->vm, 0xcfa, &v, 2, false);
+	EXPECT_EQ(0xffffU, v);
+	pci__config_io(self->vm, 0xcf9, &v, 4, false);
+	EXPECT_EQ(0xffffffffU, v);
+	pci__config_io(self->vm, 0xcfb, &one, 1, true);
+	pci__config_io(self->vm, 0xcf9, &addr, 4, true);
+	/* the address and the bridge's IDs are as they were */
+	pci__config_io(self->vm, 0xcf8, &v, 4, false);
+	EXPECT_EQ(0x80000000U, v);
+	pci__config_io(self->vm, 0xcfc, &v, 4, false);
+	EXPECT_EQ(0x00081b36U, v);
+	/* the last dword of the image reads; nothing past it does */
+	addr = 0x800000fcU;
+	pci__config_io(self->vm, 0xcf8, &addr, 4, true);
+	v = 0;
+	pci__config_io(self->vm, 0xcff, &v, 2, false);
+	EXPECT_EQ(0xffffU, v);
+}
+
 TEST_F(hc, pci_calls_refuse_bad_arguments)
 {
 	const uint32_t bridge = PVKIT_PCI_SBDF(0, 0, 0);
