@@ -352,3 +352,30 @@ int pvkit_send_console_check(const char *dev, const char *tag)
 	}
 	return err;
 }
+
+int pvkit_find_nic(const char *driver, char *name, size_t size)
+{
+	char path[300], link[256], want[64];
+	DIR *dir = opendir("/sys/class/net");
+	struct dirent *d;
+	int ret = -1;
+	ssize_t n;
+
+	if (!dir)
+		return -1;
+	snprintf(want, sizeof(want), "/%s", driver);
+	while (ret && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver",
+			 d->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (strstr(link, want)) {
+			snprintf(name, size, "%.15s", d->d_name);
+			ret = 0;
+		}
+	}
+	closedir(dir);
+	return ret;
+}

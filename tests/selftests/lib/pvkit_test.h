@@ -67,6 +67,9 @@ int pvkit_kmsg_problems_since(unsigned int id);
  */
 int pvkit_find_disk(const char *serial, char *name, size_t size);
 
+/* The network interface driver @driver made, in @name: 0, or -1 if none. */
+int pvkit_find_nic(const char *driver, char *name, size_t size);
+
 /* Runs a shell command line; its exit status, or -1 if it did not exit. */
 int pvkit_run(const char *fmt, ...) __printf(1, 2);
 

@@ -10,7 +10,6 @@
  * leak or a use-after-free in a load or unload path shows.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -76,33 +75,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The interface pvkit_net made, in @name; 0 or -1. */
-static int find_pvkit_nic(char *name, size_t size)
-{
-	char path[300], link[256];
-	DIR *dir = opendir("/sys/class/net");
-	struct dirent *d;
-	int ret = -1;
-	ssize_t n;
-
-	if (!dir)
-		return -1;
-	while (ret && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver",
-			 d->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = 0;
-		if (strstr(link, "/pvkit_net")) {
-			snprintf(name, size, "%.15s", d->d_name);
-			ret = 0;
-		}
-	}
-	closedir(dir);
-	return ret;
 }
 
 /* One O_DIRECT read of the first 4 KiB of /dev/@disk; bytes read or -errno. */
@@ -183,7 +155,7 @@ TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 		ret = read_first_block(self->disk);
 		ASSERT_EQ(IO_SIZE, ret)
 			TH_LOG("round %d: reading %s: %d", round, self->disk, ret);
-		ASSERT_EQ(0, find_pvkit_nic(self->nic, sizeof(self->nic)))
+		ASSERT_EQ(0, pvkit_find_nic("pvkit_net", self->nic, sizeof(self->nic)))
 			TH_LOG("round %d: no pvkit_net interface", round);
 		ASSERT_EQ(0, pvkit_run("ip link set %s up", self->nic));
 		ASSERT_TRUE(carrier_comes_up(self->nic))
@@ -194,7 +166,7 @@ TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 				TH_LOG("round %d: unloading %s", round, module_name(i));
 		ASSERT_FALSE(pvkit_path_exists("/sys/kernel/pvkit"));
 		ASSERT_FALSE(pvkit_path_exists("/dev/" PVKIT_DEVICE_NAME));
-		ASSERT_NE(0, find_pvkit_nic(self->nic, sizeof(self->nic)));
+		ASSERT_NE(0, pvkit_find_nic("pvkit_net", self->nic, sizeof(self->nic)));
 		ASSERT_NE(0, pvkit_find_disk("pvkit-test", self->disk,
 					     sizeof(self->disk)));
 	}

@@ -12,7 +12,6 @@
  * takes it back.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -41,28 +40,7 @@
 /* The interface the pvkit_net driver made, in @name. */
 static int find_virtio_nic(char *name, size_t size)
 {
-	char path[300], link[256];
-	struct dirent *d;
-	DIR *dir = opendir("/sys/class/net");
-	int ret = -1;
-	ssize_t n;
-
-	if (!dir)
-		return -1;
-	while (ret && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver",
-			 d->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = 0;
-		if (strstr(link, "/" DRIVER)) {
-			snprintf(name, size, "%s", d->d_name);
-			ret = 0;
-		}
-	}
-	closedir(dir);
-	return ret;
+	return pvkit_find_nic(DRIVER, name, size);
 }
 
 /* SIOCETHTOOL on @nic with the command in @data; 0 or -errno. */
