@@ -308,6 +308,14 @@ int pvkit_run(const char *fmt, ...)
 	return WEXITSTATUS(status);
 }
 
+double pvkit_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 long long pvkit_meminfo_kb(const char *field)
 {
 	char line[256];

@@ -80,6 +80,9 @@ int pvkit_run(const char *fmt, ...) __printf(1, 2);
  */
 int pvkit_send_console_check(const char *dev, const char *tag);
 
+/* CLOCK_MONOTONIC in seconds, for a test's deadlines and rates. */
+double pvkit_now_s(void);
+
 /* A /proc/meminfo field in KiB, or -1. */
 long long pvkit_meminfo_kb(const char *field);
 

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -67,14 +66,6 @@ FIXTURE_TEARDOWN(rounds)
 	if (self->tools_mounted && !pvkit_path_exists(TOOLS_MNT "/usr") &&
 	    !pvkit_find_disk("pvkit-tools", self->disk, sizeof(self->disk)))
 		pvkit_run("mount -t ext4 -o ro /dev/%s " TOOLS_MNT, self->disk);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* One O_DIRECT read of the first 4 KiB of /dev/@disk; bytes read or -errno. */
@@ -136,7 +127,7 @@ TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 		if (pvkit_module_loaded(stack[i]))
 			ASSERT_EQ(0, pvkit_unload(stack[i])) TH_LOG("%s", module_name(i));
 	vmalloc_before = pvkit_meminfo_kb("VmallocUsed");
-	t0 = now_s();
+	t0 = pvkit_now_s();
 
 	for (round = 0; round < ROUNDS; round++) {
 		for (i = 0; i < STACK_SIZE; i++)
@@ -172,7 +163,7 @@ TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 	}
 
 	printf("# note: %d rounds of loading, using and unloading pvkit's modules in %.1f s\n",
-	       ROUNDS, now_s() - t0);
+	       ROUNDS, pvkit_now_s() - t0);
 	vmalloc_after = pvkit_meminfo_kb("VmallocUsed");
 	EXPECT_LE(vmalloc_after - vmalloc_before, 256)
 		TH_LOG("VmallocUsed grew from %lld to %lld KiB",

@@ -27,7 +27,6 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -68,23 +67,15 @@ static void marker(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Waits up to @secs for sysfs number @path to reach @want; its value. */
 static long long wait_number(const char *path, long long want, double secs)
 {
-	double end = now_s() + secs;
+	double end = pvkit_now_s() + secs;
 	long long v;
 
 	for (;;) {
 		v = pvkit_read_number(path);
-		if (v == want || now_s() > end)
+		if (v == want || pvkit_now_s() > end)
 			return v;
 		usleep(200000);
 	}
@@ -193,13 +184,13 @@ TEST_F_TIMEOUT(mmu, oom_pressure_deflates_the_balloon, 600)
 static long long wait_quiet(const char *path)
 {
 	long long v = pvkit_read_number(path), last = v;
-	double end = now_s() + 60, since = now_s();
+	double end = pvkit_now_s() + 60, since = pvkit_now_s();
 
-	while (now_s() < end && now_s() - since < 4) {
+	while (pvkit_now_s() < end && pvkit_now_s() - since < 4) {
 		usleep(250000);
 		v = pvkit_read_number(path);
 		if (v != last)
-			since = now_s();
+			since = pvkit_now_s();
 		last = v;
 	}
 	return v;
@@ -233,12 +224,12 @@ TEST_F_TIMEOUT(mmu, free_page_reporting_gives_memory_back, 300)
 	marker("await-rss fpr-touched");
 	sleep(5);	/* hv-control looks once a second */
 	ASSERT_EQ(0, munmap(p, size));
-	t0 = now_s();
+	t0 = pvkit_now_s();
 	/* 90% of 512 MiB, in KiB, within secs */
 	marker("await-rss-drop fpr-freed fpr-touched %zu %d",
 	       size / 1024 * 9 / 10, secs);
 	end = t0 + secs;
-	while (now_s() < end) {
+	while (pvkit_now_s() < end) {
 		reported = pvkit_read_number(MMU "stats/reported_bytes") -
 			   reported0;
 		if (reported >= (long long)(size / 10 * 9))
@@ -248,7 +239,7 @@ TEST_F_TIMEOUT(mmu, free_page_reporting_gives_memory_back, 300)
 	EXPECT_LE((long long)(size / 10 * 9), reported)
 		TH_LOG("%lld bytes reported", reported);
 	printf("# note: free page reporting: %lld MiB reported %.1f s after freeing 512 MiB\n",
-	       reported / MIB, now_s() - t0);
+	       reported / MIB, pvkit_now_s() - t0);
 	sleep(secs + 2);	/* while the host watches */
 }
 
