@@ -66,11 +66,12 @@ struct disk_config {
 	struct hv_fault_cfg fault;	/* a misbehaving disk, for tests */
 };
 
-/* --net tap=IFNAME[,mac=MAC] */
+/* --net tap=IFNAME[,mac=MAC][,fault=...] */
 struct net_config {
 	const char *tap;
 	uint8_t mac[6];
 	bool mac_set;
+	struct hv_fault_cfg fault;	/* a misbehaving NIC, for tests */
 };
 
 struct vm_config {

@@ -84,20 +84,22 @@ static void print_help(FILE *out)
 		"                   a used id never made available, or a length\n"
 		"                   one byte past the request's writable buffers;\n"
 		"                   up to %d disks\n"
-		"  --net tap=IFNAME[,mac=MAC]\n"
+		"  --net tap=IFNAME[,mac=MAC][,fault=F]\n"
 		"                   a virtio network device on tap IFNAME (made\n"
 		"                   if missing, which needs CAP_NET_ADMIN); MAC\n"
-		"                   like 52:54:00:12:34:56 (default: generated)\n"
+		"                   like 52:54:00:12:34:56 (default: generated);\n"
+		"                   F, test only: bad-id or bad-len, as for\n"
+		"                   --disk, on every received frame\n"
 		"  --stats FILE     write exit, hypercall and virtqueue counts as\n"
 		"                   JSON at exit\n"
 		"  --control SOCKET serve 'pvkit-hv ctl' on this unix socket: info,\n"
 		"                   stats, shutdown and reboot (asks the guest),\n"
 		"                   console-send TEXT (a line of console input),\n"
-		"                   pause and resume (the vCPUs and the guest's clock)\n"
+		"                   pause and resume (the vCPUs and the guest's clock),\n"
+		"                   balloon SIZE (RAM the guest gives back)\n"
 		"  --console-stdin  feed pvkit-hv's standard input to the guest's\n"
 		"                   console input (/dev/pvcon0), waiting while the\n"
 		"                   guest has not read what came before\n"
-		"                   balloon SIZE (RAM the guest gives back)\n"
 		"  --shutdown-timeout SEC\n"
 		"                   end the VM this long after a shutdown or reboot\n"
 		"                   request the guest has not acted on; 0: never\n"
@@ -232,7 +234,9 @@ static int parse_mac(const char *s, uint8_t *mac)
 static int parse_net(char *arg, struct vm_config *cfg)
 {
 	struct net_config *nc;
+	const char *why;
 	char *opt, *save;
+	int fault;
 
 	if (cfg->nr_nics == HV_MAX_NICS)
 		return usage_error("--net: at most %d network devices",
@@ -240,6 +244,13 @@ static int parse_net(char *arg, struct vm_config *cfg)
 	nc = &cfg->nics[cfg->nr_nics];
 	for (opt = strtok_r(arg, ",", &save); opt;
 	     opt = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(opt, "fault-from=", 11))
+			return usage_error("--net: fault-from= is for --disk; a NIC with fault= misbehaves on every frame it receives");
+		fault = vq_fault__parse(&nc->fault, opt, &why);
+		if (fault < 0)
+			return usage_error("--net: %s", why);
+		if (fault)
+			continue;
 		if (!strncmp(opt, "tap=", 4) && opt[4] &&
 		    strlen(opt + 4) < 16) {
 			nc->tap = opt + 4;
@@ -249,7 +260,7 @@ static int parse_net(char *arg, struct vm_config *cfg)
 						   opt + 4);
 			nc->mac_set = true;
 		} else {
-			return usage_error("--net: unknown option '%s' (tap=IFNAME of at most 15 characters, mac=MAC)",
+			return usage_error("--net: unknown option '%s' (tap=IFNAME of at most 15 characters, mac=MAC, fault=bad-id|bad-len)",
 					   opt);
 		}
 	}

@@ -55,17 +55,9 @@ static void blk_misbehave(struct virtio_queue *q, const struct vq_chain *c,
 			  uint16_t *id, uint32_t *len)
 {
 	struct virtio_blk *blk = q->dev->priv;
-	uint16_t old_id = *id;
 
-	if (!vq_fault__blk_applies(&blk->fault, c) ||
-	    !vq_fault__corrupt(&blk->fault, q->vq.size, c, id, len))
-		return;
-	/* one line per device: a test needs to see it did this at all */
-	if (__atomic_fetch_add(&blk->faults, 1, __ATOMIC_RELAXED) == 0)
-		hv_info("%s: queue %u: fault=%s (a test flag): used id %u length %u for chain %u of %u writable bytes",
-			q->dev->name, q->index,
-			vq_fault__name(blk->fault.kind), *id, *len, old_id,
-			(unsigned int)c->in_len);
+	if (vq_fault__blk_applies(&blk->fault, c))
+		vq_fault__misbehave(&blk->fault, &blk->faults, q, c, id, len);
 }
 
 static void blk_stats(struct virtio_dev *dev, FILE *f)
@@ -77,10 +69,7 @@ static void blk_stats(struct virtio_dev *dev, FILE *f)
 		(unsigned long long)d->reads, (unsigned long long)d->writes,
 		(unsigned long long)d->flushes, (unsigned long long)d->errors,
 		(unsigned long long)d->unsupported);
-	if (blk->fault.kind != HV_FAULT_NONE)
-		fprintf(f, ", \"fault\": \"%s\", \"faults\": %llu",
-			vq_fault__name(blk->fault.kind),
-			(unsigned long long)blk->faults);
+	vq_fault__stats(&blk->fault, &blk->faults, f);
 }
 
 static const struct virtio_dev_ops blk_ops = {

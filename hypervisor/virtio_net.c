@@ -5,7 +5,9 @@
  * 12-byte virtio-net header as the queues (IFF_VNET_HDR), so packets move
  * between tap and guest RAM with one readv/writev and no copy, and
  * checksum offload and TSO pass through: what the guest driver acks for
- * receive becomes the tap's offload flags (TUNSETOFFLOAD).
+ * receive becomes the tap's offload flags (TUNSETOFFLOAD). A device
+ * given fault= returns a wrong used element for every received frame,
+ * for tests (vq_fault.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 
 #include "net_io.h"
 #include "virtio.h"
+#include "vq_fault.h"
 
 #define NET_QUEUE_SIZE		256
 #define NET_RXQ			0
@@ -39,6 +42,8 @@ struct virtio_net {
 	uint64_t tx_packets;
 	uint64_t tx_errors;
 	bool rx_broken;		/* the tap failed for good */
+	struct hv_fault_cfg fault;	/* test-only misbehaviour */
+	uint64_t faults;		/* used elements it made wrong */
 };
 
 static void net_rx_run(struct virtio_queue *q)
@@ -49,6 +54,8 @@ static void net_rx_run(struct virtio_queue *q)
 	const char *why;
 	int wait_fd = net->tap_fd;
 	unsigned int pushed;
+	uint32_t len;
+	uint16_t id;
 	ssize_t n;
 	int r;
 
@@ -91,7 +98,11 @@ static void net_rx_run(struct virtio_queue *q)
 				break;	/* EAGAIN: nothing more to receive */
 			if (!n)
 				continue;
-			vq__push(&q->vq, c->head, n);
+			id = c->head;
+			len = n;
+			vq_fault__misbehave(&net->fault, &net->faults, q, c,
+					    &id, &len);
+			vq__push(&q->vq, id, len);
 			have_chain = false;
 			net->rx_packets++;
 			q->chains++;
@@ -162,6 +173,7 @@ static void net_stats(struct virtio_dev *dev, FILE *f)
 		(unsigned long long)net->rx_packets,
 		(unsigned long long)net->tx_packets,
 		(unsigned long long)net->tx_errors);
+	vq_fault__stats(&net->fault, &net->faults, f);
 }
 
 static const struct virtio_dev_ops net_ops = {
@@ -223,6 +235,7 @@ int virtio_net__add(struct vm *vm, const struct net_config *nc,
 			return -1;
 		}
 	}
+	net->fault = nc->fault;
 	net->config.status = VIRTIO_NET_S_LINK_UP;
 	net->config.max_virtqueue_pairs = 1;
 

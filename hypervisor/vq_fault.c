@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test-only misbehaving devices (vq_fault.h): parsing the fault options
- * of a device flag, choosing the requests that misbehave, and the wrong
- * used element each fault returns.
+ * of a device flag, choosing the disk requests that misbehave, the wrong
+ * used element each fault returns, and what a faulty device logs and
+ * counts.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -89,4 +90,28 @@ bool vq_fault__corrupt(const struct hv_fault_cfg *f, uint16_t queue_size,
 	default:
 		return false;
 	}
+}
+
+void vq_fault__misbehave(const struct hv_fault_cfg *f, uint64_t *faults,
+			 struct virtio_queue *q, const struct vq_chain *c,
+			 uint16_t *id, uint32_t *len)
+{
+	uint16_t old_id = *id;
+
+	if (!vq_fault__corrupt(f, q->vq.size, c, id, len))
+		return;
+	if (__atomic_fetch_add(faults, 1, __ATOMIC_RELAXED) == 0)
+		hv_info("%s: queue %u: fault=%s (a test flag): used id %u length %u for chain %u of %u writable bytes",
+			q->dev->name, q->index, vq_fault__name(f->kind), *id,
+			*len, old_id, (unsigned int)c->in_len);
+}
+
+void vq_fault__stats(const struct hv_fault_cfg *f, const uint64_t *faults,
+		     FILE *out)
+{
+	if (f->kind == HV_FAULT_NONE)
+		return;
+	fprintf(out, ", \"fault\": \"%s\", \"faults\": %llu",
+		vq_fault__name(f->kind),
+		(unsigned long long)__atomic_load_n(faults, __ATOMIC_RELAXED));
 }

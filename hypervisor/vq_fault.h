@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Devices that misbehave on purpose, so that tests can check what a
- * guest driver does with them (--disk ...,fault=bad-id|bad-len). The
- * request itself is carried out as usual; only the used element the
- * device returns for it is wrong: an id the driver never made available,
- * or a length beyond the chain's device-writable buffers. Test-only.
+ * guest driver does with them (--disk ...,fault=bad-id|bad-len and
+ * --net ...,fault=bad-id|bad-len). The request itself is carried out as
+ * usual (a disk's read or write, a received frame); only the used
+ * element the device returns for it is wrong: an id the driver never
+ * made available, or a length beyond the chain's device-writable
+ * buffers. Test-only.
  */
 #ifndef PVKIT_HV_VQ_FAULT_H
 #define PVKIT_HV_VQ_FAULT_H
@@ -12,7 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "hv.h"
+#include "virtio.h"
 #include "virtqueue.h"
 
 /*
@@ -43,5 +48,19 @@ bool vq_fault__blk_applies(const struct hv_fault_cfg *f,
  */
 bool vq_fault__corrupt(const struct hv_fault_cfg *f, uint16_t queue_size,
 		       const struct vq_chain *c, uint16_t *id, uint32_t *len);
+
+/*
+ * Makes the used element (*id, *len) of chain @c of queue @q wrong as @f
+ * says, counting it in *@faults. The first time, one line names the
+ * device, the fault and the element, so a test sees the device did
+ * misbehave. Called from @q's I/O thread; *@faults is updated atomically.
+ */
+void vq_fault__misbehave(const struct hv_fault_cfg *f, uint64_t *faults,
+			 struct virtio_queue *q, const struct vq_chain *c,
+			 uint16_t *id, uint32_t *len);
+
+/* The device's --stats members (", \"fault\": ..."), if it has a fault. */
+void vq_fault__stats(const struct hv_fault_cfg *f, const uint64_t *faults,
+		     FILE *out);
 
 #endif /* PVKIT_HV_VQ_FAULT_H */

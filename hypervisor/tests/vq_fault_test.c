@@ -4,9 +4,12 @@
  * the fault options are parsed or refused; only reads and writes that
  * reach fault-from= misbehave; bad-id returns an id outside the
  * descriptor table and bad-len a length one byte past the writable
- * buffers, and nothing else changes; no fault changes nothing.
+ * buffers, and nothing else changes; no fault changes nothing; a
+ * faulty device counts what it did and says so in its statistics.
  */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kselftest_harness.h"
@@ -141,7 +144,7 @@ TEST(bad_id_is_outside_the_table)
 	f.kind = HV_FAULT_NONE;
 	id = 5;
 	EXPECT_FALSE(vq_fault__corrupt(&f, 256, &r.c, &id, &len));
-	EXPECT_EQ(5, id);
+	EXPECT_EQ(5U, id);
 	EXPECT_EQ(513U, len);
 }
 
@@ -155,7 +158,7 @@ TEST(bad_len_is_one_byte_past_the_writable_buffers)
 	make_req(&r, VIRTIO_BLK_T_IN, 0, 2 * BLK_SECTOR);
 	EXPECT_TRUE(vq_fault__corrupt(&f, 256, &r.c, &id, &len));
 	EXPECT_EQ(2U * BLK_SECTOR + 1 + 1, len);
-	EXPECT_EQ(5, id);
+	EXPECT_EQ(5U, id);
 	/* a write: only the status byte is writable */
 	make_req(&r, VIRTIO_BLK_T_OUT, 0, 2 * BLK_SECTOR);
 	len = 1;
@@ -166,6 +169,49 @@ TEST(bad_len_is_one_byte_past_the_writable_buffers)
 	len = 7;
 	EXPECT_FALSE(vq_fault__corrupt(&f, 256, &r.c, &id, &len));
 	EXPECT_EQ(7U, len);
+}
+
+TEST(misbehave_counts_and_reports)
+{
+	struct hv_fault_cfg f = { .kind = HV_FAULT_BAD_LEN };
+	struct virtio_dev dev = { .name = "net7" };
+	struct virtio_queue q = { .dev = &dev, .index = 0 };
+	uint64_t faults = 0;
+	uint32_t len = 60;
+	uint16_t id = 5;
+	char *text = NULL;
+	size_t size = 0;
+	struct req r;
+	FILE *out;
+
+	q.vq.size = 256;
+	make_req(&r, VIRTIO_BLK_T_IN, 0, 2048);
+	vq_fault__misbehave(&f, &faults, &q, &r.c, &id, &len);
+	EXPECT_EQ(5U, id);
+	EXPECT_EQ(r.c.in_len + 1, len);
+	vq_fault__misbehave(&f, &faults, &q, &r.c, &id, &len);
+	EXPECT_EQ(2U, faults);
+
+	out = open_memstream(&text, &size);
+	ASSERT_NE(NULL, out);
+	vq_fault__stats(&f, &faults, out);
+	fclose(out);
+	EXPECT_STREQ(", \"fault\": \"bad-len\", \"faults\": 2", text);
+	free(text);
+
+	/* a device without a fault adds nothing, changes nothing */
+	f.kind = HV_FAULT_NONE;
+	len = 60;
+	vq_fault__misbehave(&f, &faults, &q, &r.c, &id, &len);
+	EXPECT_EQ(60U, len);
+	EXPECT_EQ(2U, faults);
+	text = NULL;
+	out = open_memstream(&text, &size);
+	ASSERT_NE(NULL, out);
+	vq_fault__stats(&f, &faults, out);
+	fclose(out);
+	EXPECT_STREQ("", text);
+	free(text);
 }
 
 TEST_HARNESS_MAIN
