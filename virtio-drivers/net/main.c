@@ -3,8 +3,8 @@
  * pvkit_net.ko, pvkit's virtio-net front-end: the virtio driver (feature
  * checks, probe and removal), the net_device it registers (offloads,
  * MAC, MTU, open and close) and the link state from the device's config
- * space. Virtio 1.0 devices only: every buffer starts with a
- * struct virtio_net_hdr_v1. The RX and TX paths are in rx.c and tx.c,
+ * space, and the stop of a device that broke the virtio rules. Virtio 1.0
+ * devices only: every buffer starts with a struct virtio_net_hdr_v1. The RX and TX paths are in rx.c and tx.c,
  * the control queue in ctrl.c, the counters and ethtool in ethtool.c.
  */
 #include <linux/etherdevice.h>
@@ -180,6 +180,62 @@ static void pvnet_set_config(struct pvnet_info *vi, bool on)
 		schedule_work(&vi->config_work);
 	else
 		cancel_work_sync(&vi->config_work);
+}
+
+/*
+ * The device broke the rules: a virtqueue the virtio core found broken
+ * (an id it never made available, ...), or, with @len, a used length
+ * past a receive buffer of @room bytes. From any context; the device is
+ * stopped once, in pvnet_broken_work().
+ */
+void pvnet_broken(struct pvnet_info *vi, unsigned int len, unsigned int room)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vi->lock, flags);
+	if (vi->broken_enabled && !vi->broken) {
+		vi->broken = true;
+		vi->bad_len = len;
+		vi->bad_len_room = room;
+		schedule_work(&vi->broken_work);
+	}
+	spin_unlock_irqrestore(&vi->lock, flags);
+}
+
+/*
+ * Every virtqueue is marked broken, so the virtio core neither hands out
+ * nor takes buffers any more; the interface is detached (no transmit, no
+ * open) and has no carrier; the device is reset, so it touches guest
+ * memory no more. What it held is freed when the driver is unbound.
+ */
+static void pvnet_broken_work(struct work_struct *work)
+{
+	struct pvnet_info *vi = container_of(work, struct pvnet_info,
+					     broken_work);
+	struct net_device *dev = vi->dev;
+
+	virtio_break_device(vi->vdev);
+	rtnl_lock();
+	netif_device_detach(dev);
+	netif_carrier_off(dev);
+	rtnl_unlock();
+	virtio_reset_device(vi->vdev);
+	if (vi->bad_len)
+		netdev_err(dev, "the device used %u bytes of a receive buffer with room for %u: stopped (unbind and bind it to start again)\n",
+			   vi->bad_len, vi->bad_len_room);
+	else
+		netdev_err(dev, "a virtqueue is broken: stopped (unbind and bind it to start again)\n");
+}
+
+static void pvnet_set_broken(struct pvnet_info *vi, bool on)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vi->lock, flags);
+	vi->broken_enabled = on;
+	spin_unlock_irqrestore(&vi->lock, flags);
+	if (!on)
+		cancel_work_sync(&vi->broken_work);
 }
 
 /* Offloads, MAC address, MTU and RX buffer size from the features. */
@@ -359,6 +415,7 @@ static int pvnet_probe(struct virtio_device *vdev)
 	vdev->priv = vi;
 	spin_lock_init(&vi->lock);
 	INIT_WORK(&vi->config_work, pvnet_config_work);
+	INIT_WORK(&vi->broken_work, pvnet_broken_work);
 	INIT_DELAYED_WORK(&vi->refill, pvnet_rx_refill_work);
 	pvnet_setup_netdev(vi);
 
@@ -383,6 +440,7 @@ static int pvnet_probe(struct virtio_device *vdev)
 		goto reset;
 	}
 	/* under the RTNL: nobody opens the device before it is ready */
+	pvnet_set_broken(vi, true);
 	virtio_device_ready(vdev);
 	if (mq) {
 		err = pvnet_set_pairs(vi, min_t(unsigned int, max_pairs,
@@ -417,6 +475,7 @@ static void pvnet_remove(struct virtio_device *vdev)
 	struct net_device *dev = vi->dev;
 
 	pvnet_set_config(vi, false);
+	pvnet_set_broken(vi, false);
 	/* closes the device: no NAPI, refill or transmit runs after this */
 	unregister_netdev(dev);
 	virtio_reset_device(vdev);

@@ -53,7 +53,7 @@ struct pvnet_rq {
 	/* pages that came back unused, linked by page->private */
 	struct page *spare;
 	struct scatterlist sg[MAX_SKB_FRAGS];
-	char name[20];		/* "output.N" */
+	char name[20];		/* "input.N" */
 };
 
 struct pvnet_sq {
@@ -81,10 +81,19 @@ struct pvnet_info {
 	struct delayed_work refill;
 	/* config changes (link state), handled in process context */
 	struct work_struct config_work;
-	spinlock_t lock;		/* guards the two flags below */
+	/* a device that broke the virtio rules is stopped here, once */
+	struct work_struct broken_work;
+	spinlock_t lock;		/* guards the fields below */
 	bool refill_enabled;
 	bool config_enabled;
+	bool broken_enabled;		/* between probe and remove */
+	bool broken;			/* broken_work was scheduled */
+	unsigned int bad_len;		/* what the device said it used */
+	unsigned int bad_len_room;	/* ... of a buffer this big */
 };
+
+/* main.c */
+void pvnet_broken(struct pvnet_info *vi, unsigned int len, unsigned int room);
 
 /* rx.c */
 bool pvnet_rx_fill(struct pvnet_rq *rq, gfp_t gfp);

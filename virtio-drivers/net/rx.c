@@ -11,7 +11,9 @@
  * is negotiated, else the MTU's frame. The first PVNET_COPY_LEN bytes of
  * a frame are copied into the skb; the rest stays in its pages, which
  * become the skb's fragments. Pages a frame left unused are kept on the
- * queue's spare list for the next buffers.
+ * queue's spare list for the next buffers. A used length past the buffer
+ * it names is the device's fault, not a bad frame: the device is stopped
+ * (pvnet_broken()).
  */
 #include <linux/etherdevice.h>
 #include <linux/mm.h>
@@ -135,7 +137,16 @@ static bool pvnet_skb_append(struct sk_buff *skb, struct page *page,
 	return true;
 }
 
-/* A frame of @len bytes in the page chain @page (no MRG_RXBUF). */
+/* Bytes one posted RX buffer of @rq holds. */
+static unsigned int pvnet_rx_room(const struct pvnet_rq *rq)
+{
+	return rq->vi->mergeable ? PAGE_SIZE : rq->vi->rx_pages * PAGE_SIZE;
+}
+
+/*
+ * A frame of @len bytes in the page chain @page (no MRG_RXBUF); the
+ * caller checked that @len fits the chain.
+ */
 static struct sk_buff *pvnet_rx_chain(struct pvnet_rq *rq, struct page *page,
 				      unsigned int len)
 {
@@ -143,10 +154,6 @@ static struct sk_buff *pvnet_rx_chain(struct pvnet_rq *rq, struct page *page,
 	struct page *next = (struct page *)page_private(page);
 	struct sk_buff *skb;
 
-	if (len > rq->vi->rx_pages * PAGE_SIZE) {
-		pvnet_pages_put(rq, page);
-		return NULL;
-	}
 	set_page_private(page, 0);
 	skb = pvnet_skb_start(rq, page, take);
 	if (!skb) {
@@ -174,10 +181,9 @@ static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, struct page *page,
 				       unsigned int len, u16 nbufs)
 {
 	struct net_device *dev = rq->vi->dev;
-	struct sk_buff *skb = NULL;
+	struct sk_buff *skb;
 
-	if (len <= PAGE_SIZE)
-		skb = pvnet_skb_start(rq, page, len);
+	skb = pvnet_skb_start(rq, page, len);
 	if (!skb)
 		pvnet_pages_put(rq, page);
 	while (--nbufs > 0) {
@@ -188,7 +194,12 @@ static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, struct page *page,
 			skb = NULL;
 			break;
 		}
-		if (skb && (len > PAGE_SIZE || !pvnet_skb_append(skb, page, len))) {
+		if (unlikely(len > PAGE_SIZE)) {
+			pvnet_broken(rq->vi, len, PAGE_SIZE);
+			dev_kfree_skb_any(skb);
+			skb = NULL;
+		}
+		if (skb && !pvnet_skb_append(skb, page, len)) {
 			dev_kfree_skb_any(skb);
 			skb = NULL;
 		}
@@ -271,9 +282,17 @@ int pvnet_rx_poll(struct napi_struct *napi, int budget)
 	int done = 0;
 
 	while (done < budget && (page = virtqueue_get_buf(rq->vq, &len))) {
-		pvnet_receive(rq, page, len);
+		if (likely(len <= pvnet_rx_room(rq))) {
+			pvnet_receive(rq, page, len);
+		} else {
+			pvnet_broken(vi, len, pvnet_rx_room(rq));
+			pvnet_pages_put(rq, page);
+			pvnet_count(&rq->stats, &rq->stats.drops, 1);
+		}
 		done++;
 	}
+	if (unlikely(virtqueue_is_broken(rq->vq)))
+		pvnet_broken(vi, 0, 0);
 	if (rq->vq->num_free > virtqueue_get_vring_size(rq->vq) / 2 &&
 	    !pvnet_rx_fill(rq, GFP_ATOMIC))
 		pvnet_refill_later(vi, 0);

@@ -85,6 +85,8 @@ int pvnet_tx_poll(struct napi_struct *napi, int budget)
 	txq = netdev_get_tx_queue(sq->vi->dev, pvnet_vq_pair(sq->vq));
 	__netif_tx_lock(txq, raw_smp_processor_id());
 	pvnet_tx_reclaim(sq, budget);
+	if (unlikely(virtqueue_is_broken(sq->vq)))
+		pvnet_broken(sq->vi, 0, 0);
 	if (netif_tx_queue_stopped(txq) && sq->vq->num_free >= PVNET_TX_DESCS)
 		netif_tx_wake_queue(txq);
 	__netif_tx_unlock(txq);
