@@ -16,6 +16,10 @@
 #                             id never made available, a used length
 #                             past the buffers; pvkit-hv's fault=)
 #   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it
+#   net  tap pvtap1, pvtap2   hv only: NICs that misbehave on every frame
+#                             they receive (pvkit-hv's fault=bad-id and
+#                             fault=bad-len); host sides 10.0.3.1/24 and
+#                             10.0.4.1/24
 #   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
 #                             legacy (virtio 0.9) one and one with MTU 60
 #
@@ -28,6 +32,10 @@ DEV_HOST_IP=10.0.2.1
 DEV_MAC=52:54:00:12:34:56
 DEV_LEGACY_MAC=52:54:00:12:34:57
 DEV_BAD_MTU_MAC=52:54:00:12:34:58
+DEV_BAD_ID_TAP=pvtap1
+DEV_BAD_ID_MAC=52:54:00:12:34:59
+DEV_BAD_LEN_TAP=pvtap2
+DEV_BAD_LEN_MAC=52:54:00:12:34:5a
 DEV_FLUSH_MARKER=PVKIT-FLUSH-MARKER
 DEV_FLUSH_MIB=60
 DEV_SYNC_MARKER=PVKIT-SHUTDOWN-SYNC-MARKER
@@ -35,6 +43,25 @@ DEV_SYNC_MIB=62
 
 dev_marker() {
 	echo "##PVKIT## $*"
+}
+
+# dev_tap_add NAME IP: tap NAME, up, with IP/24 on this side.
+dev_tap_add() {
+	if command -v tunctl >/dev/null; then
+		tunctl -t "$1" >/dev/null
+	else
+		ip tuntap add dev "$1" mode tap
+	fi || dev_marker error "cannot make tap $1 (is tun loaded?)"
+	ip addr add "$2/24" dev "$1"
+	ip link set "$1" up
+}
+
+dev_tap_del() {
+	if command -v tunctl >/dev/null; then
+		tunctl -d "$1" >/dev/null
+	else
+		ip tuntap del dev "$1" mode tap
+	fi
 }
 
 devices_setup() {
@@ -46,13 +73,9 @@ devices_setup() {
 		truncate -s 1M "$DEV_DIR/pvkit-bad-id.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-bad-len.img" ||
 		dev_marker error "cannot make the scratch disk images in $DEV_DIR"
-	if command -v tunctl >/dev/null; then
-		tunctl -t "$DEV_TAP" >/dev/null
-	else
-		ip tuntap add dev "$DEV_TAP" mode tap
-	fi || dev_marker error "cannot make tap $DEV_TAP (is tun loaded?)"
-	ip addr add "$DEV_HOST_IP/24" dev "$DEV_TAP"
-	ip link set "$DEV_TAP" up
+	dev_tap_add "$DEV_TAP" "$DEV_HOST_IP"
+	dev_tap_add "$DEV_BAD_ID_TAP" 10.0.3.1
+	dev_tap_add "$DEV_BAD_LEN_TAP" 10.0.4.1
 	iperf3 -s -B "$DEV_HOST_IP" -D -I "$DEV_DIR/iperf3.pid" ||
 		dev_marker error "cannot start the iperf3 server"
 }
@@ -66,7 +89,9 @@ devices_args() {
 			"--disk $DEV_DIR/pvkit-slow.img,serial=pvkit-slow,write-delay=500" \
 			"--disk $DEV_DIR/pvkit-bad-id.img,serial=pvkit-bad-id,fault=bad-id,fault-from=1024" \
 			"--disk $DEV_DIR/pvkit-bad-len.img,serial=pvkit-bad-len,fault=bad-len,fault-from=1024" \
-			"--net tap=$DEV_TAP,mac=$DEV_MAC"
+			"--net tap=$DEV_TAP,mac=$DEV_MAC" \
+			"--net tap=$DEV_BAD_ID_TAP,mac=$DEV_BAD_ID_MAC,fault=bad-id" \
+			"--net tap=$DEV_BAD_LEN_TAP,mac=$DEV_BAD_LEN_MAC,fault=bad-len"
 	else
 		echo "-drive file=$DEV_DIR/pvkit-disk.img,if=none,id=d0,format=raw" \
 			"-device virtio-blk-pci,drive=d0,serial=pvkit-test,physical_block_size=4096" \
@@ -83,11 +108,9 @@ devices_args() {
 
 devices_check() {
 	[ -f "$DEV_DIR/iperf3.pid" ] && kill "$(cat "$DEV_DIR/iperf3.pid")" 2>/dev/null
-	if command -v tunctl >/dev/null; then
-		tunctl -d "$DEV_TAP" >/dev/null
-	else
-		ip tuntap del dev "$DEV_TAP" mode tap
-	fi
+	dev_tap_del "$DEV_TAP"
+	dev_tap_del "$DEV_BAD_ID_TAP"
+	dev_tap_del "$DEV_BAD_LEN_TAP"
 	# the guest wrote and flushed this, then powered off
 	if dd if="$DEV_DIR/pvkit-disk.img" bs=1M skip=$DEV_FLUSH_MIB count=1 2>/dev/null |
 		grep -q "$DEV_FLUSH_MARKER"; then

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -361,9 +362,49 @@ int pvkit_send_console_check(const char *dev, const char *tag)
 	return err;
 }
 
-int pvkit_find_nic(const char *driver, char *name, size_t size)
+void pvkit_virtio_dev(const char *class_dir, char *vdev, size_t size)
 {
-	char path[300], link[256], want[64];
+	char path[300], target[300];
+	const char *slash;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/device", class_dir);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	slash = strrchr(target, '/');
+	snprintf(vdev, size, "%s", slash ? slash + 1 : target);
+}
+
+long pvkit_virtio_status(const char *vdev)
+{
+	char path[300], text[32];
+
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/status",
+		 vdev);
+	if (pvkit_read_file(path, text, sizeof(text)) <= 0)
+		return -1;
+	return strtol(text, NULL, 16);
+}
+
+bool pvkit_wait_carrier(const char *nic, double secs)
+{
+	double end = pvkit_now_s() + secs;
+	char path[300], buf[8];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", nic);
+	do {
+		if (pvkit_read_file(path, buf, sizeof(buf)) > 0 &&
+		    !strcmp(buf, "1"))
+			return true;
+		usleep(100 * 1000);
+	} while (pvkit_now_s() < end);
+	return false;
+}
+
+int pvkit_find_nic(const char *driver, const char *mac, char *name,
+		   size_t size)
+{
+	char path[300], link[256], want[64], addr[32];
 	DIR *dir = opendir("/sys/class/net");
 	struct dirent *d;
 	int ret = -1;
@@ -379,10 +420,15 @@ int pvkit_find_nic(const char *driver, char *name, size_t size)
 		if (n <= 0)
 			continue;
 		link[n] = 0;
-		if (strstr(link, want)) {
-			snprintf(name, size, "%.15s", d->d_name);
-			ret = 0;
-		}
+		if (!strstr(link, want))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/address",
+			 d->d_name);
+		if (mac && (pvkit_read_file(path, addr, sizeof(addr)) <= 0 ||
+			    strcasecmp(addr, mac)))
+			continue;
+		snprintf(name, size, "%.15s", d->d_name);
+		ret = 0;
 	}
 	closedir(dir);
 	return ret;

@@ -67,8 +67,27 @@ int pvkit_kmsg_problems_since(unsigned int id);
  */
 int pvkit_find_disk(const char *serial, char *name, size_t size);
 
-/* The network interface driver @driver made, in @name: 0, or -1 if none. */
-int pvkit_find_nic(const char *driver, char *name, size_t size);
+/*
+ * The virtio device ("virtio4") behind a class device such as
+ * /sys/block/pvblk0 or /sys/class/net/eth1 (@class_dir), in @vdev; ""
+ * if it has none.
+ */
+void pvkit_virtio_dev(const char *class_dir, char *vdev, size_t size);
+/* The virtio status byte of @vdev (0 once it was reset), or -1. */
+long pvkit_virtio_status(const char *vdev);
+
+/* Waits up to @secs for interface @nic's carrier; whether it came. */
+bool pvkit_wait_carrier(const char *nic, double secs);
+
+/* The test NIC's MAC, on every host (tests/harness/vmm-devices.sh). */
+#define PVKIT_TEST_MAC		"52:54:00:12:34:56"
+
+/*
+ * The network interface driver @driver made, with MAC address @mac if
+ * that is not NULL, in @name: 0, or -1 if none.
+ */
+int pvkit_find_nic(const char *driver, const char *mac, char *name,
+		   size_t size);
 
 /* Runs a shell command line; its exit status, or -1 if it did not exit. */
 int pvkit_run(const char *fmt, ...) __printf(1, 2);

@@ -92,22 +92,6 @@ static ssize_t read_first_block(const char *disk)
 	return n;
 }
 
-/* The interface's carrier, up to 5 s after it was brought up. */
-static bool carrier_comes_up(const char *nic)
-{
-	char path[128], buf[8];
-	int i;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", nic);
-	for (i = 0; i < 50; i++) {
-		if (pvkit_read_file(path, buf, sizeof(buf)) > 0 &&
-		    !strcmp(buf, "1"))
-			return true;
-		usleep(100000);
-	}
-	return false;
-}
-
 TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 {
 	const bool hv = !strcmp(pvkit_test_host(), "hv");
@@ -146,10 +130,11 @@ TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 		ret = read_first_block(self->disk);
 		ASSERT_EQ(IO_SIZE, ret)
 			TH_LOG("round %d: reading %s: %d", round, self->disk, ret);
-		ASSERT_EQ(0, pvkit_find_nic("pvkit_net", self->nic, sizeof(self->nic)))
+		ASSERT_EQ(0, pvkit_find_nic("pvkit_net", PVKIT_TEST_MAC,
+					    self->nic, sizeof(self->nic)))
 			TH_LOG("round %d: no pvkit_net interface", round);
 		ASSERT_EQ(0, pvkit_run("ip link set %s up", self->nic));
-		ASSERT_TRUE(carrier_comes_up(self->nic))
+		ASSERT_TRUE(pvkit_wait_carrier(self->nic, 5))
 			TH_LOG("round %d: %s has no carrier", round, self->nic);
 
 		for (i = STACK_SIZE - 1; i >= 0; i--)
@@ -157,7 +142,8 @@ TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 				TH_LOG("round %d: unloading %s", round, module_name(i));
 		ASSERT_FALSE(pvkit_path_exists("/sys/kernel/pvkit"));
 		ASSERT_FALSE(pvkit_path_exists("/dev/" PVKIT_DEVICE_NAME));
-		ASSERT_NE(0, pvkit_find_nic("pvkit_net", self->nic, sizeof(self->nic)));
+		ASSERT_NE(0, pvkit_find_nic("pvkit_net", PVKIT_TEST_MAC,
+					    self->nic, sizeof(self->nic)));
 		ASSERT_NE(0, pvkit_find_disk("pvkit-test", self->disk,
 					     sizeof(self->disk)));
 	}

@@ -107,25 +107,10 @@ static struct read_result read_disk(const char *disk, long long offset)
 /* The virtio device under /sys/block/DISK ("virtio4") into @vdev, or "". */
 static void disk_vdev(const char *disk, char *vdev, size_t size)
 {
-	char path[300], target[300];
-	ssize_t n;
+	char dir[300];
 
-	snprintf(path, sizeof(path), "/sys/block/%s/device", disk);
-	n = readlink(path, target, sizeof(target) - 1);
-	target[n > 0 ? n : 0] = '\0';
-	snprintf(vdev, size, "%s", n > 0 ? strrchr(target, '/') + 1 : "");
-}
-
-/* The virtio status byte of @vdev (0 once the driver reset it), or -1. */
-static long vdev_status(const char *vdev)
-{
-	char path[300], text[32];
-
-	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/status",
-		 vdev);
-	if (pvkit_read_file(path, text, sizeof(text)) <= 0)
-		return -1;
-	return strtol(text, NULL, 16);
+	snprintf(dir, sizeof(dir), "/sys/block/%s", disk);
+	pvkit_virtio_dev(dir, vdev, size);
 }
 
 /* Requests of /dev/DISK in flight (reads and writes), or -1. */
@@ -188,7 +173,7 @@ static void fault_kills_disk(struct __test_metadata *_metadata,
 	if (core)
 		EXPECT_EQ(1, pvkit_kmsg_count_since(mark, core))
 			TH_LOG("no one line \"%s\" in the kernel log", core);
-	EXPECT_EQ(0, vdev_status(vdev)) TH_LOG("the device was not reset");
+	EXPECT_EQ(0, pvkit_virtio_status(vdev)) TH_LOG("the device was not reset");
 	EXPECT_TRUE(bound_to_pvkit_blk(vdev));
 	EXPECT_EQ(0, disk_in_flight(disk));
 }
@@ -253,7 +238,7 @@ TEST_F_TIMEOUT(fault, misbehaving_device_fails_io_and_only_its_own, 90)
 
 	/* below the misbehaving part, the disk works */
 	EXPECT_READ_OK(self->disk, 0);
-	EXPECT_EQ(0xf, vdev_status(self->vdev) & 0xf);
+	EXPECT_EQ(0xf, pvkit_virtio_status(self->vdev) & 0xf);
 
 	fault_kills_disk(_metadata, self->disk, self->vdev, mark,
 			 variant->line, variant->core);
@@ -290,7 +275,7 @@ TEST_F_TIMEOUT(fault, bind_again_then_fault_again, 90)
 	ASSERT_EQ(0, pvkit_write_file(DRIVER_DIR "/bind", self->vdev));
 	ASSERT_EQ(0, pvkit_find_disk(variant->serial, disk, sizeof(disk)));
 	EXPECT_READ_OK(disk, 0);
-	EXPECT_EQ(0xf, vdev_status(self->vdev) & 0xf);
+	EXPECT_EQ(0xf, pvkit_virtio_status(self->vdev) & 0xf);
 
 	mark = pvkit_kmsg_mark();
 	fault_kills_disk(_metadata, disk, self->vdev, mark, variant->line,
