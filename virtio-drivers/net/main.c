@@ -4,8 +4,9 @@
  * checks, probe and removal), the net_device it registers (offloads,
  * MAC, MTU, open and close) and the link state from the device's config
  * space, and the stop of a device that broke the virtio rules. Virtio 1.0
- * devices only: every buffer starts with a struct virtio_net_hdr_v1. The RX and TX paths are in rx.c and tx.c,
- * the control queue in ctrl.c, the counters and ethtool in ethtool.c.
+ * devices only: every buffer starts with a struct virtio_net_hdr_v1. The
+ * RX and TX paths are in rx.c and tx.c, the control queue in ctrl.c, the
+ * counters and ethtool in ethtool.c.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
