@@ -206,8 +206,9 @@ void pvnet_broken(struct pvnet_info *vi, unsigned int len, unsigned int room)
 /*
  * Every virtqueue is marked broken, so the virtio core neither hands out
  * nor takes buffers any more; the interface is detached (no transmit, no
- * open) and has no carrier; the device is reset, so it touches guest
- * memory no more. What it held is freed when the driver is unbound.
+ * open) and has no carrier, whatever the config space still says of the
+ * link; the device is reset, so it touches guest memory no more. What it
+ * held is freed when the driver is unbound.
  */
 static void pvnet_broken_work(struct work_struct *work)
 {
@@ -216,6 +217,7 @@ static void pvnet_broken_work(struct work_struct *work)
 	struct net_device *dev = vi->dev;
 
 	virtio_break_device(vi->vdev);
+	pvnet_set_config(vi, false);
 	rtnl_lock();
 	netif_device_detach(dev);
 	netif_carrier_off(dev);
