@@ -205,8 +205,9 @@ void pvnet_broken(struct pvnet_info *vi, unsigned int len, unsigned int room)
 
 /*
  * Every virtqueue is marked broken, so the virtio core neither hands out
- * nor takes buffers any more; the interface is detached (no transmit, no
- * open) and has no carrier, whatever the config space still says of the
+ * nor takes buffers any more; the interface is closed, which waits for
+ * NAPI, refill and transmit to stop, and detached (it cannot be opened
+ * again) with no carrier, whatever the config space still says of the
  * link; the device is reset, so it touches guest memory no more. What it
  * held is freed when the driver is unbound.
  */
@@ -219,6 +220,7 @@ static void pvnet_broken_work(struct work_struct *work)
 	virtio_break_device(vi->vdev);
 	pvnet_set_config(vi, false);
 	rtnl_lock();
+	dev_close(dev);
 	netif_device_detach(dev);
 	netif_carrier_off(dev);
 	rtnl_unlock();
@@ -451,12 +453,13 @@ static int pvnet_probe(struct virtio_device *vdev)
 		if (err)
 			netdev_warn(dev, "staying on one queue pair: %d\n", err);
 	}
-	rtnl_unlock();
-
+	/* still under it: a stop of the device (broken_work) comes after */
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_STATUS))
 		pvnet_set_config(vi, true);
 	else
 		netif_carrier_on(dev);
+	rtnl_unlock();
+
 	netdev_info(dev, "%pM, %u of %u queue pairs, MTU %u (max %u), %s RX buffers\n",
 		    dev->dev_addr, vi->pairs, vi->max_pairs, dev->mtu,
 		    dev->max_mtu, vi->mergeable ? "mergeable" :

@@ -282,10 +282,12 @@ int pvnet_rx_poll(struct napi_struct *napi, int budget)
 	int done = 0;
 
 	while (done < budget && (page = virtqueue_get_buf(rq->vq, &len))) {
-		if (likely(len <= pvnet_rx_room(rq))) {
+		if (likely(len <= pvnet_rx_room(rq) && !READ_ONCE(vi->broken))) {
 			pvnet_receive(rq, page, len);
 		} else {
-			pvnet_broken(vi, len, pvnet_rx_room(rq));
+			/* nothing more from a device that broke the rules */
+			if (len > pvnet_rx_room(rq))
+				pvnet_broken(vi, len, pvnet_rx_room(rq));
 			pvnet_pages_put(rq, page);
 			pvnet_count(&rq->stats, &rq->stats.drops, 1);
 		}

@@ -87,7 +87,9 @@ int pvnet_tx_poll(struct napi_struct *napi, int budget)
 	pvnet_tx_reclaim(sq, budget);
 	if (unlikely(virtqueue_is_broken(sq->vq)))
 		pvnet_broken(sq->vi, 0, 0);
-	if (netif_tx_queue_stopped(txq) && sq->vq->num_free >= PVNET_TX_DESCS)
+	/* (a stopped device, detached, is never woken) */
+	if (netif_tx_queue_stopped(txq) && netif_device_present(sq->vi->dev) &&
+	    sq->vq->num_free >= PVNET_TX_DESCS)
 		netif_tx_wake_queue(txq);
 	__netif_tx_unlock(txq);
 	/* netpoll's budget 0: completions only, the NAPI stays scheduled */
