@@ -171,6 +171,20 @@ TEST(bad_len_is_one_byte_past_the_writable_buffers)
 	EXPECT_EQ(7U, len);
 }
 
+/* What vq_fault__stats() writes for @f and @faults (free it). */
+static char *stats_text(const struct hv_fault_cfg *f, const uint64_t *faults)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	if (!out)
+		return NULL;
+	vq_fault__stats(f, faults, out);
+	fclose(out);
+	return text;
+}
+
 TEST(misbehave_counts_and_reports)
 {
 	struct hv_fault_cfg f = { .kind = HV_FAULT_BAD_LEN };
@@ -179,10 +193,8 @@ TEST(misbehave_counts_and_reports)
 	uint64_t faults = 0;
 	uint32_t len = 60;
 	uint16_t id = 5;
-	char *text = NULL;
-	size_t size = 0;
 	struct req r;
-	FILE *out;
+	char *text;
 
 	q.vq.size = 256;
 	make_req(&r, VIRTIO_BLK_T_IN, 0, 2048);
@@ -192,10 +204,8 @@ TEST(misbehave_counts_and_reports)
 	vq_fault__misbehave(&f, &faults, &q, &r.c, &id, &len);
 	EXPECT_EQ(2U, faults);
 
-	out = open_memstream(&text, &size);
-	ASSERT_NE(NULL, out);
-	vq_fault__stats(&f, &faults, out);
-	fclose(out);
+	text = stats_text(&f, &faults);
+	ASSERT_NE(NULL, text);
 	EXPECT_STREQ(", \"fault\": \"bad-len\", \"faults\": 2", text);
 	free(text);
 
@@ -205,11 +215,8 @@ TEST(misbehave_counts_and_reports)
 	vq_fault__misbehave(&f, &faults, &q, &r.c, &id, &len);
 	EXPECT_EQ(60U, len);
 	EXPECT_EQ(2U, faults);
-	text = NULL;
-	out = open_memstream(&text, &size);
-	ASSERT_NE(NULL, out);
-	vq_fault__stats(&f, &faults, out);
-	fclose(out);
+	text = stats_text(&f, &faults);
+	ASSERT_NE(NULL, text);
 	EXPECT_STREQ("", text);
 	free(text);
 }
