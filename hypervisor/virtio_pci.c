@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
@@ -46,6 +47,7 @@
 #define NOTIFY_SIZE		256
 #define ISR_QUEUE		1
 #define ISR_CONFIG		2
+#define QUEUE_STOP_WARN_S	5
 
 /* ---- MSI-X ------------------------------------------------------------ */
 
@@ -293,6 +295,26 @@ static void virtio_config_interrupt(struct virtio_dev *dev)
 	msix_signal(dev, v);
 }
 
+/*
+ * Waits for a stopping queue's thread. A queue thread ends within one
+ * request; one that does not is named (the vCPU resetting the device
+ * waits here, and its guest with it), and then waited for.
+ */
+static void virtio_join_queue(struct virtio_queue *q)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += QUEUE_STOP_WARN_S;
+	if (!pthread_timedjoin_np(q->thread, NULL, &deadline))
+		return;
+	hv_err("%s: queue %u: its thread has not stopped after %d s (%llu chains, %llu kicks); still waiting",
+	       q->dev->name, q->index, QUEUE_STOP_WARN_S,
+	       (unsigned long long)q->chains, (unsigned long long)q->kicks);
+	pthread_join(q->thread, NULL);
+	hv_info("%s: queue %u: its thread stopped", q->dev->name, q->index);
+}
+
 static void virtio_stop_threads(struct virtio_dev *dev)
 {
 	uint64_t one = 1;
@@ -303,7 +325,7 @@ static void virtio_stop_threads(struct virtio_dev *dev)
 		hv_err("%s: stopping queues: %s", dev->name, strerror(errno));
 	for (i = 0; i < dev->nr_queues; i++) {
 		if (dev->queues[i].running)
-			pthread_join(dev->queues[i].thread, NULL);
+			virtio_join_queue(&dev->queues[i]);
 		dev->queues[i].running = false;
 	}
 	__atomic_store_n(&dev->stopping, false, __ATOMIC_RELEASE);
