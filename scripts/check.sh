@@ -103,6 +103,9 @@ echo "== 4. harness checker"
 log=$out/checker.log
 "$PVKIT_ROOT/tests/harness/checker_test.sh" >"$log" 2>&1
 tap_step "tap-check.awk fails bad logs" "$log"
+log=$out/l1-watch.log
+"$PVKIT_ROOT/tests/harness/l1_watch_test.sh" >"$log" 2>&1
+tap_step "the nested L1's watcher ends a stopped L1" "$log"
 
 echo "== 5. hypervisor unit tests and fuzzing"
 ksft=$(kernel_tools_dir)/tools/testing/selftests

@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+# Watching the nested L1 from the host, sourced by tests/run: l0_run runs
+# L0's QEMU (tests/run, l0_nested_cmd) beside l1_watch, which ends an L1
+# whose kernel log went silent (l1-init writes a heartbeat there) and
+# keeps what L0's monitor says of L1's CPU. Needs bash; tested by
+# l1_watch_test.sh with a stand-in for QEMU.
+
+# l1-init writes a heartbeat to L1's kernel log every 10 s: a log silent
+# for this long is an L1 that stopped running (l1_watch).
+L1_SILENCE=${PVKIT_L1_SILENCE:-120}
+
+# l0_monitor WORK COMMAND: what L0's QEMU monitor answers to COMMAND
+# within 5 s, without the monitor's prompt and echo.
+l0_monitor() {
+	local mon=$1/l0-monitor in out
+	# read-write opens of a fifo never block, even with QEMU gone
+	exec {in}<>"$mon.in" {out}<>"$mon.out"
+	echo "$2" >&"$in"
+	timeout 5 cat <&"$out" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
+		grep -av '^(qemu)\|^QEMU .* monitor' || true
+	exec {in}>&- {out}<&-
+}
+
+# l1_watch WORK: runs beside the nested L1. Once L1's kernel log has had
+# its first line and then stays silent for L1_SILENCE seconds, it keeps
+# L0's view of L1's CPU in WORK/l1-stopped.log and ends L0's QEMU: the
+# scenario ends now, not at its timeout, and says why.
+l1_watch() {
+	local work=$1 klog=$1/l1-kernel.log idle
+	while sleep 5; do
+		[ -s "$klog" ] || continue
+		idle=$(($(date +%s) - $(stat -c %Y "$klog")))
+		[ "$idle" -ge "$L1_SILENCE" ] || continue
+		{
+			echo "L1's kernel log was silent for ${idle}s (a heartbeat is due every 10 s); L0's monitor on L1's CPU:"
+			l0_monitor "$work" "info registers"
+		} >"$work/l1-stopped.log.tmp"
+		mv "$work/l1-stopped.log.tmp" "$work/l1-stopped.log"
+		kill "$(cat "$work/l0-qemu.pid")" 2>/dev/null
+		return 0
+	done
+}
+
+# l0_run WORK SECS LOG CMD...: runs CMD (l0_nested_cmd's QEMU and its
+# arguments) for at most SECS seconds, its console in LOG, with l1_watch
+# beside it; returns CMD's status. Call it with errexit off.
+l0_run() {
+	local work=$1 secs=$2 log=$3 watcher rc
+	shift 3
+	rm -f "$work/l1-stopped.log" "$work/l0-qemu.pid" "$work/l0-monitor.in" \
+		"$work/l0-monitor.out" "$work/l1-kernel.log"
+	mkfifo "$work/l0-monitor.in" "$work/l0-monitor.out"
+	l1_watch "$work" &
+	watcher=$!
+	# bash's "Terminated" for a QEMU the watcher ended is dropped:
+	# l1_evidence says why
+	{
+		timeout -k 10 "$secs" "$@" </dev/null 2>&1 | tr -d '\r' >"$log"
+		rc=${PIPESTATUS[0]}
+	} 2>/dev/null
+	kill "$watcher" 2>/dev/null
+	wait "$watcher" 2>/dev/null
+	return "$rc"
+}
+
+# l1_stopped WORK: whether l1_watch found the nested L1 stopped.
+l1_stopped() {
+	[ -f "$1/l1-stopped.log" ]
+}
+

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Proves that l1-watch.sh ends a nested L1 whose kernel log went silent
+# and keeps what L0's monitor said of its CPU, and leaves alone an L1 that
+# keeps its heartbeat or has not logged its first line yet. A stand-in
+# for L0's QEMU writes the pid file, the kernel log and the monitor's
+# answers as QEMU does. Prints TAP.
+set -euo pipefail
+. "$(dirname "$0")/l1-watch.sh"
+L1_SILENCE=3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+n=0
+bad=0
+
+# The stand-in: BEATS heartbeats a second apart, then an exit (HANG 0)
+# or silence until killed; it answers each monitor command with a
+# made-up register line.
+cat >"$work/fake-l0" <<'FAKE'
+work=$1 beats=$2 hang=$3 i=0
+echo $$ >"$work/l0-qemu.pid"
+: >"$work/l1-kernel.log"
+exec 3<>"$work/l0-monitor.in" 4<>"$work/l0-monitor.out"
+printf 'QEMU 7.2 monitor - type help\n(qemu) ' >&4
+while :; do
+	if [ "$i" -lt "$beats" ]; then
+		echo "12,$i,$((i * 1000000)),-;pvkit-l1: heartbeat" >>"$work/l1-kernel.log"
+	elif [ "$hang" = 0 ]; then
+		exit 0
+	fi
+	i=$((i + 1))
+	if read -r -t 1 cmd <&3; then
+		printf '\033[K%s\nRIP=ffffffff81abcdef HLT=1\n(qemu) ' "$cmd" >&4
+	fi
+done
+FAKE
+
+check() {
+	n=$((n + 1))
+	if eval "$2"; then
+		echo "ok $n l1-watch: $1"
+	else
+		echo "not ok $n l1-watch: $1"
+		bad=$((bad + 1))
+	fi
+}
+
+echo "TAP version 13"
+echo "1..7"
+
+start=$SECONDS
+l0_run "$work" 60 "$work/console" bash "$work/fake-l0" "$work" 2 1 && rc=0 || rc=$?
+took=$((SECONDS - start))
+check "a silent L1 is ended well before its timeout (${took}s, status $rc)" \
+	'[ "$took" -lt 30 ] && [ "$rc" != 0 ] && [ "$rc" != 124 ]'
+check "and said so" 'l1_stopped "$work" && grep -q "silent for" "$work/l1-stopped.log"'
+check "with what the monitor said of its CPU, without prompt or echo" \
+	'grep -q "^RIP=ffffffff81abcdef HLT=1$" "$work/l1-stopped.log" &&
+	 ! grep -q "qemu\|info registers" "$work/l1-stopped.log"'
+check "and its process is gone" '! kill -0 "$(cat "$work/l0-qemu.pid")" 2>/dev/null'
+
+l0_run "$work" 60 "$work/console" bash "$work/fake-l0" "$work" 8 0 && rc=0 || rc=$?
+check "an L1 with a heartbeat runs to its end (status $rc)" \
+	'[ "$rc" = 0 ] && ! l1_stopped "$work"'
+
+l0_run "$work" 8 "$work/console" bash "$work/fake-l0" "$work" 0 1 && rc=0 || rc=$?
+check "an L1 still booting (empty log) is left to the timeout (status $rc)" \
+	'[ "$rc" = 124 ] && ! l1_stopped "$work"'
+check "the watcher is gone after each run" \
+	'[ -z "$(jobs -p)" ]'
+[ "$bad" -eq 0 ]
