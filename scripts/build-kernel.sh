@@ -109,6 +109,14 @@ if [ -f "$out/.ready" ]; then
 	exit 0
 fi
 
+# what a kernel build needs beyond the module builds' tools
+for tool in flex bison bc; do
+	command -v "$tool" >/dev/null ||
+		die "building a kernel needs $tool, which is not installed (make deps installs it)"
+done
+[ -f /usr/include/gelf.h ] ||
+	die "building a kernel needs libelf's headers for objtool, not installed (make deps installs libelf-dev)"
+
 mkdir -p "$PVKIT_KERNEL_CACHE" "$PVKIT_BUILD/logs"
 # one build of a kernel at a time (two make checks may want the same one)
 exec 9>"$PVKIT_KERNEL_CACHE/.lock-$name"

@@ -16,20 +16,23 @@ PACKAGES=(
 	gcc make libc6-dev perl kmod cpio xz-utils zstd busybox-static
 	qemu-system-x86 sparse linux-source-6.1 linux-source-6.12 clang libclang-rt-dev
 	fio iperf3 e2fsprogs
+	# make kernel: Kconfig's parsers, the timeconst script, objtool
+	flex bison bc libelf-dev libssl-dev
 )
 for series in $PVKIT_SERIES; do
 	PACKAGES+=("$(series_headers_meta "$series")")
 done
 
 HOST_COMMANDS="gcc clang make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb
-	fio iperf3 mke2fs"
+	fio iperf3 mke2fs flex bison bc"
 
 everything_present() {
 	local c series kver
 	for c in $HOST_COMMANDS; do
 		command -v "$c" >/dev/null 2>&1 || return 1
 	done
-	for c in busybox-static libclang-rt-dev linux-source-6.1 linux-source-6.12; do
+	for c in busybox-static libclang-rt-dev libelf-dev libssl-dev linux-source-6.1 \
+		linux-source-6.12; do
 		dpkg-query -W -f='${Status}' "$c" 2>/dev/null | grep -q 'ok installed' ||
 			return 1
 	done
