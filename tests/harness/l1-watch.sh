@@ -16,8 +16,8 @@ l0_monitor() {
 	# read-write opens of a fifo never block, even with QEMU gone
 	exec {in}<>"$mon.in" {out}<>"$mon.out"
 	echo "$2" >&"$in"
-	timeout 5 cat <&"$out" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
-		grep -av '^(qemu)\|^QEMU .* monitor' || true
+	timeout 5 cat <&"$out" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/\r$//' |
+		grep -av '^(qemu)\|^QEMU .* monitor\|^$' || true
 	exec {in}>&- {out}<&-
 }
 
@@ -33,7 +33,9 @@ l1_watch() {
 		[ "$idle" -ge "$L1_SILENCE" ] || continue
 		{
 			echo "L1's kernel log was silent for ${idle}s (a heartbeat is due every 10 s); L0's monitor on L1's CPU:"
-			l0_monitor "$work" "info registers"
+			# the general and control registers, not the FPU's or SSE's
+			l0_monitor "$work" "info registers" |
+				grep -v '^FCW=\|^FPR\|^XMM\|^YMM' || true
 		} >"$work/l1-stopped.log.tmp"
 		mv "$work/l1-stopped.log.tmp" "$work/l1-stopped.log"
 		kill "$(cat "$work/l0-qemu.pid")" 2>/dev/null
