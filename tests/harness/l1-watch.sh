@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Watching the nested L1 from the host, sourced by tests/run: l0_run runs
 # L0's QEMU (tests/run, l0_nested_cmd) beside l1_watch, which ends an L1
 # whose kernel log went silent (l1-init writes a heartbeat there) and

@@ -86,14 +86,23 @@ rootfs_add_qemu() {
 	done
 }
 
-# tools_image OUT: a read-only ext4 disk image with fio, iperf3 and
-# mkfs.ext4 and their libraries, which the test guest mounts (its
-# initramfs stays small, and the guest reads only the pages it runs).
+# tools_image OUT [KIT...]: a read-only ext4 disk image with fio, iperf3
+# and mkfs.ext4 and their libraries, which the test guest mounts (its
+# initramfs stays small, and the guest reads only the pages it runs);
+# with the kselftest trees KIT (scripts/ksft-kit.sh) under
+# /usr/src/pvkit-ksft/SERIES, and make to run them.
 tools_image() {
-	local out=$1 root=$1.root mib
+	local out=$1 root=$1.root mib kit
+	shift
 	rm -rf "$root"
 	mkdir -p "$root"
 	rootfs_add_prog "$root" fio iperf3 mkfs.ext4
+	# kselftest trees (scripts/ksft-kit.sh), one per series, and make
+	for kit in "$@"; do
+		mkdir -p "$root/usr/src/pvkit-ksft"
+		cp -a "$kit" "$root/usr/src/pvkit-ksft/${kit##*/}"
+	done
+	[ $# -eq 0 ] || rootfs_add_prog "$root" make readlink
 	mib=$(du -sm "$root" | awk '{ print $1 + 16 }')
 	rm -f "$out"
 	mke2fs -q -F -t ext4 -O ^has_journal -L pvkit-tools -d "$root" "$out" "${mib}M" >/dev/null ||
