@@ -7,7 +7,7 @@
 # answers as QEMU does. Prints TAP.
 set -euo pipefail
 . "$(dirname "$0")/l1-watch.sh"
-L1_SILENCE=3
+L1_SILENCE=5
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
