@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Proves that tap-check.awk fails what it must: feeds it made-up console
 # logs (a clean run, a failed case, a short plan, a missing plan, a test
-# that never exits, a non-zero exit, an oops in the kernel log or in the
+# that never exits, a non-zero exit, an oops or a BUG_ON() in the kernel log or in the
 # nested L1's, a timeout, an SKIP, pvkit-hv runs whose control-socket
 # shutdown went wrong in each way the checker looks for, a test's ctl
 # request or resident-memory watch that failed) and compares its
@@ -30,7 +30,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..41"
+echo "1..43"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -43,6 +43,7 @@ expect "a mitigation advisory is not a problem" "2 0 0" "$ok_run"$'\n##PVKIT## d
 expect "kmemleak's banner is not a leak" "2 0 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 0.0] kmemleak: Kernel memory leak detector initialized (mem pool available: 15482)\n##PVKIT## dmesg-end\n##PVKIT## kmemleak-scanned 0\n##PVKIT## done'
 expect "kmemleak's report fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 60.0] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)\n##PVKIT## dmesg-end\n##PVKIT## done'
 expect "unreferenced objects after the scans fail" "2 1 0" "$ok_run"$'\n##PVKIT## kmemleak-scanned 3\n##PVKIT## done'
+expect "BUG_ON() fails" "2 2 0" "$ok_run"$'\n[ 3.0] kernel BUG at mm/slub.c:435!\n[ 3.0] invalid opcode: 0000 [#1] PREEMPT SMP NOPTI\n##PVKIT## done'
 expect "panic on console fails" "0 2 0" $'[ 1.0] Kernel panic - not syncing: No working init found.'
 expect "skip is not a pass" "1 0 1" $'##PVKIT## begin t\n1..2\nok 1 a\nok 2 b # SKIP no device\n##PVKIT## exit t 0\n##PVKIT## done'
 expect "harness error line fails" "2 1 0" "$ok_run"$'\n##PVKIT## error L1: no /dev/kvm\n##PVKIT## done'
@@ -99,4 +100,16 @@ expect "a ctl answer without the text fails" "3 1 0" "$ok_run"$'\n'"$asked"$'\n#
 expect "a failed ctl fails" "2 1 0" "$ok_run"$'\n##PVKIT## expect-ctl b ok\n##PVKIT## done\n##PVKIT## ctl b 1 ok but failed'
 expect "resident memory that did not drop fails" "3 1 0" "$ok_run"$'\n'"$asked"$'\n##PVKIT## ctl mmu-info 0 {"ballooned_pages": 16384,}\n##PVKIT## rss-drop freed fail 12 KiB of 1000'
 expect "a drop nobody watched fails" "3 1 0" "$ok_run"$'\n'"$asked"$'\n##PVKIT## ctl mmu-info 0 {"ballooned_pages": 16384,}'
+
+# An oops's RIP and call trace come out on one "where:" line.
+n=$((n + 1))
+oops=$'[ 7.1] general protection fault, probably for non-canonical address 0xdead: 0000 [#1] SMP\n[ 7.1] RIP: 0010:pvnet_rx_poll+0x3c/0x2a0\n[ 7.1] Call Trace:\n[ 7.1]  <IRQ>\n[ 7.1]  ? die_addr+0x3c/0x60\n[ 7.1]  __napi_poll+0x28/0x160\n[ 7.1]  net_rx_action+0x29e/0x350\n[ 7.1] ---[ end trace 0000000000000000 ]---\n[ 7.2]  later_frame+0x1/0x2'
+want="reason: where: RIP pvnet_rx_poll+0x3c; __napi_poll+0x28 net_rx_action+0x29e"
+got=$(printf '%s\n' "$oops" | awk -f "$awk_file" | grep '^reason: where:' || true)
+if [ "$got" = "$want" ]; then
+	echo "ok $n checker: an oops's RIP and call trace are reported"
+else
+	echo "not ok $n checker: an oops's RIP and call trace are reported (got '$got')"
+	bad=$((bad + 1))
+fi
 [ "$bad" -eq 0 ]

@@ -158,14 +158,39 @@ BEGIN {
 	next
 }
 
-# Kernel splats, not advisories: WARN() prints "WARNING: CPU: n PID: m"
+# Kernel splats, not advisories: BUG_ON() prints "kernel BUG at FILE:LINE!"
+# and "invalid opcode: 0000 [#1]", WARN() "WARNING: CPU: n PID: m"
 # after a "cut here" line, lockdep "WARNING: possible/suspicious/...";
 # "Speculative Return Stack Overflow: WARNING: See ..." is advice;
 # kmemleak's report is "kmemleak: N new suspected memory leaks", its
 # banner ("Kernel memory leak detector initialized") is not one.
-/BUG:|Oops|cut here|WARNING: CPU: [0-9]+ PID:|WARNING: (possible|suspicious|inconsistent|bad unlock|held lock|lock held|nested lock|circular)|KASAN|UBSAN|Kernel panic|general protection fault|kmemleak: [0-9]+ new suspected memory leak/ {
-	if ($0 !~ /^#/ && !problem_seen[$0]++)
+/BUG:|kernel BUG at|(invalid opcode|double fault|stack segment|divide error): [0-9a-f]+ \[#[0-9]+\]|Oops|cut here|WARNING: CPU: [0-9]+ PID:|WARNING: (possible|suspicious|inconsistent|bad unlock|held lock|lock held|nested lock|circular)|KASAN|UBSAN|Kernel panic|general protection fault|kmemleak: [0-9]+ new suspected memory leak/ {
+	if ($0 !~ /^#/ && !problem_seen[$0]++) {
 		fail("kernel problem: " $0)
+		if (trace_left == 0 && trace == "")
+			trace_left = 60
+	}
+}
+
+# Where the first kernel problem happened, for a log nobody kept (a CI
+# run): its RIP and the functions of its call trace, on one line.
+trace_left > 0 {
+	trace_left--
+	line = $0
+	sub(/^\[ *[0-9.]+\] */, "", line)
+	if (line ~ /^RIP: [0-9a-f]+:[^ ]+\+0x/) {
+		sub(/^RIP: [0-9a-f]+:/, "", line)
+		sub(/\/0x[0-9a-f]+/, "", line)
+		trace = trace (trace == "" ? "" : " ") "RIP " line ";"
+	} else if (line ~ /^ *(\? )?[A-Za-z_.][A-Za-z0-9_.]*\+0x[0-9a-f]+\/0x[0-9a-f]+/ &&
+		   line !~ /^ *\? / && ntrace < 16) {
+		sub(/^ */, "", line)
+		sub(/\/0x[0-9a-f]+/, "", line)
+		trace = trace " " line
+		ntrace++
+	} else if (line ~ /end trace|Kernel Offset|---\[ end/) {
+		trace_left = 0
+	}
 }
 
 in_dmesg { next }
@@ -232,6 +257,8 @@ function check_control() {
 }
 
 END {
+	if (trace != "")
+		print "reason: where: " trace
 	for (i = 1; i <= nexpect_ctl; i++) {
 		name = expect_ctl_name[i]
 		if (ctl_ok(name, 0, "") && index(ctl_answer[name], expect_ctl_text[i]))
