@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Proves that tap-check.awk fails what it must: feeds it made-up console
 # logs (a clean run, a failed case, a short plan, a missing plan, a test
-# that never exits, a non-zero exit, an oops or a BUG_ON() in the kernel log or in the
-# nested L1's, a timeout, an SKIP, pvkit-hv runs whose control-socket
+# that never exits, a non-zero exit, an oops or a BUG_ON() in the kernel
+# log or in the nested L1's, where the first one happened, a timeout, an
+# SKIP, pvkit-hv runs whose control-socket
 # shutdown went wrong in each way the checker looks for, a test's ctl
 # request or resident-memory watch that failed) and compares its
 # counts with the expected ones. Prints TAP.
