@@ -56,12 +56,14 @@ struct hv_fault_cfg {
 	uint64_t from;			/* first sector that misbehaves */
 };
 
-/* --disk PATH[,ro][,serial=ID][,write-delay=MS][,fault=...] */
+/* --disk PATH[,ro][,serial=ID][,poll=US][,write-delay=MS][,fault=...] */
 #define HV_MAX_WRITE_DELAY_MS	10000
+#define HV_DISK_POLL_US		200	/* vq_poll.h's window at most */
 struct disk_config {
 	const char *path;
 	bool read_only;
 	const char *serial;
+	unsigned int poll_us;		/* set to HV_DISK_POLL_US by default */
 	unsigned int write_delay_ms;	/* a slow disk, for tests */
 	struct hv_fault_cfg fault;	/* a misbehaving disk, for tests */
 };

@@ -25,6 +25,7 @@
 #include "hv.h"
 #include "pci.h"
 #include "vq_fault.h"
+#include "vq_poll.h"
 
 #define DEFAULT_CMDLINE		"console=ttyS0 panic=-1"
 #define DEFAULT_MEM		(512ULL << 20)
@@ -73,16 +74,20 @@ static void print_help(FILE *out)
 		"  --cpus N         virtual CPUs, 1 to %d (default: 1)\n"
 		"  --mem SIZE       guest RAM: a number with K, M or G (plain\n"
 		"                   numbers are MiB), 128M to 3G (default: 512M)\n"
-		"  --disk PATH[,ro][,serial=ID][,write-delay=MS][,fault=F]\n"
+		"  --disk PATH[,ro][,serial=ID][,poll=US][,write-delay=MS][,fault=F]\n"
 		"                   a virtio block device on a raw image file or\n"
 		"                   block device; ro: read-only; ID: up to 20\n"
-		"                   characters (default pvkit-diskN); MS: hold\n"
-		"                   each write that long first, a slow disk for\n"
-		"                   tests (0 to 10000, default 0); F, test only:\n"
-		"                   bad-id or bad-len: reads and writes reaching\n"
-		"                   sector fault-from=SECTOR (default 0) return\n"
-		"                   a used id never made available, or a length\n"
-		"                   one byte past the request's writable buffers;\n"
+		"                   characters (default pvkit-diskN); US: longest\n"
+		"                   time a queue looks for the guest's next\n"
+		"                   request before it interrupts and sleeps (0\n"
+		"                   to %u microseconds, default %u, 0: never);\n"
+		"                   MS: hold each write that long first, a slow\n"
+		"                   disk for tests (0 to 10000, default 0); F,\n"
+		"                   test only: bad-id or bad-len: reads and\n"
+		"                   writes reaching sector fault-from=SECTOR\n"
+		"                   (default 0) return a used id never made\n"
+		"                   available, or a length one byte past the\n"
+		"                   request's writable buffers;\n"
 		"                   up to %d disks\n"
 		"  --net tap=IFNAME[,mac=MAC][,fault=F]\n"
 		"                   a virtio network device on tap IFNAME (made\n"
@@ -111,7 +116,8 @@ static void print_help(FILE *out)
 		"6 guest ended by force after --shutdown-timeout, 7 stopped by\n"
 		"SIGTERM or SIGINT (where each vCPU was is logged). 'ctl' exits\n"
 		"0 on success, 1 on a refused command or no connection.\n",
-		DEFAULT_CMDLINE, HV_MAX_CPUS, HV_MAX_DISKS,
+		DEFAULT_CMDLINE, HV_MAX_CPUS, VQ_POLL_MAX_US,
+		HV_DISK_POLL_US, HV_MAX_DISKS,
 		HV_SHUTDOWN_TIMEOUT);
 }
 
@@ -173,7 +179,7 @@ static bool parse_uint(const char *s, unsigned long min, unsigned long max,
 	return true;
 }
 
-/* "PATH[,ro][,serial=ID][,write-delay=MS][,fault=F][,fault-from=S]" */
+/* "PATH[,ro][,serial=ID][,poll=US][,write-delay=MS][,fault=F][,fault-from=S]" */
 static int parse_disk(char *arg, struct vm_config *cfg)
 {
 	struct disk_config *dc;
@@ -184,6 +190,7 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 	if (cfg->nr_disks == HV_MAX_DISKS)
 		return usage_error("--disk: at most %d disks", HV_MAX_DISKS);
 	dc = &cfg->disks[cfg->nr_disks];
+	dc->poll_us = HV_DISK_POLL_US;
 	dc->path = strtok_r(arg, ",", &save);
 	if (!dc->path)
 		return usage_error("--disk needs a file name");
@@ -198,14 +205,20 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 			dc->read_only = true;
 		else if (!strncmp(opt, "serial=", 7) && strlen(opt + 7) <= 20)
 			dc->serial = opt + 7;
-		else if (!strncmp(opt, "write-delay=", 12)) {
+		else if (!strncmp(opt, "poll=", 5)) {
+			if (!parse_uint(opt + 5, 0, VQ_POLL_MAX_US,
+					&dc->poll_us))
+				return usage_error("--disk '%s': poll=%s: not a number of microseconds from 0 to %u",
+						   dc->path, opt + 5,
+						   VQ_POLL_MAX_US);
+		} else if (!strncmp(opt, "write-delay=", 12)) {
 			if (!parse_uint(opt + 12, 0, HV_MAX_WRITE_DELAY_MS,
 					&dc->write_delay_ms))
 				return usage_error("--disk '%s': write-delay=%s: not a number of milliseconds from 0 to %d",
 						   dc->path, opt + 12,
 						   HV_MAX_WRITE_DELAY_MS);
 		} else
-			return usage_error("--disk '%s': unknown option '%s' (ro, serial=ID of at most 20 characters, write-delay=MS, fault=bad-id|bad-len, fault-from=SECTOR)",
+			return usage_error("--disk '%s': unknown option '%s' (ro, serial=ID of at most 20 characters, poll=US, write-delay=MS, fault=bad-id|bad-len, fault-from=SECTOR)",
 					   dc->path, opt);
 	}
 	if (access(dc->path, dc->read_only ? R_OK : R_OK | W_OK))

@@ -18,6 +18,7 @@
 
 #include "pci.h"
 #include "virtqueue.h"
+#include "vq_poll.h"
 
 #define VIRTIO_MAX_QUEUES	64
 #define VIRTIO_NO_VECTOR	0xffff
@@ -39,6 +40,8 @@ struct virtio_queue {
 	uint16_t kick_port;
 	pthread_t thread;
 	bool running;
+	/* virtio_queue__serve's polling; reset when the thread starts */
+	struct vq_poll poll;
 	/* statistics, for --stats */
 	uint64_t kicks;
 	uint64_t interrupts;
@@ -80,6 +83,7 @@ struct virtio_dev {
 	uint32_t config_len;
 	unsigned int nr_queues;
 	uint16_t queue_max;
+	unsigned int poll_us;		/* request queues' poll window, max */
 	struct virtio_queue *queues;
 
 	pthread_mutex_t lock;		/* everything the driver programs */
@@ -125,8 +129,9 @@ typedef int (*virtio_chain_fn)(struct virtio_queue *q,
 
 /*
  * The I/O thread body of a request/response queue: waits for kicks,
- * handles every available chain, interrupts once per batch; returns on
- * stop, or after failing the device on a bad chain.
+ * handles every available chain, polls for more as vq_poll.h says (with
+ * dev->poll_us), interrupts once per batch; returns on stop, or after
+ * failing the device on a bad chain.
  */
 void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle);
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -34,6 +35,8 @@
 #define VIRTIO_PCI_DEVICE_BASE	0x1040
 #define BAR_REGS		0
 #define BAR_NOTIFY		2
+/* the shortest sleep of a queue's poll (virtio_queue_poll) */
+#define VQ_POLL_STEP_MIN_NS	2000u
 #define REGS_SIZE		0x4000
 #define COMMON_OFF		0x0000
 #define COMMON_LEN		56
@@ -243,39 +246,95 @@ bool virtio_dev__stopping(struct virtio_dev *dev)
 	return __atomic_load_n(&dev->stopping, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Looks at @q's avail ring for up to its poll window (vq_poll.h), in
+ * short sleeps: true as soon as a chain is there, false once the window
+ * passed empty or a reset stops the queue.
+ */
+static bool virtio_queue_poll(struct virtio_queue *q)
+{
+	struct pollfd p = { .fd = q->dev->stop_fd, .events = POLLIN };
+	uint64_t start = vq_poll__now(), now = start, step;
+	struct timespec ts;
+
+	for (;;) {
+		if (vq__avail_pending(&q->vq)) {
+			q->poll.hits++;
+			return true;
+		}
+		if (virtio_dev__stopping(q->dev))
+			return false;
+		if (now - start >= q->poll.ns) {
+			q->poll.misses++;
+			return false;
+		}
+		step = q->poll.ns / 4;
+		if (step < VQ_POLL_STEP_MIN_NS)
+			step = VQ_POLL_STEP_MIN_NS;
+		if (step > q->poll.ns - (now - start))
+			step = q->poll.ns - (now - start);
+		ts = (struct timespec){ .tv_nsec = step };
+		ppoll(&p, 1, &ts, NULL);
+		now = vq_poll__now();
+	}
+}
+
 void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 {
 	struct vq_chain *c = malloc(sizeof(*c));
+	uint64_t slept_from = 0, held_from = 0;
 	const char *why = NULL;
 	unsigned int done;
+	bool held = false;
 	int r, len;
 
 	if (!c) {
 		hv_err("%s: queue %u: out of memory", q->dev->name, q->index);
 		return;
 	}
+	vq_poll__init(&q->poll, q->dev->poll_us);
+	/* the poll's short sleeps, not the default 50 us of slack */
+	if (q->poll.max_ns)
+		prctl(PR_SET_TIMERSLACK, 1000UL);
 	while (virtio_queue__wait(q, -1, 0)) {
+		if (slept_from)
+			vq_poll__woke(&q->poll, vq_poll__now() - slept_from);
 		do {
 			vq__disable_kicks(&q->vq);
-			done = 0;
-			r = 0;
-			/* a reset waits for one request at most, not a batch */
-			while (!virtio_dev__stopping(q->dev) &&
-			       (r = vq__pop(&q->vq, c)) > 0) {
-				len = handle(q, c, &why);
-				if (len < 0)
+			for (;;) {
+				done = 0;
+				r = 0;
+				/* a reset waits for one request at most */
+				while (!virtio_dev__stopping(q->dev) &&
+				       (r = vq__pop(&q->vq, c)) > 0) {
+					len = handle(q, c, &why);
+					if (len < 0)
+						goto fail;
+					virtio_push(q, c, len);
+					done++;
+				}
+				if (r < 0) {
+					why = q->vq.error;
 					goto fail;
-				virtio_push(q, c, len);
-				done++;
+				}
+				q->chains += done;
+				if (done && !held) {
+					held = true;
+					held_from = vq_poll__now();
+				}
+				/* more chains in the window: one interrupt */
+				if (!held || !q->poll.ns ||
+				    vq_poll__hold_over(&q->poll, held_from,
+						       vq_poll__now()) ||
+				    !virtio_queue_poll(q))
+					break;
 			}
-			if (r < 0) {
-				why = q->vq.error;
-				goto fail;
-			}
-			q->chains += done;
-			if (done)
+			if (held)
 				virtio_queue__interrupt(q);
-		} while (!virtio_dev__stopping(q->dev) && vq__enable_kicks(&q->vq));
+			held = false;
+		} while (!virtio_dev__stopping(q->dev) &&
+			 vq__enable_kicks(&q->vq));
+		slept_from = vq_poll__now();
 	}
 	free(c);
 	return;
@@ -756,10 +815,15 @@ void virtio__stats(struct vm *vm, FILE *f)
 		for (i = 0; i < dev->nr_queues; i++) {
 			struct virtio_queue *q = &dev->queues[i];
 
-			fprintf(f, "%s{\"kicks\": %llu, \"interrupts\": %llu, \"chains\": %llu}",
+			fprintf(f, "%s{\"kicks\": %llu, \"interrupts\": %llu, \"chains\": %llu, \"poll\": {\"hits\": %llu, \"misses\": %llu, \"grows\": %llu, \"shrinks\": %llu, \"window_ns\": %u}}",
 				i ? ", " : "", (unsigned long long)q->kicks,
 				(unsigned long long)q->interrupts,
-				(unsigned long long)q->chains);
+				(unsigned long long)q->chains,
+				(unsigned long long)q->poll.hits,
+				(unsigned long long)q->poll.misses,
+				(unsigned long long)q->poll.grows,
+				(unsigned long long)q->poll.shrinks,
+				q->poll.ns);
 		}
 		fprintf(f, "]");
 		if (dev->ops->stats)

@@ -203,6 +203,11 @@ bool vq__enable_kicks(struct virtqueue *vq)
 		store16(&vq->used->flags, 0);
 	/* publish before looking again, or a kick could fall in between */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return vq__avail_pending(vq);
+}
+
+bool vq__avail_pending(struct virtqueue *vq)
+{
 	return __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE) !=
 	       vq->last_avail;
 }

@@ -75,6 +75,9 @@ bool vq__should_notify(struct virtqueue *vq);
 void vq__disable_kicks(struct virtqueue *vq);
 bool vq__enable_kicks(struct virtqueue *vq);
 
+/* Whether the driver made a chain available that was not taken yet. */
+bool vq__avail_pending(struct virtqueue *vq);
+
 /* Copies to/from a chain's writable/readable buffers from @offset on. */
 size_t vq__copy_to_in(const struct vq_chain *c, size_t offset,
 		      const void *buf, size_t len);

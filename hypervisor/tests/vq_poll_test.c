@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of a request queue's adaptive polling (vq_poll.c and
+ * virtio_pci.c's virtio_queue__serve), built with ASan and UBSan.
+ *
+ * The window's rules are checked with made-up sleep times: it grows
+ * from 0 through VQ_POLL_START_NS, doubling, to the maximum when the
+ * next kick came within the maximum; it halves, then drops to 0, when
+ * the next kick came later; a queue with poll=0 never polls; a held
+ * interrupt is due after VQ_POLL_HOLD_MAX maxima.
+ *
+ * Then a real queue thread serves a ring in a test VM while a "driver"
+ * thread posts one request after another as soon as the last one is
+ * used, kicking only when the device asks for kicks (as a guest with
+ * several requests in flight keeps the ring busy): with polling, most
+ * requests need neither a kick nor an interrupt of their own; with
+ * poll=0 the queue never polls.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "doubles.h"
+#include "../virtio.h"
+#include "../vq_poll.h"
+
+TEST(window_grows_from_start_to_the_maximum)
+{
+	struct vq_poll p;
+
+	vq_poll__init(&p, 100);
+	EXPECT_EQ(100000u, p.max_ns);
+	EXPECT_EQ(0u, p.ns);
+	vq_poll__woke(&p, 5000);
+	EXPECT_EQ(VQ_POLL_START_NS, p.ns);
+	vq_poll__woke(&p, 5000);
+	EXPECT_EQ(2 * VQ_POLL_START_NS, p.ns);
+	vq_poll__woke(&p, 5000);
+	vq_poll__woke(&p, 5000);
+	EXPECT_EQ(8 * VQ_POLL_START_NS, p.ns);
+	vq_poll__woke(&p, 5000);
+	EXPECT_EQ(100000u, p.ns);
+	vq_poll__woke(&p, 0);
+	EXPECT_EQ(100000u, p.ns);
+	EXPECT_EQ(5u, p.grows);
+	EXPECT_EQ(0u, p.shrinks);
+}
+
+TEST(window_shrinks_to_zero_when_kicks_come_late)
+{
+	struct vq_poll p;
+
+	vq_poll__init(&p, 100);
+	p.ns = 80000;
+	vq_poll__woke(&p, 100001);
+	EXPECT_EQ(40000u, p.ns);
+	vq_poll__woke(&p, 5000000);
+	vq_poll__woke(&p, 5000000);
+	EXPECT_EQ(VQ_POLL_START_NS, p.ns);
+	vq_poll__woke(&p, 5000000);
+	EXPECT_EQ(0u, p.ns);
+	vq_poll__woke(&p, 5000000);
+	EXPECT_EQ(0u, p.ns);
+	EXPECT_EQ(4u, p.shrinks);
+}
+
+TEST(window_stays_when_only_a_bigger_one_would_have_caught_the_kick)
+{
+	struct vq_poll p;
+
+	vq_poll__init(&p, 100);
+	p.ns = 80000;
+	/* 80 + 50 us is past the maximum, 50 us is within it */
+	vq_poll__woke(&p, 50000);
+	EXPECT_EQ(80000u, p.ns);
+	EXPECT_EQ(0u, p.grows + p.shrinks);
+}
+
+TEST(poll_zero_never_polls)
+{
+	struct vq_poll p;
+
+	vq_poll__init(&p, 0);
+	vq_poll__woke(&p, 1);
+	vq_poll__woke(&p, 0);
+	EXPECT_EQ(0u, p.ns);
+}
+
+TEST(maximum_is_capped)
+{
+	struct vq_poll p;
+
+	vq_poll__init(&p, 1000000);
+	EXPECT_EQ(VQ_POLL_MAX_US * 1000u, p.max_ns);
+}
+
+TEST(held_interrupt_is_due_after_hold_max_maxima)
+{
+	struct vq_poll p;
+
+	vq_poll__init(&p, 100);
+	EXPECT_FALSE(vq_poll__hold_over(&p, 1000, 1000));
+	EXPECT_FALSE(vq_poll__hold_over(&p, 1000,
+					1000 + VQ_POLL_HOLD_MAX * 100000 - 1));
+	EXPECT_TRUE(vq_poll__hold_over(&p, 1000,
+				       1000 + VQ_POLL_HOLD_MAX * 100000));
+}
+
+/* ---- a queue thread on a ring in a test VM ---------------------------- */
+
+#define RAM		(1 << 20)
+#define QSIZE		64
+#define DESC		0x0000
+#define AVAIL		0x4000
+#define USED		0x5000
+#define BUF		0x10000
+#define REQUESTS	400u
+
+struct served {
+	struct vm *vm;
+	struct virtio_dev dev;
+	struct virtio_queue q;
+	pthread_t thread;
+};
+
+static int serve_chain(struct virtio_queue *q, const struct vq_chain *c,
+		       const char **why)
+{
+	return 0;
+}
+
+static const struct virtio_dev_ops serve_ops;
+
+static void *serve_thread(void *arg)
+{
+	struct served *s = arg;
+
+	virtio_queue__serve(&s->q, serve_chain);
+	return NULL;
+}
+
+static int serve_start(struct served *s, unsigned int poll_us)
+{
+	struct vq_layout l = {
+		.size = QSIZE, .desc = DESC, .avail = AVAIL, .used = USED,
+	};
+	struct vring_desc *d;
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	s->vm = double_vm_create(RAM);
+	if (!s->vm)
+		return -1;
+	/* one readable 16-byte buffer per descriptor */
+	d = (struct vring_desc *)(s->vm->ram + DESC);
+	for (i = 0; i < QSIZE; i++)
+		d[i] = (struct vring_desc){ .addr = BUF + 16 * i, .len = 16 };
+	snprintf(s->dev.name, sizeof(s->dev.name), "test0");
+	s->dev.vm = s->vm;
+	s->dev.ops = &serve_ops;
+	s->dev.poll_us = poll_us;
+	pthread_mutex_init(&s->dev.lock, NULL);
+	s->dev.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->q.dev = &s->dev;
+	s->q.kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->q.msix_vector = VIRTIO_NO_VECTOR;
+	if (s->dev.stop_fd < 0 || s->q.kick_fd < 0 ||
+	    vq__init(&s->q.vq, s->vm, &l, false, false))
+		return -1;
+	return pthread_create(&s->thread, NULL, serve_thread, s);
+}
+
+static void serve_stop(struct served *s)
+{
+	uint64_t one = 1;
+
+	__atomic_store_n(&s->dev.stopping, true, __ATOMIC_RELEASE);
+	if (write(s->dev.stop_fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+	pthread_join(s->thread, NULL);
+	close(s->dev.stop_fd);
+	close(s->q.kick_fd);
+	double_vm_destroy(s->vm);
+}
+
+static struct vring_avail *avail(struct served *s)
+{
+	return (struct vring_avail *)(s->vm->ram + AVAIL);
+}
+
+static struct vring_used *used(struct served *s)
+{
+	return (struct vring_used *)(s->vm->ram + USED);
+}
+
+/*
+ * The driver: posts @n requests one after another, each as soon as the
+ * last is used, and kicks when the device has not turned kicks off.
+ * Returns the kicks it made.
+ */
+static unsigned int drive(struct served *s, unsigned int n)
+{
+	struct vring_avail *a = avail(s);
+	struct vring_used *u = used(s);
+	unsigned int i, kicks = 0;
+	uint64_t one = 1;
+	uint16_t idx;
+
+	for (i = 0; i < n; i++) {
+		idx = a->idx;
+		a->ring[idx % QSIZE] = idx % QSIZE;
+		__atomic_store_n(&a->idx, idx + 1, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!(__atomic_load_n(&u->flags, __ATOMIC_ACQUIRE) &
+		      VRING_USED_F_NO_NOTIFY)) {
+			if (write(s->q.kick_fd, &one, sizeof(one)) !=
+			    sizeof(one))
+				abort();
+			kicks++;
+		}
+		while (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) !=
+		       (uint16_t)(idx + 1))
+			usleep(1);
+	}
+	return kicks;
+}
+
+TEST(polling_spares_most_kicks_and_interrupts)
+{
+	struct served s;
+	unsigned int kicks;
+
+	ASSERT_EQ(0, serve_start(&s, VQ_POLL_MAX_US));
+	kicks = drive(&s, REQUESTS);
+	serve_stop(&s);
+	TH_LOG("%u requests: %u kicks, %llu interrupts, window %u ns, %llu hits, %llu misses",
+	       REQUESTS, kicks, (unsigned long long)s.q.interrupts, s.q.poll.ns,
+	       (unsigned long long)s.q.poll.hits,
+	       (unsigned long long)s.q.poll.misses);
+	EXPECT_EQ((uint64_t)REQUESTS, s.q.chains);
+	EXPECT_LT(0u, s.q.poll.hits);
+	EXPECT_LT(0u, s.q.poll.grows);
+	/* without polling each request costs a kick and an interrupt */
+	EXPECT_LT(kicks + s.q.interrupts, (uint64_t)REQUESTS);
+}
+
+TEST(no_polling_without_a_window)
+{
+	struct served s;
+	unsigned int kicks;
+
+	ASSERT_EQ(0, serve_start(&s, 0));
+	kicks = drive(&s, REQUESTS / 4);
+	serve_stop(&s);
+	TH_LOG("%u requests: %u kicks, %llu interrupts", REQUESTS / 4, kicks,
+	       (unsigned long long)s.q.interrupts);
+	EXPECT_EQ((uint64_t)REQUESTS / 4, s.q.chains);
+	EXPECT_EQ(0u, s.q.poll.hits + s.q.poll.misses + s.q.poll.grows);
+	EXPECT_EQ(0u, s.q.poll.ns);
+}
+
+TEST_HARNESS_MAIN
