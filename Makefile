@@ -11,7 +11,8 @@
 #                        the hypercall round trip and pvkit-hv's statistics
 #   make check           the whole test suite; ends "N passed, N failed"
 #   make test HOST= KERNEL= FILTER=   some harness scenarios
-#   make bench           benchmarks, side by side in one run; writes
+#   make bench [ONLY=io] benchmarks, side by side in one run (ONLY=io:
+#                        the disk and network figures alone); writes
 #                        build/bench/results.json and report.md
 #   make bench-boot KERNEL=6.1|6.12   VM exits and time to init on
 #                        pvkit-hv: Debian's kernel, the patched kernel
@@ -56,7 +57,7 @@ test:
 
 bench:
 	@scripts/deps.sh --if-needed
-	@tests/run --job bench --host hv --kernel $(or $(KERNEL),6.1)
+	@PVKIT_BENCH_ONLY=$(or $(ONLY),$(PVKIT_BENCH_ONLY)) tests/run --job bench --host hv --kernel $(or $(KERNEL),6.1)
 
 bench-boot:
 	@scripts/deps.sh --if-needed

@@ -41,7 +41,7 @@ io_tap_del() {
 io_setup() {
 	rm -rf "$IO_DIR"
 	mkdir -p "$IO_DIR"
-	for img in virtio ide ahci hv; do
+	for img in virtio ide ahci hv hv-nopoll; do
 		dd if=/dev/zero of="$IO_DIR/$img.img" bs=1M count=$IO_MIB 2>/dev/null ||
 			echo "##PVKIT## error io bench: cannot write $IO_DIR/$img.img"
 	done
@@ -61,8 +61,11 @@ io_teardown() {
 # io_args hv|kvm: the I/O guest's devices on pvkit-hv or QEMU.
 io_args() {
 	if [ "$1" = hv ]; then
+		# blk0, blk1, blk2: the measured disk (polling as by default),
+		# the tools, the same disk with polling off (vq_poll.h)
 		echo "--disk $IO_DIR/hv.img,serial=pvkit-bench" \
 			"--disk $TOOLS_IMG,ro,serial=pvkit-tools" \
+			"--disk $IO_DIR/hv-nopoll.img,serial=pvkit-bench-np,poll=0" \
 			"--net tap=$IO_TAP,mac=52:54:00:12:35:01"
 		return
 	fi
@@ -109,9 +112,9 @@ hv_counters() {
 		}'
 }
 
-# io_window KIND NAME BYTES BEFORE: the "bench" lines of one measured
-# window on pvkit-hv, from the counters at its start (BEFORE, from
-# hv_counters) and now. KIND blk: per request; net: per packet and per
+# io_window KIND NAME BYTES BEFORE [DEV]: the "bench" lines of one
+# measured window on pvkit-hv, from the counters at its start (BEFORE,
+# from hv_counters) and now, of device DEV (default blk0 or net0). KIND blk: per request; net: per packet and per
 # MB moved (BYTES, counted by the guest's interface). An exit is one of
 # pvkit-hv's own exits, a kick (a queue notification KVM hands over as an
 # ioeventfd, without leaving the kernel), or an interrupt, counted as
@@ -119,6 +122,7 @@ hv_counters() {
 io_window() {
 	dev=blk0
 	[ "$1" = net ] && dev=net0
+	[ -n "${5:-}" ] && dev=$5
 	name=${2%%_mbits*}
 	# shellcheck disable=SC2086
 	echo "$4 $(hv_counters $dev)" | awk -v kind="$1" -v name="$name" -v bytes="$(($3 + 0))" '{

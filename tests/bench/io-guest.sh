@@ -100,12 +100,13 @@ fio_one() {
 		marker error "io bench: fio $2 on $1: $(tail -n 1 /tmp/fio.err)"
 }
 
-# hv_window_begin KIND / hv_window_end KIND NAME [BYTES]: on pvkit-hv,
+# hv_window_begin KIND [DEV] / hv_window_end KIND NAME [BYTES]: on pvkit-hv
+# (DEV: its device, blk0 or net0 unless named),
 # the VMM side reads pvkit-hv's counters at each line; the pauses keep
 # this guest's own console lines out of the window.
 hv_window_begin() {
 	[ "$host" = hv ] || return 0
-	marker io-begin "$1"
+	marker io-begin "$@"
 	sleep 1
 }
 
@@ -115,17 +116,20 @@ hv_window_end() {
 	sleep 1
 }
 
-# fio_all DISK CONFIG: the four fio figures of DISK, named after CONFIG.
+# fio_all DISK CONFIG [HVDEV]: the four fio figures of DISK, named after
+# CONFIG; on pvkit-hv, DISK is its device HVDEV (default blk0).
 fio_all() {
+	hvdev=${3:-blk0}
 	q=/sys/block/$1/queue
 	hwq=0
 	for m in /sys/block/"$1"/mq/*; do
 		[ -e "$m" ] && hwq=$((hwq + 1))
 	done
 	marker io-info "$2 $1: $hwq hw queues of $(cat "$q/nr_requests") requests, max_sectors_kb $(cat "$q/max_sectors_kb"), max_segments $(cat "$q/max_segments")"
-	hv_window_begin blk
+	hv_window_begin blk "$hvdev"
 	fio_one "$1" randread 4k 32
-	hv_window_end blk randread
+	# the window's figures: randread_hv, or randread_nopoll_hv for blk2
+	hv_window_end blk "randread$([ "$hvdev" = blk2 ] && echo _nopoll)"
 	bench "randread_iops_$2" "$(fio_json_field read iops)" IOPS
 	bench "randread_lat_$2" "$(awk -v ns="$(fio_json_field read lat_mean)" 'BEGIN { printf "%.1f", ns / 1000 }')" us
 	fio_one "$1" randwrite 4k 32
@@ -223,6 +227,12 @@ while [ $round -lt "$rounds" ]; do
 	round=$((round + 1))
 	if [ "$host" = hv ]; then
 		blk_run pvkit_hv
+		# the same disk with pvkit-hv's polling off (pvkit-hv's blk2)
+		if d=$(disk_by_serial pvkit-bench-np); then
+			fio_all "$d" pvkit_hv_nopoll blk2
+		else
+			marker error "io bench: no disk with serial pvkit-bench-np"
+		fi
 		net_run pvkit_net pvkit_hv
 		continue
 	fi

@@ -2,12 +2,13 @@
 # The I/O part of make bench's report, loaded after report.awk (whose
 # END calls io_report()): the fio and iperf3 figures of each driver side
 # by side, the ratios against issue 4's goals, and pvkit-hv's exits per
-# request, each figure with what limits it as far as the bench can tell.
+# request (with pvkit-hv's polling and without), each figure with what
+# limits it as far as the bench can tell.
 
 # The drivers, as the figures' name suffixes (io-guest.sh) and headings.
 BEGIN {
-	disk_cfgs = "pvkit_kvm virtio_kvm ide_kvm ahci_kvm pvkit_hv"
-	disk_heads = "pvkit_blk (kvm) | virtio_blk (kvm) | IDE (kvm) | AHCI (kvm) | pvkit_blk (hv)"
+	disk_cfgs = "pvkit_kvm virtio_kvm ide_kvm ahci_kvm pvkit_hv pvkit_hv_nopoll"
+	disk_heads = "pvkit_blk (kvm) | virtio_blk (kvm) | IDE (kvm) | AHCI (kvm) | pvkit_blk (hv) | pvkit_blk (hv, poll=0)"
 	net_cfgs = "pvkit_kvm virtio_kvm e1000_kvm pvkit_hv"
 	net_heads = "pvkit_net (kvm) | virtio_net (kvm) | e1000 (kvm) | pvkit_net (hv)"
 
@@ -16,7 +17,8 @@ BEGIN {
 	limits["disk", "virtio_kvm"] = limits["disk", "pvkit_kvm"]
 	limits["disk", "ide_kvm"] = "one request at a time (no queueing) and several port-I/O register accesses per request, each an exit to QEMU's userspace" nested
 	limits["disk", "ahci_kvm"] = "NCQ keeps 32 in flight, but each command costs MMIO register exits to QEMU's userspace and an interrupt" nested
-	limits["disk", "pvkit_hv"] = "pvkit-hv serves a queue from one thread with synchronous preadv/pwritev, one request after another" nested
+	limits["disk", "pvkit_hv"] = "pvkit-hv serves a queue from one thread with synchronous preadv/pwritev, one request after another, polling for the next one (vq_poll.h)" nested
+	limits["disk", "pvkit_hv_nopoll"] = "as pvkit_blk (hv), with the queue's polling off (--disk ...,poll=0): a kick and an interrupt for whatever the guest posts between two of the queue thread's sleeps" nested
 	limits["net", "pvkit_kvm"] = "QEMU's userspace virtio-net on a tap (no vhost-net in L1) copies every frame" nested
 	limits["net", "virtio_kvm"] = limits["net", "pvkit_kvm"]
 	limits["net", "e1000_kvm"] = "each frame is MMIO descriptor-tail and interrupt-cause register exits to QEMU's emulated e1000" nested
@@ -108,6 +110,9 @@ function io_report(    c, n, i) {
 	       io_val("exits_per_req_randread_hv", "%.3f"), io_val("vmm_exits_per_req_randread_hv", "%.3f"),
 	       io_val("kicks_per_req_randread_hv", "%.3f"), io_val("irqs_per_req_randread_hv", "%.3f"),
 	       "exits_per_req_randread_hv" in unit ? met_md(met(median("exits_per_req_randread_hv"), "< 0.2")) : "" > md
+	printf "| the same, polling off (poll=0), per request | %s | %s | %s | %s | | | |\n",
+	       io_val("exits_per_req_randread_nopoll_hv", "%.3f"), io_val("vmm_exits_per_req_randread_nopoll_hv", "%.3f"),
+	       io_val("kicks_per_req_randread_nopoll_hv", "%.3f"), io_val("irqs_per_req_randread_nopoll_hv", "%.3f") > md
 	printf "| TCP guest to host, per packet | %s | | | | %s | | |\n",
 	       io_val("exits_per_packet_tcp_tx_hv", "%.3f"), io_val("exits_per_mb_tcp_tx_hv", "%.1f") > md
 	printf "| TCP host to guest, per packet | %s | | | | %s | | |\n",
@@ -117,6 +122,9 @@ function io_report(    c, n, i) {
 	io_fig("vmm_exits_per_req_randread_hv", "", "", limits["exits"])
 	io_fig("kicks_per_req_randread_hv", "", "", limits["exits"])
 	io_fig("irqs_per_req_randread_hv", "", "", limits["exits"])
+	io_fig("exits_per_req_randread_nopoll_hv", "", "", limits["exits"])
+	io_fig("kicks_per_req_randread_nopoll_hv", "", "", limits["exits"])
+	io_fig("irqs_per_req_randread_nopoll_hv", "", "", limits["exits"])
 	io_fig("exits_per_packet_tcp_tx_hv", "", "", limits["exits"])
 	io_fig("exits_per_mb_tcp_tx_hv", "", "", limits["exits"])
 	io_fig("exits_per_packet_tcp_rx_hv", "", "", limits["exits"])
@@ -132,6 +140,8 @@ function io_report(    c, n, i) {
 	ratio("randread_iops_pvkit_vs_ide", "randread_iops_pvkit_kvm", "randread_iops_ide_kvm", ">= 6")
 	ratio("randread_iops_pvkit_vs_ahci", "randread_iops_pvkit_kvm", "randread_iops_ahci_kvm", "")
 	ratio("randread_iops_hv_vs_kvm", "randread_iops_pvkit_hv", "randread_iops_pvkit_kvm", "")
+	ratio("randread_iops_hv_poll_vs_nopoll", "randread_iops_pvkit_hv", "randread_iops_pvkit_hv_nopoll", "")
+	ratio("randread_exits_hv_nopoll_vs_poll", "exits_per_req_randread_nopoll_hv", "exits_per_req_randread_hv", "")
 	n = split("tcp_tx_mbits tcp_rx_mbits", c, " ")
 	for (i = 1; i <= n; i++) {
 		ratio(c[i] "_pvkit_vs_virtio", c[i] "_pvkit_kvm", c[i] "_virtio_kvm", ">= 0.95")

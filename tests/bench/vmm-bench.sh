@@ -82,12 +82,14 @@ run_guest() {
 		"##PVKIT## io-begin"*)
 			# shellcheck disable=SC2046
 			set -- $(echo "$line" | tr -d '\r')
-			io0=$(hv_counters "$([ "$3" = net ] && echo net0 || echo blk0)")
+			# "io-begin KIND [DEV]": pvkit-hv's device, blk0 or net0 unless named
+			io0=$(hv_counters "${4:-$([ "$3" = net ] && echo net0 || echo blk0)}")
+			io_dev=${4:-}
 			;;
 		"##PVKIT## io-end"*)
 			# shellcheck disable=SC2046
 			set -- $(echo "$line" | tr -d '\r')
-			io_window "$3" "$4" "$5" "$io0"
+			io_window "$3" "$4" "$5" "$io0" "$io_dev"
 			;;
 		"##PVKIT## measure-rss"*)
 			echo "##PVKIT## bench rss_beyond_ram_$vmm $(rss_beyond_ram_kb $pid) KiB"
@@ -103,23 +105,26 @@ run_guest() {
 	rm -f "$fifo"
 }
 
-run_guest hv bench hv
-run_guest q35 bench kvm
-# pvkit-hv's resident memory once an idle guest has touched and freed
-# 1 GiB, without and with pvkit_mmu.ko (free page reporting); the guest
-# needs more RAM than that
-ram=$MEM_MB
-MEM_MB=${MEMFREE_MB:-1536}
-run_guest hv memfree hv
-run_guest hv memfree-mmu hv
-MEM_MB=$ram
-i=0
-while [ $i -lt "$RUNS" ]; do
-	for vmm in hv q35 microvm; do
-		run_guest $vmm boot "$([ $vmm = hv ] && echo hv || echo kvm)"
+# ONLY=io (make bench ONLY=io): the disk and network figures alone
+if [ "${ONLY:-}" != io ]; then
+	run_guest hv bench hv
+	run_guest q35 bench kvm
+	# pvkit-hv's resident memory once an idle guest has touched and
+	# freed 1 GiB, without and with pvkit_mmu.ko (free page reporting);
+	# the guest needs more RAM than that
+	ram=$MEM_MB
+	MEM_MB=${MEMFREE_MB:-1536}
+	run_guest hv memfree hv
+	run_guest hv memfree-mmu hv
+	MEM_MB=$ram
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		for vmm in hv q35 microvm; do
+			run_guest $vmm boot "$([ $vmm = hv ] && echo hv || echo kvm)"
+		done
+		i=$((i + 1))
 	done
-	i=$((i + 1))
-done
+fi
 io_setup
 run_guest iopc io kvm
 run_guest iohv io hv
