@@ -108,15 +108,18 @@ static void pvnet_set_refill(struct pvnet_info *vi, bool on)
 static int pvnet_open(struct net_device *dev)
 {
 	struct pvnet_info *vi = netdev_priv(dev);
+	bool refill = false;
 	unsigned int i;
 
 	pvnet_set_refill(vi, true);
 	for (i = 0; i < vi->pairs; i++) {
-		if (!pvnet_rx_fill(&vi->rq[i], GFP_KERNEL))
-			schedule_delayed_work(&vi->refill, 0);
+		refill |= !pvnet_rx_fill(&vi->rq[i], GFP_KERNEL);
 		pvnet_napi_enable(&vi->rq[i].napi, vi->rq[i].vq);
 		pvnet_napi_enable(&vi->sq[i].napi, vi->sq[i].vq);
 	}
+	/* memory ran out: the refill work, once every NAPI it disables is on */
+	if (refill)
+		schedule_delayed_work(&vi->refill, 0);
 	netif_tx_start_all_queues(dev);
 	return 0;
 }

@@ -46,8 +46,9 @@ static int pvnet_tx_add(struct pvnet_sq *sq, struct sk_buff *skb)
 	sg_init_table(sq->sg, skb_shinfo(skb)->nr_frags + 2);
 	sg_set_buf(sq->sg, hdr, PVNET_HDR_LEN);
 	n = skb_to_sgvec(skb, sq->sg + 1, 0, skb->len);
-	if (n < 0)
-		return n;
+	/* an empty skb leaves sg[1] unmarked: two descriptors, one counted */
+	if (unlikely(n <= 0))
+		return n ? n : -EINVAL;
 	return virtqueue_add_outbuf(sq->vq, sq->sg, n + 1, skb, GFP_ATOMIC);
 }
 
@@ -91,10 +92,13 @@ int pvnet_tx_poll(struct napi_struct *napi, int budget)
 	if (netif_tx_queue_stopped(txq) && netif_device_present(sq->vi->dev) &&
 	    sq->vq->num_free >= PVNET_TX_DESCS)
 		netif_tx_wake_queue(txq);
-	__netif_tx_unlock(txq);
-	/* netpoll's budget 0: completions only, the NAPI stays scheduled */
+	/*
+	 * Callbacks back on under the lock: the virtqueue is start_xmit's
+	 * too. netpoll's budget 0: completions only, the NAPI stays scheduled.
+	 */
 	if (budget)
 		pvnet_napi_complete(napi, sq->vq, 0);
+	__netif_tx_unlock(txq);
 	return 0;
 }
 
