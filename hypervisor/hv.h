@@ -58,7 +58,7 @@ struct hv_fault_cfg {
 
 /* --disk PATH[,ro][,serial=ID][,poll=US][,write-delay=MS][,fault=...] */
 #define HV_MAX_WRITE_DELAY_MS	10000
-#define HV_DISK_POLL_US		200	/* vq_poll.h's window at most */
+#define HV_DISK_POLL_US		1000	/* vq_poll.h's window at most */
 struct disk_config {
 	const char *path;
 	bool read_only;

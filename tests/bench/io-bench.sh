@@ -123,6 +123,9 @@ io_window() {
 	dev=blk0
 	[ "$1" = net ] && dev=net0
 	[ -n "${5:-}" ] && dev=$5
+	# the device's queues as pvkit-hv counts them (kicks, polling), for the log
+	echo "##PVKIT## io-info $2 on pvkit-hv's $dev: $("$HV" ctl "$CTL" stats | tr -d ' \n' |
+		grep -o "\"$dev\":{\"queues\":\[[^]]*\]")"
 	name=${2%%_mbits*}
 	# shellcheck disable=SC2086
 	echo "$4 $(hv_counters $dev)" | awk -v kind="$1" -v name="$name" -v bytes="$(($3 + 0))" '{
