@@ -259,13 +259,13 @@ static bool virtio_queue_poll(struct virtio_queue *q)
 
 	for (;;) {
 		if (vq__avail_pending(&q->vq)) {
-			q->poll.hits++;
+			vq_poll__hit(&q->poll);
 			return true;
 		}
 		if (virtio_dev__stopping(q->dev))
 			return false;
 		if (now - start >= q->poll.ns) {
-			q->poll.misses++;
+			vq_poll__miss(&q->poll);
 			return false;
 		}
 		step = q->poll.ns / 4;

@@ -15,25 +15,69 @@ void vq_poll__init(struct vq_poll *p, unsigned int max_us)
 	*p = (struct vq_poll){ .max_ns = max_us * 1000u };
 }
 
+/* Closes the window, and spaces out the probes if it never hit. */
+static void vq_poll_close(struct vq_poll *p)
+{
+	if (p->probing) {
+		p->backoff = p->backoff ? p->backoff * 2 : 1;
+		if (p->backoff > VQ_POLL_BACKOFF_MAX)
+			p->backoff = VQ_POLL_BACKOFF_MAX;
+		p->skip = p->backoff;
+	}
+	p->ns = 0;
+	p->probing = false;
+}
+
+/* Halves the window; below the start, or a probe, closes it. */
+static void vq_poll_shrink(struct vq_poll *p)
+{
+	p->shrinks++;
+	if (p->probing || p->ns / 2 < VQ_POLL_START_NS)
+		vq_poll_close(p);
+	else
+		p->ns /= 2;
+}
+
 void vq_poll__woke(struct vq_poll *p, uint64_t slept_ns)
 {
+	uint64_t ns;
+
 	if (!p->max_ns)
 		return;
-	if (p->ns + slept_ns <= p->max_ns) {
-		/* a longer window would have caught that kick */
-		if (p->ns < p->max_ns) {
-			p->ns = p->ns ? p->ns * 2 : VQ_POLL_START_NS;
-			if (p->ns > p->max_ns)
-				p->ns = p->max_ns;
-			p->grows++;
-		}
-	} else if (slept_ns > p->max_ns && p->ns) {
-		/* no window we may use would have */
-		p->ns /= 2;
-		if (p->ns < VQ_POLL_START_NS)
-			p->ns = 0;
-		p->shrinks++;
+	if (p->ns) {
+		/* the guest posts more slowly than any window may wait */
+		if (slept_ns > p->max_ns)
+			vq_poll_shrink(p);
+		return;
 	}
+	if (slept_ns > p->max_ns)
+		return;
+	if (p->skip) {
+		p->skip--;
+		return;
+	}
+	/* a window that would catch the next chain at this pace */
+	ns = slept_ns + slept_ns / 4;
+	if (ns < VQ_POLL_START_NS)
+		ns = VQ_POLL_START_NS;
+	if (ns > p->max_ns)
+		ns = p->max_ns;
+	p->ns = ns;
+	p->probing = true;
+	p->grows++;
+}
+
+void vq_poll__hit(struct vq_poll *p)
+{
+	p->hits++;
+	p->probing = false;
+	p->backoff = 0;
+}
+
+void vq_poll__miss(struct vq_poll *p)
+{
+	p->misses++;
+	vq_poll_shrink(p);
 }
 
 bool vq_poll__hold_over(const struct vq_poll *p, uint64_t first_ns,

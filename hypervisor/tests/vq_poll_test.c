@@ -3,18 +3,21 @@
  * Unit tests of a request queue's adaptive polling (vq_poll.c and
  * virtio_pci.c's virtio_queue__serve), built with ASan and UBSan.
  *
- * The window's rules are checked with made-up sleep times: it grows
- * from 0 through VQ_POLL_START_NS, doubling, to the maximum when the
- * next kick came within the maximum; it halves, then drops to 0, when
- * the next kick came later; a queue with poll=0 never polls; a held
- * interrupt is due after VQ_POLL_HOLD_MAX maxima.
+ * The window's rules are checked with made-up sleep times, hits and
+ * misses: a kick soon after a sleep probes a window a quarter longer
+ * than the sleep; hits keep a window, misses halve it; a probe that
+ * misses closes, and the next probe waits for more kicks each time;
+ * an open window halves when kicks come later than the maximum; a queue
+ * with poll=0 never polls; a held interrupt is due after
+ * VQ_POLL_HOLD_MAX maxima.
  *
  * Then a real queue thread serves a ring in a test VM while a "driver"
  * thread posts one request after another as soon as the last one is
  * used, kicking only when the device asks for kicks (as a guest with
  * several requests in flight keeps the ring busy): with polling, most
  * requests need neither a kick nor an interrupt of their own; with
- * poll=0 the queue never polls.
+ * poll=0 the queue never polls. A driver that waits for each interrupt
+ * (queue depth 1) is held back in few windows.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,26 +32,105 @@
 #include "../virtio.h"
 #include "../vq_poll.h"
 
-TEST(window_grows_from_start_to_the_maximum)
+TEST(a_quick_kick_probes_a_window_a_quarter_longer)
 {
 	struct vq_poll p;
 
 	vq_poll__init(&p, 100);
 	EXPECT_EQ(100000u, p.max_ns);
 	EXPECT_EQ(0u, p.ns);
-	vq_poll__woke(&p, 5000);
-	EXPECT_EQ(VQ_POLL_START_NS, p.ns);
-	vq_poll__woke(&p, 5000);
-	EXPECT_EQ(2 * VQ_POLL_START_NS, p.ns);
-	vq_poll__woke(&p, 5000);
-	vq_poll__woke(&p, 5000);
-	EXPECT_EQ(8 * VQ_POLL_START_NS, p.ns);
-	vq_poll__woke(&p, 5000);
-	EXPECT_EQ(100000u, p.ns);
-	vq_poll__woke(&p, 0);
-	EXPECT_EQ(100000u, p.ns);
-	EXPECT_EQ(5u, p.grows);
+	vq_poll__woke(&p, 40000);
+	EXPECT_EQ(50000u, p.ns);
+	EXPECT_TRUE(p.probing);
+	/* an open window is left to its hits and misses */
+	vq_poll__woke(&p, 4000);
+	EXPECT_EQ(50000u, p.ns);
+	EXPECT_EQ(1u, p.grows);
 	EXPECT_EQ(0u, p.shrinks);
+}
+
+TEST(probe_is_between_start_and_the_maximum)
+{
+	struct vq_poll p;
+
+	vq_poll__init(&p, 100);
+	vq_poll__woke(&p, 1000);
+	EXPECT_EQ(VQ_POLL_START_NS, p.ns);
+	vq_poll__init(&p, 100);
+	vq_poll__woke(&p, 90000);
+	EXPECT_EQ(100000u, p.ns);
+	/* a kick later than the maximum starts none */
+	vq_poll__init(&p, 100);
+	vq_poll__woke(&p, 100001);
+	EXPECT_EQ(0u, p.ns);
+	EXPECT_EQ(0u, p.grows);
+}
+
+TEST(hits_keep_the_window_and_misses_halve_it)
+{
+	struct vq_poll p;
+
+	vq_poll__init(&p, 100);
+	vq_poll__woke(&p, 64000);
+	EXPECT_EQ(80000u, p.ns);
+	vq_poll__hit(&p);
+	vq_poll__hit(&p);
+	EXPECT_EQ(80000u, p.ns);
+	EXPECT_FALSE(p.probing);
+	vq_poll__miss(&p);
+	EXPECT_EQ(40000u, p.ns);
+	vq_poll__miss(&p);
+	vq_poll__miss(&p);
+	EXPECT_EQ(VQ_POLL_START_NS, p.ns);
+	vq_poll__miss(&p);
+	EXPECT_EQ(0u, p.ns);
+	/* the window had hit: the next quick kick probes again at once */
+	vq_poll__woke(&p, 8000);
+	EXPECT_EQ(VQ_POLL_START_NS, p.ns);
+	EXPECT_EQ(2u, p.hits);
+	EXPECT_EQ(4u, p.misses);
+	EXPECT_EQ(4u, p.shrinks);
+}
+
+/* Kicks (quick ones) until a probe opens a window; how many it took. */
+static unsigned int kicks_to_probe(struct vq_poll *p)
+{
+	unsigned int n = 0;
+
+	while (!p->ns && n < 1000) {
+		vq_poll__woke(p, 8000);
+		n++;
+	}
+	return n;
+}
+
+TEST(failed_probes_back_off_up_to_the_most)
+{
+	struct vq_poll p;
+	unsigned int i;
+
+	vq_poll__init(&p, 100);
+	EXPECT_EQ(1u, kicks_to_probe(&p));
+	/* a probe that misses closes at once */
+	vq_poll__miss(&p);
+	EXPECT_EQ(0u, p.ns);
+	EXPECT_EQ(2u, kicks_to_probe(&p));
+	vq_poll__miss(&p);
+	EXPECT_EQ(3u, kicks_to_probe(&p));
+	vq_poll__miss(&p);
+	EXPECT_EQ(5u, kicks_to_probe(&p));
+	for (i = 0; i < 10; i++) {
+		vq_poll__miss(&p);
+		kicks_to_probe(&p);
+	}
+	vq_poll__miss(&p);
+	EXPECT_EQ(VQ_POLL_BACKOFF_MAX + 1, kicks_to_probe(&p));
+	/* a hit ends the backing off */
+	vq_poll__hit(&p);
+	vq_poll__miss(&p);
+	vq_poll__miss(&p);
+	EXPECT_EQ(0u, p.ns);
+	EXPECT_EQ(1u, kicks_to_probe(&p));
 }
 
 TEST(window_shrinks_to_zero_when_kicks_come_late)
@@ -56,7 +138,9 @@ TEST(window_shrinks_to_zero_when_kicks_come_late)
 	struct vq_poll p;
 
 	vq_poll__init(&p, 100);
-	p.ns = 80000;
+	vq_poll__woke(&p, 64000);
+	vq_poll__hit(&p);
+	EXPECT_EQ(80000u, p.ns);
 	vq_poll__woke(&p, 100001);
 	EXPECT_EQ(40000u, p.ns);
 	vq_poll__woke(&p, 5000000);
@@ -67,18 +151,6 @@ TEST(window_shrinks_to_zero_when_kicks_come_late)
 	vq_poll__woke(&p, 5000000);
 	EXPECT_EQ(0u, p.ns);
 	EXPECT_EQ(4u, p.shrinks);
-}
-
-TEST(window_stays_when_only_a_bigger_one_would_have_caught_the_kick)
-{
-	struct vq_poll p;
-
-	vq_poll__init(&p, 100);
-	p.ns = 80000;
-	/* 80 + 50 us is past the maximum, 50 us is within it */
-	vq_poll__woke(&p, 50000);
-	EXPECT_EQ(80000u, p.ns);
-	EXPECT_EQ(0u, p.grows + p.shrinks);
 }
 
 TEST(poll_zero_never_polls)
@@ -228,6 +300,55 @@ static unsigned int drive(struct served *s, unsigned int n)
 			usleep(1);
 	}
 	return kicks;
+}
+
+/*
+ * A driver at queue depth 1: posts @n requests, each once the last one's
+ * interrupt came, and kicks when the device has not turned kicks off.
+ */
+static void drive_qd1(struct served *s, unsigned int n)
+{
+	struct vring_avail *a = avail(s);
+	struct vring_used *u = used(s);
+	uint64_t one = 1, irqs;
+	unsigned int i;
+	uint16_t idx;
+
+	for (i = 0; i < n; i++) {
+		irqs = __atomic_load_n(&s->q.interrupts, __ATOMIC_ACQUIRE);
+		idx = a->idx;
+		a->ring[idx % QSIZE] = idx % QSIZE;
+		__atomic_store_n(&a->idx, idx + 1, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!(__atomic_load_n(&u->flags, __ATOMIC_ACQUIRE) &
+		      VRING_USED_F_NO_NOTIFY) &&
+		    write(s->q.kick_fd, &one, sizeof(one)) != sizeof(one))
+			abort();
+		while (__atomic_load_n(&s->q.interrupts, __ATOMIC_ACQUIRE) ==
+		       irqs)
+			usleep(1);
+	}
+}
+
+/*
+ * At queue depth 1 a held interrupt only delays the guest: the probes
+ * that find so are few, and back off.
+ */
+TEST(queue_depth_one_is_seldom_held_back)
+{
+	struct served s;
+
+	ASSERT_EQ(0, serve_start(&s, VQ_POLL_MAX_US));
+	drive_qd1(&s, REQUESTS);
+	serve_stop(&s);
+	TH_LOG("%u requests one at a time: %llu interrupts, %llu probes, %llu hits, %llu misses",
+	       REQUESTS, (unsigned long long)s.q.interrupts,
+	       (unsigned long long)s.q.poll.grows,
+	       (unsigned long long)s.q.poll.hits,
+	       (unsigned long long)s.q.poll.misses);
+	EXPECT_EQ((uint64_t)REQUESTS, s.q.chains);
+	EXPECT_EQ((uint64_t)REQUESTS, s.q.interrupts);
+	EXPECT_GT((uint64_t)REQUESTS / 20, s.q.poll.misses);
 }
 
 TEST(polling_spares_most_kicks_and_interrupts)
