@@ -61,9 +61,9 @@ io_teardown() {
 # io_args hv|kvm: the I/O guest's devices on pvkit-hv or QEMU.
 io_args() {
 	if [ "$1" = hv ]; then
-		# blk0, blk1, blk2: the measured disk (polling as by default),
+		# blk0, blk1, blk2: the measured disk, polling for up to 1 ms,
 		# the tools, the same disk with polling off (vq_poll.h)
-		echo "--disk $IO_DIR/hv.img,serial=pvkit-bench" \
+		echo "--disk $IO_DIR/hv.img,serial=pvkit-bench,poll=1000" \
 			"--disk $TOOLS_IMG,ro,serial=pvkit-tools" \
 			"--disk $IO_DIR/hv-nopoll.img,serial=pvkit-bench-np,poll=0" \
 			"--net tap=$IO_TAP,mac=52:54:00:12:35:01"

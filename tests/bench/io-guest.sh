@@ -132,6 +132,10 @@ fio_all() {
 	hv_window_end blk "randread$([ "$hvdev" = blk2 ] && echo _nopoll)"
 	bench "randread_iops_$2" "$(fio_json_field read iops)" IOPS
 	bench "randread_lat_$2" "$(awk -v ns="$(fio_json_field read lat_mean)" 'BEGIN { printf "%.1f", ns / 1000 }')" us
+	# one request at a time: what a device's holding back of
+	# completions (pvkit-hv's polling) costs a program that waits for each
+	fio_one "$1" randread 4k 1
+	bench "randread1_lat_$2" "$(awk -v ns="$(fio_json_field read lat_mean)" 'BEGIN { printf "%.1f", ns / 1000 }')" us
 	fio_one "$1" randwrite 4k 32
 	bench "randwrite_iops_$2" "$(fio_json_field write iops)" IOPS
 	bench "randwrite_lat_$2" "$(awk -v ns="$(fio_json_field write lat_mean)" 'BEGIN { printf "%.1f", ns / 1000 }')" us

@@ -91,6 +91,7 @@ function io_report(    c, n, i) {
 	io_table("disk", disk_cfgs, disk_heads,
 		 "randread_iops=4 KiB random read QD 32, IOPS;" \
 		 "randread_lat=4 KiB random read QD 32, mean latency, us;" \
+		 "randread1_lat=4 KiB random read QD 1, mean latency, us;" \
 		 "randwrite_iops=4 KiB random write QD 32, IOPS;" \
 		 "randwrite_lat=4 KiB random write QD 32, mean latency, us;" \
 		 "seqread_mbs=1 MiB sequential read QD 8, MB/s;" \
@@ -141,6 +142,7 @@ function io_report(    c, n, i) {
 	ratio("randread_iops_pvkit_vs_ahci", "randread_iops_pvkit_kvm", "randread_iops_ahci_kvm", "")
 	ratio("randread_iops_hv_vs_kvm", "randread_iops_pvkit_hv", "randread_iops_pvkit_kvm", "")
 	ratio("randread_iops_hv_poll_vs_nopoll", "randread_iops_pvkit_hv", "randread_iops_pvkit_hv_nopoll", "")
+	ratio("randread1_lat_hv_nopoll_vs_poll", "randread1_lat_pvkit_hv_nopoll", "randread1_lat_pvkit_hv", "")
 	ratio("randread_exits_hv_nopoll_vs_poll", "exits_per_req_randread_nopoll_hv", "exits_per_req_randread_hv", "")
 	n = split("tcp_tx_mbits tcp_rx_mbits", c, " ")
 	for (i = 1; i <= n; i++) {
