@@ -35,8 +35,6 @@
 #define VIRTIO_PCI_DEVICE_BASE	0x1040
 #define BAR_REGS		0
 #define BAR_NOTIFY		2
-/* the shortest sleep of a queue's poll (virtio_queue_poll) */
-#define VQ_POLL_STEP_MIN_NS	2000u
 #define REGS_SIZE		0x4000
 #define COMMON_OFF		0x0000
 #define COMMON_LEN		56
@@ -282,10 +280,9 @@ static bool virtio_queue_poll(struct virtio_queue *q)
 void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 {
 	struct vq_chain *c = malloc(sizeof(*c));
-	uint64_t slept_from = 0, held_from = 0;
+	uint64_t slept_from = 0;
 	const char *why = NULL;
 	unsigned int done;
-	bool held = false;
 	int r, len;
 
 	if (!c) {
@@ -300,6 +297,10 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 		if (slept_from)
 			vq_poll__woke(&q->poll, vq_poll__now() - slept_from);
 		do {
+			/* completions whose interrupt waits, since when */
+			uint64_t held_from = 0;
+			bool held = false;
+
 			vq__disable_kicks(&q->vq);
 			for (;;) {
 				done = 0;
@@ -331,7 +332,6 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 			}
 			if (held)
 				virtio_queue__interrupt(q);
-			held = false;
 		} while (!virtio_dev__stopping(q->dev) &&
 			 vq__enable_kicks(&q->vq));
 		slept_from = vq_poll__now();

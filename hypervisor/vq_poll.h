@@ -41,6 +41,8 @@
 #define VQ_POLL_MAX_US		1000u	/* largest poll= a device takes */
 #define VQ_POLL_HOLD_MAX	8u
 #define VQ_POLL_BACKOFF_MAX	64u	/* kicks between probes, at most */
+/* the shortest sleep within a window (virtio_pci.c, virtio_queue_poll) */
+#define VQ_POLL_STEP_MIN_NS	2000u
 
 struct vq_poll {
 	uint32_t max_ns;	/* 0: never poll */

@@ -271,32 +271,40 @@ static struct vring_used *used(struct served *s)
 }
 
 /*
+ * Makes one more request available, as a driver does, and kicks unless
+ * the device turned kicks off; 1 if it kicked. The new avail index is
+ * in @idx.
+ */
+static unsigned int post_one(struct served *s, uint16_t *idx)
+{
+	struct vring_avail *a = avail(s);
+	uint64_t one = 1;
+	uint16_t i = a->idx;
+
+	a->ring[i % QSIZE] = i % QSIZE;
+	*idx = i + 1;
+	__atomic_store_n(&a->idx, *idx, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&used(s)->flags, __ATOMIC_ACQUIRE) &
+	    VRING_USED_F_NO_NOTIFY)
+		return 0;
+	if (write(s->q.kick_fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+	return 1;
+}
+
+/*
  * The driver: posts @n requests one after another, each as soon as the
- * last is used, and kicks when the device has not turned kicks off.
- * Returns the kicks it made.
+ * last is used; the kicks it made.
  */
 static unsigned int drive(struct served *s, unsigned int n)
 {
-	struct vring_avail *a = avail(s);
-	struct vring_used *u = used(s);
 	unsigned int i, kicks = 0;
-	uint64_t one = 1;
 	uint16_t idx;
 
 	for (i = 0; i < n; i++) {
-		idx = a->idx;
-		a->ring[idx % QSIZE] = idx % QSIZE;
-		__atomic_store_n(&a->idx, idx + 1, __ATOMIC_RELEASE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (!(__atomic_load_n(&u->flags, __ATOMIC_ACQUIRE) &
-		      VRING_USED_F_NO_NOTIFY)) {
-			if (write(s->q.kick_fd, &one, sizeof(one)) !=
-			    sizeof(one))
-				abort();
-			kicks++;
-		}
-		while (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) !=
-		       (uint16_t)(idx + 1))
+		kicks += post_one(s, &idx);
+		while (__atomic_load_n(&used(s)->idx, __ATOMIC_ACQUIRE) != idx)
 			usleep(1);
 	}
 	return kicks;
@@ -308,22 +316,13 @@ static unsigned int drive(struct served *s, unsigned int n)
  */
 static void drive_qd1(struct served *s, unsigned int n)
 {
-	struct vring_avail *a = avail(s);
-	struct vring_used *u = used(s);
-	uint64_t one = 1, irqs;
 	unsigned int i;
+	uint64_t irqs;
 	uint16_t idx;
 
 	for (i = 0; i < n; i++) {
 		irqs = __atomic_load_n(&s->q.interrupts, __ATOMIC_ACQUIRE);
-		idx = a->idx;
-		a->ring[idx % QSIZE] = idx % QSIZE;
-		__atomic_store_n(&a->idx, idx + 1, __ATOMIC_RELEASE);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (!(__atomic_load_n(&u->flags, __ATOMIC_ACQUIRE) &
-		      VRING_USED_F_NO_NOTIFY) &&
-		    write(s->q.kick_fd, &one, sizeof(one)) != sizeof(one))
-			abort();
+		post_one(s, &idx);
 		while (__atomic_load_n(&s->q.interrupts, __ATOMIC_ACQUIRE) ==
 		       irqs)
 			usleep(1);
