@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Console input for the guest: a bounded buffer of bytes waiting for the
- * guest's CONSOLE_READ hypercall. Two feeders fill it: the control
- * socket's "console-send TEXT" (all of a line or, when it does not fit,
- * none of it and an error) and, with --console-stdin, pvkit-hv's standard
- * input (a reader thread that waits for room rather than drop a byte).
- * Each time bytes arrive, the guest is told with PVKIT_EV_CONSOLE_IN, if
- * it enabled that event; the bytes wait for it either way. Everything is
- * under vm->lock.
+ * Console input for the guest: bounded queues of bytes the host holds
+ * until the guest takes them. There are two, each with its own feeders:
+ * pvkit's console (vm->console_in, drained by the guest's CONSOLE_READ
+ * hypercall; fed by "ctl console-send TEXT" and --console-stdin) and the
+ * UART's receiver (vm->serial_in, read a byte at a time from the receive
+ * register; fed by "ctl serial-send TEXT" and --serial-stdin). A ctl line
+ * goes in whole or, when it does not fit, not at all and with an error;
+ * the standard input reader waits for room rather than drop a byte. New
+ * bytes tell the guest: PVKIT_EV_CONSOLE_IN (if it enabled that event)
+ * or the UART's receive interrupt (if its driver enabled it); either way
+ * the bytes wait. Everything is under vm->lock.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,123 +22,174 @@
 /* How long the stdin reader waits for the guest to make room. */
 #define CONSOLE_IN_RETRY_NS	20000000L
 
-static size_t in_room(const struct console_in *in)
+static size_t in_room(const struct input_queue *q)
 {
-	return sizeof(in->buf) - in->len;
+	return sizeof(q->buf) - q->len;
+}
+
+/* Tells the guest that @q has new bytes. */
+static void input_arrived(struct vm *vm, struct input_queue *q)
+{
+	if (q == &vm->serial_in)
+		uart__input_arrived(vm);
+	else
+		events__post(vm, PVKIT_EV_CONSOLE_IN);
 }
 
 /*
  * Queues all of @len bytes, or none if they do not fit; tells the guest.
  * 0, or -ENOSPC with the room there was in @room (if not NULL).
  */
-int console_in__push(struct vm *vm, const void *data, size_t len,
-		     size_t *room)
+int input__push(struct vm *vm, struct input_queue *q, const void *data,
+		size_t len, size_t *room)
 {
-	struct console_in *in = &vm->console_in;
 	const uint8_t *p = data;
 	size_t tail, first;
 
 	pthread_mutex_lock(&vm->lock);
 	if (room)
-		*room = in_room(in);
-	if (len > in_room(in)) {
-		in->refused += len;
+		*room = in_room(q);
+	if (len > in_room(q)) {
+		q->refused += len;
 		pthread_mutex_unlock(&vm->lock);
 		return -ENOSPC;
 	}
-	tail = (in->head + in->len) % sizeof(in->buf);
-	first = sizeof(in->buf) - tail;
+	tail = (q->head + q->len) % sizeof(q->buf);
+	first = sizeof(q->buf) - tail;
 	if (first > len)
 		first = len;
-	memcpy(in->buf + tail, p, first);
-	memcpy(in->buf, p + first, len - first);
-	in->len += len;
-	in->accepted += len;
+	memcpy(q->buf + tail, p, first);
+	memcpy(q->buf, p + first, len - first);
+	q->len += len;
+	q->accepted += len;
 	pthread_mutex_unlock(&vm->lock);
 	if (len)
-		events__post(vm, PVKIT_EV_CONSOLE_IN);
+		input_arrived(vm, q);
 	return 0;
 }
 
 /* Moves up to @max queued bytes to @dst, oldest first; how many. */
-size_t console_in__read(struct vm *vm, void *dst, size_t max)
+size_t input__read(struct vm *vm, struct input_queue *q, void *dst,
+		   size_t max)
 {
-	struct console_in *in = &vm->console_in;
 	uint8_t *out = dst;
 	size_t n, first;
 
 	pthread_mutex_lock(&vm->lock);
-	n = in->len < max ? in->len : max;
-	first = sizeof(in->buf) - in->head;
+	n = q->len < max ? q->len : max;
+	first = sizeof(q->buf) - q->head;
 	if (first > n)
 		first = n;
-	memcpy(out, in->buf + in->head, first);
-	memcpy(out + first, in->buf, n - first);
-	in->head = (in->head + n) % sizeof(in->buf);
-	in->len -= n;
-	in->delivered += n;
-	if (!in->len)
-		in->head = 0;
+	memcpy(out, q->buf + q->head, first);
+	memcpy(out + first, q->buf, n - first);
+	q->head = (q->head + n) % sizeof(q->buf);
+	q->len -= n;
+	q->delivered += n;
+	if (!q->len)
+		q->head = 0;
 	pthread_mutex_unlock(&vm->lock);
 	return n;
 }
 
-/* "console_in" for "ctl info": what waits, what went through. */
-void console_in__json(struct vm *vm, FILE *out)
+size_t input__pending(struct vm *vm, struct input_queue *q)
 {
-	struct console_in *in = &vm->console_in;
+	size_t n;
 
 	pthread_mutex_lock(&vm->lock);
-	fprintf(out, "  \"console_in\": {\"pending\": %zu, \"room\": %zu, \"accepted\": %llu, \"delivered\": %llu, \"refused\": %llu}",
-		in->len, in_room(in), (unsigned long long)in->accepted,
-		(unsigned long long)in->delivered,
-		(unsigned long long)in->refused);
+	n = q->len;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
+}
+
+/* "@name": {...} for "ctl info": what waits, what went through. */
+void input__json(struct vm *vm, struct input_queue *q, const char *name,
+		 FILE *out)
+{
+	pthread_mutex_lock(&vm->lock);
+	fprintf(out, "  \"%s\": {\"pending\": %zu, \"room\": %zu, \"accepted\": %llu, \"delivered\": %llu, \"refused\": %llu}",
+		name, q->len, in_room(q), (unsigned long long)q->accepted,
+		(unsigned long long)q->delivered,
+		(unsigned long long)q->refused);
 	pthread_mutex_unlock(&vm->lock);
 }
 
+int console_in__push(struct vm *vm, const void *data, size_t len,
+		     size_t *room)
+{
+	return input__push(vm, &vm->console_in, data, len, room);
+}
+
+size_t console_in__read(struct vm *vm, void *dst, size_t max)
+{
+	return input__read(vm, &vm->console_in, dst, max);
+}
+
 /*
- * "console-send TEXT": TEXT and a newline, as if typed and entered, all
- * or nothing. The answer says whether the guest takes input yet.
+ * "@cmd TEXT": TEXT and a newline into @q, as if typed and entered, all
+ * or nothing. 0, or -1 with the refusal written to @out (@reader: what
+ * in the guest should be reading, for the hint).
  */
-int console_in__ctl_send(struct vm *vm, const char *text, FILE *out)
+static int send_line(struct vm *vm, struct input_queue *q, const char *cmd,
+		     const char *text, const char *reader, FILE *out)
 {
 	size_t len = strlen(text), room;
 	char line[CONSOLE_SEND_MAX + 1];
 
 	if (len > CONSOLE_SEND_MAX) {
-		fprintf(out, "error: console-send takes at most %d bytes of text, not %zu\n",
-			CONSOLE_SEND_MAX, len);
+		fprintf(out, "error: %s takes at most %d bytes of text, not %zu\n",
+			cmd, CONSOLE_SEND_MAX, len);
 		return -1;
 	}
 	memcpy(line, text, len);
 	line[len++] = '\n';
-	if (console_in__push(vm, line, len, &room)) {
-		fprintf(out, "error: the guest's console input has room for %zu bytes, the line needs %zu: nothing was sent (is something in the guest reading /dev/pvcon0?)\n",
-			room, len);
+	if (input__push(vm, q, line, len, &room)) {
+		fprintf(out, "error: the guest's %s input has room for %zu bytes, the line needs %zu: nothing was sent (is something in the guest reading %s?)\n",
+			q == &vm->serial_in ? "serial" : "console", room, len,
+			reader);
 		return -1;
 	}
-	if (events__enabled(vm) & PVKIT_EV_CONSOLE_IN)
-		fprintf(out, "ok: %zu bytes queued for the guest's console\n",
-			len);
-	else
-		fprintf(out, "ok: %zu bytes queued for the guest's console; it does not take console input yet (is pvkit.ko loaded?)\n",
-			len);
+	return 0;
+}
+
+/* "console-send TEXT", for pvkit's console. */
+int console_in__ctl_send(struct vm *vm, const char *text, FILE *out)
+{
+	if (send_line(vm, &vm->console_in, "console-send", text,
+		      "/dev/pvcon0", out))
+		return -1;
+	fprintf(out, "ok: %zu bytes queued for the guest's console%s\n",
+		strlen(text) + 1,
+		events__enabled(vm) & PVKIT_EV_CONSOLE_IN ? "" :
+		"; it does not take console input yet (is pvkit.ko loaded?)");
+	return 0;
+}
+
+/* "serial-send TEXT", for the UART. */
+int serial_in__ctl_send(struct vm *vm, const char *text, FILE *out)
+{
+	if (send_line(vm, &vm->serial_in, "serial-send", text, "/dev/ttyS0",
+		      out))
+		return -1;
+	fprintf(out, "ok: %zu bytes queued for the guest's serial port%s\n",
+		strlen(text) + 1, uart__receiving(vm) ? "" :
+		"; its receive interrupt is off (nothing in the guest has /dev/ttyS0 open)");
 	return 0;
 }
 
 /* Queues @len bytes, waiting for room (pvkit-hv ends with the guest). */
-static void push_waiting(struct vm *vm, const uint8_t *p, size_t len)
+static void push_waiting(struct vm *vm, struct input_queue *q,
+			 const uint8_t *p, size_t len)
 {
 	const struct timespec retry = { .tv_nsec = CONSOLE_IN_RETRY_NS };
 	size_t room, n;
 
 	while (len) {
 		pthread_mutex_lock(&vm->lock);
-		room = in_room(&vm->console_in);
+		room = in_room(q);
 		pthread_mutex_unlock(&vm->lock);
 		n = room < len ? room : len;
 		/* the only other feeder pushes whole lines: this may not fit */
-		if (!n || console_in__push(vm, p, n, NULL)) {
+		if (!n || input__push(vm, q, p, n, NULL)) {
 			nanosleep(&retry, NULL);
 			continue;
 		}
@@ -146,13 +200,14 @@ static void push_waiting(struct vm *vm, const uint8_t *p, size_t len)
 
 struct reader {
 	struct vm *vm;
+	struct input_queue *q;
 	int fd;
 };
 
 static void *reader_thread(void *arg)
 {
 	struct reader *r = arg;
-	uint8_t buf[sizeof(r->vm->console_in.buf)];
+	uint8_t buf[CONSOLE_IN_MAX];
 	ssize_t n;
 
 	for (;;) {
@@ -161,19 +216,23 @@ static void *reader_thread(void *arg)
 			continue;
 		if (n <= 0)
 			break;
-		push_waiting(r->vm, buf, n);
+		push_waiting(r->vm, r->q, buf, n);
 	}
 	return NULL;
 }
 
-/* --console-stdin: feeds what arrives on @fd to the guest until EOF. */
-int console_in__start_reader(struct vm *vm, int fd)
+/*
+ * --console-stdin or --serial-stdin: feeds what arrives on @fd to @q
+ * until EOF. One reader per run (there is one standard input).
+ */
+int input__start_reader(struct vm *vm, struct input_queue *q, int fd)
 {
 	static struct reader r;
 	pthread_t thread;
 	int err;
 
 	r.vm = vm;
+	r.q = q;
 	r.fd = fd;
 	err = pthread_create(&thread, NULL, reader_thread, &r);
 	if (!err)

@@ -6,7 +6,8 @@
  * "info" and "stats" answer JSON; "shutdown" and "reboot" post a
  * host-to-guest event (events.c) and, if the guest has not ended
  * --shutdown-timeout seconds later, end the VM with HV_EXIT_FORCED;
- * "console-send TEXT" queues a line of console input (console_in.c);
+ * "console-send TEXT" and "serial-send TEXT" queue a line of input for
+ * pvkit's console or the UART (console_in.c);
  * "pause" and "resume" stop and restart the vCPUs (pause.c). An
  * answer that starts with "error:" is a refusal, and the client exits 1.
  */
@@ -149,7 +150,9 @@ static int ctl_info(struct vm *vm, FILE *out)
 		cfg->shutdown_timeout);
 	json_guest(vm, out);
 	fputs(",\n", out);
-	console_in__json(vm, out);
+	input__json(vm, &vm->console_in, "console_in", out);
+	fputs(",\n", out);
+	input__json(vm, &vm->serial_in, "serial_in", out);
 	fputs(",\n", out);
 	balloon__json(vm, out);
 	fputs("\n}\n", out);
@@ -220,6 +223,7 @@ static const struct {
 	int (*fn)(struct vm *vm, const char *arg, FILE *out);
 } control_arg_cmds[] = {
 	{ "console-send", console_in__ctl_send },
+	{ "serial-send", serial_in__ctl_send },
 	{ "balloon", balloon__ctl },
 };
 
@@ -553,8 +557,8 @@ int control__client(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: pvkit-hv ctl SOCKET COMMAND [TEXT]\n"
-			"commands: info, stats, shutdown, reboot, console-send TEXT, pause, resume,\n"
-			"balloon SIZE\n");
+			"commands: info, stats, shutdown, reboot, console-send TEXT, serial-send TEXT,\n"
+			"pause, resume, balloon SIZE\n");
 		return HV_EXIT_USAGE;
 	}
 	path = argv[0];

@@ -90,6 +90,7 @@ struct vm_config {
 	const char *control_path;
 	unsigned int shutdown_timeout;	/* seconds; 0: never force */
 	bool console_stdin;		/* --console-stdin */
+	bool serial_stdin;		/* --serial-stdin */
 };
 
 struct vcpu {
@@ -143,10 +144,14 @@ struct console {
 	struct console_line line[CONSOLE_SOURCES];	/* partial lines */
 };
 
-/* Input waiting for the guest's CONSOLE_READ (console_in.c), under lock. */
-#define CONSOLE_IN_MAX		4096	/* bytes the host holds */
+/*
+ * Input the host holds for the guest (console_in.c), under vm->lock: one
+ * queue for pvkit's console (the guest's CONSOLE_READ drains it), one
+ * for the UART's receiver (the guest reads it a byte at a time).
+ */
+#define CONSOLE_IN_MAX		4096	/* bytes the host holds, each */
 #define CONSOLE_SEND_MAX	1024	/* text of one "ctl console-send" */
-struct console_in {
+struct input_queue {
 	uint8_t buf[CONSOLE_IN_MAX];	/* a ring */
 	size_t head;
 	size_t len;
@@ -212,7 +217,8 @@ struct vm {
 	struct vm_pause pause;
 	struct guest_report guest;	/* under lock */
 	struct console console;
-	struct console_in console_in;	/* under lock */
+	struct input_queue console_in;	/* under lock: pvkit's console */
+	struct input_queue serial_in;	/* under lock: the UART's */
 	struct uart *uart;
 	struct rtc *rtc;
 	struct pci_bus *pci;
@@ -271,6 +277,10 @@ const char *pio__class_name(enum pio_class class);
 /* uart.c */
 struct uart *uart__create(struct vm *vm, unsigned int irq);
 void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data);
+/* vm->serial_in has new bytes: raise the receive interrupt if enabled. */
+void uart__input_arrived(struct vm *vm);
+/* Whether the guest's driver takes the UART's input (receive interrupt on). */
+bool uart__receiving(struct vm *vm);
 
 /* console.c */
 void console__init(struct vm *vm);
@@ -278,13 +288,24 @@ void console__write(struct vm *vm, enum console_source src, const void *buf,
 		    size_t len);
 void console__flush(struct vm *vm);
 
-/* console_in.c: console input for the guest (CONSOLE_READ). */
+/*
+ * console_in.c: input queues for the guest. Each takes all of a push or
+ * none of it; new bytes tell the guest (an event for pvkit's console,
+ * the receive interrupt for the UART). console_in__ is pvkit's console.
+ */
+int input__push(struct vm *vm, struct input_queue *q, const void *data,
+		size_t len, size_t *room);
+size_t input__read(struct vm *vm, struct input_queue *q, void *dst,
+		   size_t max);
+size_t input__pending(struct vm *vm, struct input_queue *q);
+void input__json(struct vm *vm, struct input_queue *q, const char *name,
+		 FILE *out);
+int input__start_reader(struct vm *vm, struct input_queue *q, int fd);
 int console_in__push(struct vm *vm, const void *data, size_t len,
 		     size_t *room);
 size_t console_in__read(struct vm *vm, void *dst, size_t max);
-void console_in__json(struct vm *vm, FILE *out);
 int console_in__ctl_send(struct vm *vm, const char *text, FILE *out);
-int console_in__start_reader(struct vm *vm, int fd);
+int serial_in__ctl_send(struct vm *vm, const char *text, FILE *out);
 
 /* pause.c: "ctl pause" and "ctl resume"; vCPU threads park between runs. */
 void pause__init(struct vm *vm);

@@ -6,7 +6,7 @@
  *                [--cpus N] [--mem SIZE] [--disk PATH[,ro][,...]]...
  *                [--net tap=IFNAME[,mac=MAC]] [--stats FILE]
  *                [--control SOCKET] [--shutdown-timeout SEC]
- *                [--console-stdin]
+ *                [--console-stdin | --serial-stdin]
  *   pvkit-hv ctl SOCKET COMMAND [TEXT]
  *
  * This file parses and checks the command line (every bad flag gets one
@@ -61,7 +61,7 @@ static void print_help(FILE *out)
 	fprintf(out,
 		"usage: pvkit-hv run --kernel FILE [options]\n"
 		"       pvkit-hv ctl SOCKET info|stats|shutdown|reboot\n"
-		"       pvkit-hv ctl SOCKET console-send TEXT\n"
+		"       pvkit-hv ctl SOCKET console-send|serial-send TEXT\n"
 		"       pvkit-hv ctl SOCKET pause|resume\n"
 		"       pvkit-hv ctl SOCKET balloon SIZE\n"
 		"\n"
@@ -99,12 +99,16 @@ static void print_help(FILE *out)
 		"                   JSON at exit\n"
 		"  --control SOCKET serve 'pvkit-hv ctl' on this unix socket: info,\n"
 		"                   stats, shutdown and reboot (asks the guest),\n"
-		"                   console-send TEXT (a line of console input),\n"
+		"                   console-send TEXT (a line of input for\n"
+		"                   /dev/pvcon0), serial-send TEXT (the same for\n"
+		"                   the UART, /dev/ttyS0),\n"
 		"                   pause and resume (the vCPUs and the guest's clock),\n"
 		"                   balloon SIZE (RAM the guest gives back)\n"
 		"  --console-stdin  feed pvkit-hv's standard input to the guest's\n"
 		"                   console input (/dev/pvcon0), waiting while the\n"
 		"                   guest has not read what came before\n"
+		"  --serial-stdin   the same for the UART's receiver (/dev/ttyS0);\n"
+		"                   one of the two at most\n"
 		"  --shutdown-timeout SEC\n"
 		"                   end the VM this long after a shutdown or reboot\n"
 		"                   request the guest has not acted on; 0: never\n"
@@ -297,6 +301,7 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		{ "control", required_argument, NULL, 'C' },
 		{ "shutdown-timeout", required_argument, NULL, 'T' },
 		{ "console-stdin", no_argument, NULL, 'I' },
+		{ "serial-stdin", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -343,6 +348,9 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		case 'I':
 			cfg->console_stdin = true;
 			break;
+		case 'S':
+			cfg->serial_stdin = true;
+			break;
 		case 'D':
 			if (parse_disk(optarg, cfg))
 				return HV_EXIT_USAGE;
@@ -362,6 +370,8 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (cfg->console_stdin && cfg->serial_stdin)
+		return usage_error("--console-stdin and --serial-stdin both read standard input: give one");
 	if (!cfg->kernel)
 		return usage_error("--kernel is required");
 	if (access(cfg->kernel, R_OK))
@@ -457,7 +467,10 @@ static int run_vm(const struct vm_config *cfg)
 	    control__start(&vm) || vcpu__start_all(&vm))
 		return HV_EXIT_ERROR;
 	if (cfg->console_stdin &&
-	    console_in__start_reader(&vm, STDIN_FILENO))
+	    input__start_reader(&vm, &vm.console_in, STDIN_FILENO))
+		return HV_EXIT_ERROR;
+	if (cfg->serial_stdin &&
+	    input__start_reader(&vm, &vm.serial_in, STDIN_FILENO))
 		return HV_EXIT_ERROR;
 
 	pthread_mutex_lock(&vm.lock);

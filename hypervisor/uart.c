@@ -2,10 +2,14 @@
 /*
  * A minimal 16550A UART for pvkit-hv, enough for a distro kernel's
  * console=ttyS0 until pvkit's own console takes over: transmit goes to
- * the guest console on standard output (console.c), the transmit-empty
- * interrupt is raised on the ISA IRQ line, and the modem/loopback/FIFO
- * registers answer the way the kernel's 8250 driver probes them. Nothing
- * is received yet.
+ * the guest console on standard output (console.c); receive reads the
+ * host's serial input queue (vm->serial_in, console_in.c: "ctl
+ * serial-send", --serial-stdin) a byte at a time, with data-ready in the
+ * line status; the receive and transmit-empty interrupts are raised on
+ * the ISA IRQ line; the modem/loopback/FIFO registers answer the way the
+ * kernel's 8250 driver probes them. Bytes wait in the host's queue, not
+ * in a 16-byte FIFO, so a FIFO reset does not drop them, and in loopback
+ * mode nothing is received.
  */
 #include <stdlib.h>
 
@@ -16,9 +20,11 @@ enum {
 	UART_MCR = 4, UART_LSR = 5, UART_MSR = 6, UART_SCR = 7,
 };
 
+#define IER_RDI		0x01
 #define IER_THRI	0x02
 #define IIR_NO_INT	0x01
 #define IIR_THRI	0x02
+#define IIR_RDI		0x04
 #define IIR_FIFO_ON	0xc0
 #define FCR_FIFO_ON	0x01
 #define LCR_DLAB	0x80
@@ -27,6 +33,7 @@ enum {
 #define MCR_OUT1	0x04
 #define MCR_OUT2	0x08
 #define MCR_LOOP	0x10
+#define LSR_DR		0x01
 #define LSR_THRE	0x20
 #define LSR_TEMT	0x40
 #define MSR_CTS		0x10
@@ -56,10 +63,19 @@ struct uart *uart__create(struct vm *vm, unsigned int irq)
 	return u;
 }
 
+/* Whether a received byte waits (none in loopback mode). */
+static bool uart_rx_ready(struct uart *u)
+{
+	return !(u->mcr & MCR_LOOP) && input__pending(u->vm, &u->vm->serial_in);
+}
+
+/* The highest-priority pending interrupt: received data, then THRE. */
 static uint8_t uart_iir(struct uart *u)
 {
 	uint8_t fifo = (u->fcr & FCR_FIFO_ON) ? IIR_FIFO_ON : 0;
 
+	if ((u->ier & IER_RDI) && uart_rx_ready(u))
+		return IIR_RDI | fifo;
 	if ((u->ier & IER_THRI) && u->thri_pending)
 		return IIR_THRI | fifo;
 	return IIR_NO_INT | fifo;
@@ -131,7 +147,12 @@ static uint8_t uart_read(struct uart *u, unsigned int reg)
 
 	switch (reg) {
 	case UART_RX_TX:
-		return dlab ? u->dll : 0;
+		if (dlab)
+			return u->dll;
+		if (uart_rx_ready(u) &&
+		    input__read(u->vm, &u->vm->serial_in, &v, 1) == 1)
+			return v;
+		return 0;
 	case UART_IER:
 		return dlab ? u->dlm : u->ier;
 	case UART_IIR_FCR:
@@ -144,7 +165,7 @@ static uint8_t uart_read(struct uart *u, unsigned int reg)
 	case UART_MCR:
 		return u->mcr;
 	case UART_LSR:
-		return LSR_THRE | LSR_TEMT;
+		return LSR_THRE | LSR_TEMT | (uart_rx_ready(u) ? LSR_DR : 0);
 	case UART_MSR:
 		return uart_msr(u);
 	default:
@@ -161,4 +182,28 @@ void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data)
 		*data = uart_read(uart, reg);
 	uart_update_irq(uart);
 	pthread_mutex_unlock(&uart->lock);
+}
+
+void uart__input_arrived(struct vm *vm)
+{
+	struct uart *u = vm->uart;
+
+	if (!u)
+		return;
+	pthread_mutex_lock(&u->lock);
+	uart_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+bool uart__receiving(struct vm *vm)
+{
+	struct uart *u = vm->uart;
+	bool on;
+
+	if (!u)
+		return false;
+	pthread_mutex_lock(&u->lock);
+	on = (u->ier & IER_RDI) && (u->mcr & MCR_OUT2);
+	pthread_mutex_unlock(&u->lock);
+	return on;
 }

@@ -169,7 +169,7 @@ TEST_F(ctl, bad_commands_get_one_error_line)
 
 	ASSERT_EQ(0, ask(self->path, "frobnicate\n", self->answer,
 			 sizeof(self->answer)));
-	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot pause resume console-send balloon)\n",
+	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot pause resume console-send serial-send balloon)\n",
 		     self->answer);
 	ASSERT_EQ(0, ask(self->path, "\n", self->answer,
 			 sizeof(self->answer)));
@@ -251,6 +251,25 @@ TEST_F(ctl, console_send_queues_whole_lines_or_nothing)
 	EXPECT_EQ('a', got[1]);
 	EXPECT_EQ('\n', got[queued - 1]);
 	EXPECT_EQ(0U, console_in__read(self->vm, got, sizeof(got)));
+}
+
+TEST_F(ctl, serial_send_goes_to_the_uart_only)
+{
+	char got[16];
+
+	ASSERT_EQ(0, ask(self->path, "serial-send root\n", self->answer,
+			 sizeof(self->answer)));
+	/* the test VM has no UART: nothing in the guest takes it yet */
+	EXPECT_STREQ("ok: 5 bytes queued for the guest's serial port; its receive interrupt is off (nothing in the guest has /dev/ttyS0 open)\n",
+		     self->answer);
+	ASSERT_EQ(0, ask(self->path, "info\n", self->answer,
+			 sizeof(self->answer)));
+	EXPECT_NE(NULL, strstr(self->answer, "\"serial_in\": {\"pending\": 5, \"room\": 4091, \"accepted\": 5, \"delivered\": 0, \"refused\": 0}"))
+		TH_LOG("%s", self->answer);
+	EXPECT_EQ(0U, console_in__read(self->vm, got, sizeof(got)));
+	ASSERT_EQ(5U, input__read(self->vm, &self->vm->serial_in, got,
+				  sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, "root\n", 5));
 }
 
 TEST_F(ctl, pause_freezes_the_clock_and_resume_asks_for_a_step)

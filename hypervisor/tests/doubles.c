@@ -129,8 +129,3 @@ void hv_err(const char *fmt, ...)
 void hv_info(const char *fmt, ...)
 {
 }
-
-/* pio.c's UART, linked into every test program, is not under test. */
-void uart__io(struct uart *uart, uint16_t reg, bool write, uint8_t *data)
-{
-}

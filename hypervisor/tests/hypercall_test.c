@@ -206,7 +206,7 @@ TEST_F(hc, console_stdin_reader_waits_for_room_and_loses_nothing)
 	for (i = 0; i < (int)sizeof(sent); i++)
 		sent[i] = ' ' + i % 95;
 	ASSERT_EQ(0, pipe(fd));
-	ASSERT_EQ(0, console_in__start_reader(self->vm, fd[0]));
+	ASSERT_EQ(0, input__start_reader(self->vm, &self->vm->console_in, fd[0]));
 	/* more than the pipe and the buffer hold: the writer waits too */
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(CONSOLE_IN_MAX, write(fd[1], sent + i * CONSOLE_IN_MAX,

@@ -6,8 +6,9 @@
  * with the system time, a hypercall from userspace (CPL 3, with the
  * port opened by ioperm) is refused with the ABI's permission error,
  * console text sent through /dev/pvkit arrives on the host, and pvkit.ko
- * takes the host's events on the line CPUID names, again after a reload.
- * The console check is judged by the harness: the test announces the
+ * takes the host's events on the line CPUID names, again after a reload,
+ * and a line the host sends to the UART ("pvkit-hv ctl serial-send")
+ * can be read from /dev/ttyS0. The console check is judged by the harness: the test announces the
  * text hex-encoded, so its plain form can only reach the log through the
  * hypercall. (The host's shutdown request itself is the harness's last
  * step, tests/harness/hv-control.)
@@ -16,16 +17,21 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "pvkit_abi.h"
 #include "pvkit_test.h"
+
+#define SERIAL_TTY	"/dev/ttyS0"
+#define SERIAL_WAIT_S	60	/* the harness looks twice a second */
 
 #define CLOCKSOURCE \
 	"/sys/devices/system/clocksource/clocksource0/current_clocksource"
@@ -148,6 +154,44 @@ TEST_F(hv, console_text_reaches_host)
 {
 	EXPECT_EQ(0, pvkit_send_console_check("/dev/pvkit",
 					      "pvkit-console-check"));
+}
+
+/*
+ * The harness answers "##PVKIT## await-serial-input TOKEN" with "ctl
+ * serial-send TOKEN" (tests/harness/hv-control): the 8250 driver takes
+ * it from pvkit-hv's UART on the receive interrupt.
+ */
+TEST_F(hv, serial_port_takes_host_input)
+{
+	struct pollfd p = { .events = POLLIN };
+	char token[64], want[80], got[128];
+	struct termios saved, t;
+	ssize_t n;
+	int ret;
+
+	p.fd = open(SERIAL_TTY, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_GE(p.fd, 0) TH_LOG("%s: %s", SERIAL_TTY, strerror(errno));
+	/* a line at a time, not echoed back into the console log */
+	ASSERT_EQ(0, tcgetattr(p.fd, &saved));
+	t = saved;
+	t.c_lflag |= ICANON;
+	t.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHONL);
+	ASSERT_EQ(0, tcsetattr(p.fd, TCSANOW, &t));
+	tcflush(p.fd, TCIFLUSH);
+
+	snprintf(token, sizeof(token), "pvkit-serial-%ld-%d",
+		 (long)time(NULL), getpid());
+	snprintf(want, sizeof(want), "%s\n", token);
+	printf("##PVKIT## await-serial-input %s\n", token);
+	fflush(stdout);
+	ret = poll(&p, 1, SERIAL_WAIT_S * 1000);
+	n = ret == 1 ? read(p.fd, got, sizeof(got) - 1) : -1;
+	tcsetattr(p.fd, TCSANOW, &saved);
+	close(p.fd);
+	ASSERT_EQ(1, ret) TH_LOG("no serial input within %d s", SERIAL_WAIT_S);
+	ASSERT_LT(0, n) TH_LOG("read: %s", strerror(errno));
+	got[n] = '\0';
+	EXPECT_STREQ(want, got);
 }
 
 TEST_HARNESS_MAIN
