@@ -136,11 +136,13 @@ BEGIN {
 /^##PVKIT## begin / {
 	if (test != "")
 		fail(test ": never exited")
-	test = $3; plan = -1; seen = 0; test_failed = 0
+	test = $3; plan = -1; seen = 0; test_failed = 0; test_began = $4
 	next
 }
 
 /^##PVKIT## exit / {
+	if (test != "" && test_began != "" && $5 != "")
+		printf "note: %s took %.1f s\n", test, $5 - test_began
 	if (test != "")
 		close_test($4 + 0)
 	next
