@@ -11,8 +11,9 @@
  * tests/harness/hv-control pauses it for 5 s), which freezes the guest's
  * clock; pvkit.ko must then step the wall clock by more than 3 s
  * (stats/clock_steps, clock_last_step_ns), after which it must agree with
- * the host's within AFTER_PAUSE_NS. On stock KVM no "pvkit" PTP clock
- * appears.
+ * the host's within AFTER_PAUSE_NS. A guest whose wall clock is off when
+ * pvkit.ko loads (set back LOAD_BACK_S here) is stepped to the host's at
+ * once. On stock KVM no "pvkit" PTP clock appears.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -32,6 +33,9 @@
 #define FD_TO_CLOCKID(fd)	((~(clockid_t)(fd) << 3) | 3)
 #define NSEC			1000000000LL
 #define STEPS			"/sys/kernel/pvkit/stats/clock_steps"
+/* how far the load test sets the guest's clock back, and how close after */
+#define LOAD_BACK_S		10
+#define AFTER_LOAD_NS		(NSEC / 2)
 #define LAST_STEP		"/sys/kernel/pvkit/stats/clock_last_step_ns"
 /* guest seconds: the harness polls each second, then pauses for 5 s */
 #define PAUSE_WAIT_S		60
@@ -219,6 +223,35 @@ TEST_F(clk, clock_goes_with_the_module)
 	EXPECT_FALSE(find_pvkit_ptp(self->dev, sizeof(self->dev)));
 	ASSERT_EQ(0, pvkit_load("pvkit"));
 	EXPECT_TRUE(find_pvkit_ptp(self->dev, sizeof(self->dev)));
+}
+
+TEST_F(clk, wall_clock_set_to_the_host_s_on_load)
+{
+	unsigned int mark = pvkit_kmsg_mark();
+	long long offset, sys;
+	struct timespec ts;
+	int fd;
+
+	if (pvkit_builtin("pvkit"))
+		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit");
+	if (!self->on_hv)
+		return;	/* no such clock: ptp_clock_follows_the_host checked */
+	ASSERT_EQ(0, pvkit_unload("pvkit"));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	ts.tv_sec -= LOAD_BACK_S;
+	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &ts));
+	ASSERT_EQ(0, pvkit_load("pvkit"));
+	fd = open_pvkit_ptp(self->dev, sizeof(self->dev));
+	ASSERT_GE(fd, 0) TH_LOG("no pvkit PTP clock to open");
+	ASSERT_EQ(0, phc_offset(fd, &offset, &sys));
+	close(fd);
+	EXPECT_GT(AFTER_LOAD_NS, llabs(offset))
+		TH_LOG("host - guest after loading: %lld ns", offset);
+	EXPECT_EQ(1, pvkit_read_number(STEPS));
+	EXPECT_EQ(1, pvkit_kmsg_count_since(mark,
+					    "clock service started: stepped the wall clock by"));
+	printf("# note: pvkit clock on load: stepped %lld ms, then host - guest %lld us\n",
+	       pvkit_read_number(LAST_STEP) / 1000000, offset / 1000);
 }
 
 TEST_HARNESS_MAIN
