@@ -22,8 +22,15 @@
 
 #include "pvkit_mmu.h"
 
-/* Pages the OOM notifier gives back per call (1 MiB). */
-#define PVKIT_BALLOON_OOM_PAGES		256
+/*
+ * Pages the OOM notifier gives back per call (16 MiB). A call comes only
+ * after a whole round of reclaim has failed, which on a slow guest takes
+ * seconds (a nested debug kernel: about 4.6 s), so 1 MiB at a time made
+ * the guest wait minutes for 150 MiB. The balloon does not grow again
+ * until the host sets a new target, so giving back a little too much
+ * costs nothing.
+ */
+#define PVKIT_BALLOON_OOM_PAGES		4096
 /* Retry delay after a failed allocation or a refused batch. */
 #define PVKIT_BALLOON_RETRY		HZ
 /* Without balloon events, how often the target is read. */
@@ -189,18 +196,23 @@ static struct pvkit_event_handler balloon_events = {
 static int balloon_oom(struct notifier_block *nb, unsigned long unused,
 		       void *parm)
 {
-	unsigned long *freed = parm;
+	unsigned long *freed = parm, got = 0;
 	long ret;
 
 	WRITE_ONCE(balloon_oom_hold, true);
 	mutex_lock(&balloon_lock);
-	ret = balloon_deflate(PVKIT_BALLOON_OOM_PAGES);
+	while (got < PVKIT_BALLOON_OOM_PAGES) {
+		ret = balloon_deflate(PVKIT_BALLOON_OOM_PAGES - got);
+		if (ret <= 0)
+			break;
+		got += ret;
+	}
 	mutex_unlock(&balloon_lock);
-	if (ret > 0) {
-		*freed += ret;
-		atomic64_add(ret, &pvkit_mmu_stats.oom_deflated);
-		pr_info_ratelimited("out of memory: took %ld pages back from the balloon\n",
-				    ret);
+	if (got) {
+		*freed += got;
+		atomic64_add(got, &pvkit_mmu_stats.oom_deflated);
+		pr_info_ratelimited("out of memory: took %lu pages back from the balloon\n",
+				    got);
 	}
 	return NOTIFY_OK;
 }
@@ -246,9 +258,10 @@ void pvkit_balloon_exit(void)
 	balloon_polling = false;
 	cancel_delayed_work_sync(&balloon_work);
 	unregister_oom_notifier(&balloon_oom_nb);
+	/* a batch at a time: on a slow kernel 100,000 pages take a while */
 	mutex_lock(&balloon_lock);
 	while (balloon_count && balloon_deflate(balloon_count) > 0)
-		;
+		cond_resched();
 	if (balloon_count)
 		pr_warn("%lu balloon pages could not be given back\n",
 			balloon_count);
