@@ -111,6 +111,10 @@ function io_report(    c, n, i) {
 	       io_val("exits_per_req_randread_hv", "%.3f"), io_val("vmm_exits_per_req_randread_hv", "%.3f"),
 	       io_val("kicks_per_req_randread_hv", "%.3f"), io_val("irqs_per_req_randread_hv", "%.3f"),
 	       "exits_per_req_randread_hv" in unit ? met_md(met(median("exits_per_req_randread_hv"), "< 0.2")) : "" > md
+	printf "| the same, 16 per submission (fio iodepth_batch_submit and _complete_min), per request | %s | %s | %s | %s | | < 0.2 | %s |\n",
+	       io_val("exits_per_req_randread_batch_hv", "%.3f"), io_val("vmm_exits_per_req_randread_batch_hv", "%.3f"),
+	       io_val("kicks_per_req_randread_batch_hv", "%.3f"), io_val("irqs_per_req_randread_batch_hv", "%.3f"),
+	       "exits_per_req_randread_batch_hv" in unit ? met_md(met(median("exits_per_req_randread_batch_hv"), "< 0.2")) : "" > md
 	printf "| the same, polling off (poll=0), per request | %s | %s | %s | %s | | | |\n",
 	       io_val("exits_per_req_randread_nopoll_hv", "%.3f"), io_val("vmm_exits_per_req_randread_nopoll_hv", "%.3f"),
 	       io_val("kicks_per_req_randread_nopoll_hv", "%.3f"), io_val("irqs_per_req_randread_nopoll_hv", "%.3f") > md
@@ -123,6 +127,11 @@ function io_report(    c, n, i) {
 	io_fig("vmm_exits_per_req_randread_hv", "", "", limits["exits"])
 	io_fig("kicks_per_req_randread_hv", "", "", limits["exits"])
 	io_fig("irqs_per_req_randread_hv", "", "", limits["exits"])
+	io_fig("exits_per_req_randread_batch_hv", "", "< 0.2", limits["exits"])
+	io_fig("randread_batch_iops_pvkit_hv", "randread_iops_pvkit_hv", "", limits["disk", "pvkit_hv"])
+	io_fig("vmm_exits_per_req_randread_batch_hv", "", "", limits["exits"])
+	io_fig("kicks_per_req_randread_batch_hv", "", "", limits["exits"])
+	io_fig("irqs_per_req_randread_batch_hv", "", "", limits["exits"])
 	io_fig("exits_per_req_randread_nopoll_hv", "", "", limits["exits"])
 	io_fig("kicks_per_req_randread_nopoll_hv", "", "", limits["exits"])
 	io_fig("irqs_per_req_randread_nopoll_hv", "", "", limits["exits"])
@@ -144,6 +153,7 @@ function io_report(    c, n, i) {
 	ratio("randread_iops_hv_poll_vs_nopoll", "randread_iops_pvkit_hv", "randread_iops_pvkit_hv_nopoll", "")
 	ratio("randread1_lat_hv_nopoll_vs_poll", "randread1_lat_pvkit_hv_nopoll", "randread1_lat_pvkit_hv", "")
 	ratio("randread_exits_hv_nopoll_vs_poll", "exits_per_req_randread_nopoll_hv", "exits_per_req_randread_hv", "")
+	ratio("randread_iops_hv_batch_vs_single", "randread_batch_iops_pvkit_hv", "randread_iops_pvkit_hv", "")
 	n = split("tcp_tx_mbits tcp_rx_mbits", c, " ")
 	for (i = 1; i <= n; i++) {
 		ratio(c[i] "_pvkit_vs_virtio", c[i] "_pvkit_kvm", c[i] "_virtio_kvm", ">= 0.95")
