@@ -331,9 +331,10 @@ TEST_F_TIMEOUT(blk, fio_verify_two_jobs, 120)
 /*
  * A file system on the scratch disk: made, a file of random bytes
  * written, unmounted, the caches dropped, mounted again: the file reads
- * back the same (sha256 and cmp).
+ * back the same (sha256 and cmp). Beyond kselftest's default 30 s: the
+ * nested debug kernel (KASAN, lockdep) needed more for mkfs and mount.
  */
-TEST_F(blk, ext4_file_round_trip)
+TEST_F_TIMEOUT(blk, ext4_file_round_trip, 120)
 {
 	static const char * const steps[] = {
 		"mkdir -p " MNT,
