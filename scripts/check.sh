@@ -189,7 +189,8 @@ done
 echo "== 6. guest scenarios"
 # One run of every scenario: Debian's kernels with pvkit's modules on
 # all three hosts, the patched kernels (pvkit built in) on both
-# hypervisors, and, where the CPU has vmx or svm, the debug kernel on
+# hypervisors, and, where guests run directly on the CPU's vmx or svm
+# (tests/run --print-kvm-mode), the debug kernel on
 # pvkit-hv, where its suite is the widest: pvkit's modules loaded, used
 # and unloaded (20 rounds of the whole stack) with no KASAN, UBSAN,
 # lockdep or kmemleak report. Nested (no vmx/svm) the debug kernel's
@@ -200,7 +201,8 @@ echo "== 6. guest scenarios"
 # tests/run --host hv --kernel custom-debug-6.12. Nested, each L1 is
 # one TCG thread, so one scenario runs per core, up to 4.
 kernels=6.1,6.12,custom
-grep -qwE 'vmx|svm' /proc/cpuinfo && kernels=$kernels,custom-debug-6.12
+[ "$("$PVKIT_ROOT/tests/run" --print-kvm-mode)" = direct ] &&
+	kernels=$kernels,custom-debug-6.12
 lanes=$(nproc)
 [ "$lanes" -le 4 ] || lanes=4
 harness_step "$out/scenarios.log" --jobs "${PVKIT_TEST_JOBS:-$lanes}" \
