@@ -8,8 +8,9 @@
  * line status; the receive and transmit-empty interrupts are raised on
  * the ISA IRQ line; the modem/loopback/FIFO registers answer the way the
  * kernel's 8250 driver probes them. Bytes wait in the host's queue, not
- * in a 16-byte FIFO, so a FIFO reset does not drop them, and in loopback
- * mode nothing is received.
+ * in a 16-byte FIFO, so a FIFO reset does not drop them, and they show
+ * only while the receive interrupt is on (the driver has the port open)
+ * and not in loopback mode.
  */
 #include <stdlib.h>
 
@@ -63,10 +64,16 @@ struct uart *uart__create(struct vm *vm, unsigned int irq)
 	return u;
 }
 
-/* Whether a received byte waits (none in loopback mode). */
+/*
+ * Whether a received byte waits: only while the driver takes input (its
+ * receive interrupt on), so that the 8250 driver's start-up, which reads
+ * the receive register to clear it before turning that interrupt on,
+ * takes nothing from the host's queue; none in loopback mode.
+ */
 static bool uart_rx_ready(struct uart *u)
 {
-	return !(u->mcr & MCR_LOOP) && input__pending(u->vm, &u->vm->serial_in);
+	return (u->ier & IER_RDI) && !(u->mcr & MCR_LOOP) &&
+	       input__pending(u->vm, &u->vm->serial_in);
 }
 
 /* The highest-priority pending interrupt: received data, then THRE. */
