@@ -2,10 +2,11 @@
 /*
  * Loading a Linux bzImage through the x86 64-bit boot protocol
  * (Documentation/arch/x86/boot.rst in the kernel), with no firmware:
- * check the setup header, copy the protected-mode kernel to 1 MiB, put
- * the initrd at the top of RAM, fill boot_params (command line, initrd,
- * e820 map), write the MP table, and start the boot CPU in 64-bit mode
- * on identity-mapped page tables at the kernel's 64-bit entry point.
+ * check the setup header, copy the protected-mode kernel to 1 MiB, read
+ * the initrd straight into the top of RAM, fill boot_params (command
+ * line, initrd, e820 map), write the MP table, and start the boot CPU in
+ * 64-bit mode on identity-mapped page tables at the kernel's 64-bit
+ * entry point.
  *
  * Guest physical layout:
  *   0x00500  GDT                 0x07000  boot_params (zero page)
@@ -55,11 +56,29 @@ struct file_buf {
 	size_t size;
 };
 
+/* Reads all of @fd's @size bytes into @dst; NULL or a reason. */
+static const char *read_all(int fd, uint8_t *dst, size_t size)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < size) {
+		n = read(fd, dst + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return strerror(errno);
+		if (!n)
+			return "file shrank";
+		done += n;
+	}
+	return NULL;
+}
+
 static int read_file(const char *what, const char *path, struct file_buf *f)
 {
+	const char *why;
 	struct stat st;
-	ssize_t n;
-	size_t done = 0;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -76,16 +95,12 @@ static int read_file(const char *what, const char *path, struct file_buf *f)
 		hv_err("no memory for %s '%s'", what, path);
 		return -1;
 	}
-	while (done < f->size) {
-		n = read(fd, f->data + done, f->size - done);
-		if (n <= 0) {
-			hv_err("reading %s '%s': %s", what, path,
-			       n ? strerror(errno) : "file shrank");
-			close(fd);
-			free(f->data);
-			return -1;
-		}
-		done += n;
+	why = read_all(fd, f->data, f->size);
+	if (why) {
+		hv_err("reading %s '%s': %s", what, path, why);
+		close(fd);
+		free(f->data);
+		return -1;
 	}
 	close(fd);
 	return 0;
@@ -208,32 +223,44 @@ static int start_boot_cpu(struct vm *vm, uint64_t entry)
 	return 0;
 }
 
+/* Reads the initrd straight into guest RAM, at the top below 4 GiB. */
 static int place_initrd(struct vm *vm, struct boot_params *bp,
 			const struct setup_header *hdr, uint64_t kernel_end)
 {
-	struct file_buf initrd;
-	uint64_t top = vm->ram_size, addr;
+	const char *path = vm->cfg->initrd, *why;
+	uint64_t top = vm->ram_size, addr, size;
+	struct stat st;
+	int fd, ret = -1;
 
-	if (read_file("initrd", vm->cfg->initrd, &initrd))
-		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		hv_err("cannot read initrd '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	size = st.st_size;
 	if (hdr->initrd_addr_max && top > (uint64_t)hdr->initrd_addr_max + 1)
 		top = (uint64_t)hdr->initrd_addr_max + 1;
-	addr = (top - initrd.size) & ~0xfffULL;
-	if (initrd.size > top || addr < kernel_end) {
-		hv_err("initrd of %zu MiB does not fit above the kernel in %llu MiB of RAM; give more --mem",
-		       initrd.size >> 20,
+	addr = (top - size) & ~0xfffULL;
+	if (size > top || addr < kernel_end) {
+		hv_err("initrd of %llu MiB does not fit above the kernel in %llu MiB of RAM; give more --mem",
+		       (unsigned long long)(size >> 20),
 		       (unsigned long long)(vm->ram_size >> 20));
-		free(initrd.data);
-		return -1;
+		goto out;
 	}
-	memcpy(guest_mem__ptr(vm, addr, initrd.size), initrd.data,
-	       initrd.size);
+	why = read_all(fd, guest_mem__ptr(vm, addr, size), size);
+	if (why) {
+		hv_err("reading initrd '%s': %s", path, why);
+		goto out;
+	}
 	bp->hdr.ramdisk_image = addr;
-	bp->hdr.ramdisk_size = initrd.size;
+	bp->hdr.ramdisk_size = size;
 	bp->ext_ramdisk_image = addr >> 32;
-	bp->ext_ramdisk_size = (uint64_t)initrd.size >> 32;
-	free(initrd.data);
-	return 0;
+	bp->ext_ramdisk_size = size >> 32;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }
 
 int boot__load_linux(struct vm *vm)
