@@ -276,7 +276,7 @@ CFLAGS += -std=gnu11 -O2 -Wall -Wno-unused-parameter \$(KHDR_INCLUDES) -I. -I..
 LDFLAGS += -static
 
 TEST_GEN_PROGS := $*
-LOCAL_HDRS += pvkit_test.h compiler.h
+LOCAL_HDRS += pvkit_test.h pvkit_test_main.h compiler.h
 
 include ../lib.mk
 

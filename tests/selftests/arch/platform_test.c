@@ -197,4 +197,4 @@ TEST_F(arch, wall_clock_through_a_hypercall)
 	EXPECT_FALSE(pvkit_path_exists("/sys/class/rtc/rtc1"));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

@@ -194,4 +194,4 @@ TEST_F(hv, serial_port_takes_host_input)
 	EXPECT_STREQ(want, got);
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

@@ -43,6 +43,11 @@ bool pvkit_debug_kernel(void)
 	return kernel && !strcmp(kernel, "custom-debug");
 }
 
+int pvkit_test_timeout_scale(void)
+{
+	return pvkit_debug_kernel() ? PVKIT_TEST_TIMEOUT_SCALE_DEBUG : 1;
+}
+
 bool pvkit_builtin(const char *name)
 {
 	char path[256], line[512], want[128];

@@ -23,6 +23,13 @@ const char *pvkit_test_host(void);
 bool pvkit_debug_kernel(void);
 
 /*
+ * What each test's time limit is multiplied by (pvkit_test_main.h):
+ * PVKIT_TEST_TIMEOUT_SCALE_DEBUG on the debug kernel, else 1.
+ */
+#define PVKIT_TEST_TIMEOUT_SCALE_DEBUG	4
+int pvkit_test_timeout_scale(void);
+
+/*
  * Loads <dir>/<name>.ko with finit_module; 0 or -errno (-EEXIST when the
  * module is loaded already or built into the kernel).
  */

@@ -158,4 +158,4 @@ TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

@@ -64,4 +64,4 @@ TEST_F_TIMEOUT(absent, repeated_failed_loads, 600)
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

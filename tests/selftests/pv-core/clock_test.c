@@ -254,4 +254,4 @@ TEST_F(clk, wall_clock_set_to_the_host_s_on_load)
 	       pvkit_read_number(LAST_STEP) / 1000000, offset / 1000);
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

@@ -187,4 +187,4 @@ TEST_F(con, module_stays_while_open)
 	EXPECT_TRUE(pvkit_path_exists(PVCON));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

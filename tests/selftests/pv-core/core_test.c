@@ -366,4 +366,4 @@ TEST_F_TIMEOUT(pvkit, load_unload_50_times, 600)
 	ASSERT_EQ(0, pvkit_load("pvkit"));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

@@ -148,4 +148,4 @@ TEST_F(rng, source_goes_with_the_module)
 	EXPECT_EQ(self->on_hv, pvkit_source_listed(self->buf, sizeof(self->buf)));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

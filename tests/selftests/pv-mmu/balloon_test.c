@@ -318,4 +318,4 @@ TEST_F(mmu, unloads_with_the_balloon_empty)
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

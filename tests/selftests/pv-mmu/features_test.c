@@ -97,4 +97,4 @@ TEST_F(mmu, reloads_cleanly)
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

@@ -331,4 +331,4 @@ TEST_F_TIMEOUT(unload, unload_and_load_with_dead_disks, 90)
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

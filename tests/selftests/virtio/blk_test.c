@@ -490,4 +490,4 @@ TEST_F_TIMEOUT(blk, unbind_with_requests_held_by_the_device, 90)
 	EXPECT_EQ(0, pvkit_write_file(REMOVE_WAIT, "5000"));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

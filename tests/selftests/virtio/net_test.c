@@ -335,4 +335,4 @@ TEST_F(net, unbind_and_rmmod_under_load)
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"

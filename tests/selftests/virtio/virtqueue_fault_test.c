@@ -463,4 +463,4 @@ TEST_F(fault, other_disks_unaffected)
 	free(buf);
 }
 
-TEST_HARNESS_MAIN
+#include "pvkit_test_main.h"
