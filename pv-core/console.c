@@ -5,11 +5,11 @@
  * output leaves the guest one PVKIT_HC_CONSOLE_WRITE hypercall per write
  * of up to a page, where a 16550 UART costs a VM exit per character.
  *
- * It is a small tty driver of its own rather than an hvc backend: the
- * hvc framework's interface (drivers/tty/hvc/hvc_console.h) is not in the
- * distro's header packages and its callback types differ between the
- * kernels pvkit supports. Input, where the host posts it as an event,
- * comes in through console_in.c.
+ * It is a small tty driver of its own, on public interfaces only, so
+ * that it is there whatever the build had; hvc.c adds /dev/hvc0 and
+ * console=hvc0 on top where the hvc framework's private header was at
+ * hand. Input, where the host posts it as an event, comes in through
+ * console_in.c.
  *
  * Text goes through one page owned by this file, under a spinlock with
  * interrupts off: console writes come from any context (printk), and the
@@ -39,7 +39,7 @@ static struct tty_driver *pvkit_con_driver;
 static struct tty_port pvkit_con_port;
 
 /* Hands @len bytes to the host, a page per call; returns what it took. */
-static size_t pvkit_con_out(const char *buf, size_t len)
+size_t pvkit_console_out(const char *buf, size_t len)
 {
 	size_t done = 0, chunk;
 	unsigned long flags;
@@ -63,7 +63,7 @@ static size_t pvkit_con_out(const char *buf, size_t len)
 static void pvkit_con_write(struct console *co, const char *s,
 			    unsigned int count)
 {
-	pvkit_con_out(s, count);
+	pvkit_console_out(s, count);
 }
 
 static struct tty_driver *pvkit_con_device(struct console *co, int *index)
@@ -107,7 +107,7 @@ static ssize_t pvkit_tty_write(struct tty_struct *tty, const u8 *buf,
 static int pvkit_tty_write(struct tty_struct *tty, const u8 *buf, int count)
 #endif
 {
-	return pvkit_con_out(buf, count);
+	return pvkit_console_out(buf, count);
 }
 
 static unsigned int pvkit_tty_write_room(struct tty_struct *tty)
@@ -173,6 +173,7 @@ int pvkit_console_init(void)
 	pvkit_console_in_init(&pvkit_con_port);
 	/* enabled when the command line names it: console=pvcon0 */
 	register_console(&pvkit_console);
+	pvkit_hvc_init();
 	return 0;
 
 err_register:
@@ -191,6 +192,7 @@ void pvkit_console_exit(void)
 {
 	if (!pvkit_con_driver)
 		return;
+	pvkit_hvc_exit();
 	unregister_console(&pvkit_console);
 	pvkit_console_in_exit();
 	tty_unregister_device(pvkit_con_driver, 0);

@@ -6,10 +6,11 @@
  * at a time, into the tty's flip buffer until the host has nothing left.
  * An idle console costs no exits at all.
  *
- * Input stays at the host (whose buffer is bounded, so it refuses more)
- * while nothing has the tty open, and while the tty's own buffer is
- * full: then the work looks again every PVKIT_CON_IN_RETRY, so a reader
- * that falls behind slows the host down instead of losing bytes.
+ * While nothing has /dev/pvcon0 open, the input is hvc0's (hvc.c reads
+ * it when its tty is open) and otherwise stays at the host (whose buffer
+ * is bounded, so it refuses more). While the tty's own buffer is full,
+ * the work looks again every PVKIT_CON_IN_RETRY, so a reader that falls
+ * behind slows the host down instead of losing bytes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,12 +50,15 @@ static void pvkit_con_in_drain(struct work_struct *work)
 	long ret;
 
 	/*
-	 * Kept at the host until someone opens the tty. No reference to the
-	 * tty is taken: it would hold a closing tty, and so the module, a
-	 * moment longer. The flip buffer is the port's, open or not.
+	 * hvc0's, or kept at the host, until someone opens the tty. No
+	 * reference to the tty is taken: it would hold a closing tty, and so
+	 * the module, a moment longer. The flip buffer is the port's, open
+	 * or not.
 	 */
-	if (!tty_port_users(port))
+	if (!tty_port_users(port)) {
+		pvkit_hvc_input_ready();
 		return;
+	}
 	for (;;) {
 		room = tty_buffer_space_avail(port);
 		if (!room) {

@@ -77,6 +77,17 @@ struct tty_port;
 void pvkit_console_in_init(struct tty_port *port);
 void pvkit_console_in_exit(void);
 void pvkit_console_in_kick(void);
+size_t pvkit_console_out(const char *buf, size_t len);
+#ifdef PVKIT_HVC
+void pvkit_hvc_init(void);
+void pvkit_hvc_exit(void);
+void pvkit_hvc_input_ready(void);
+#else
+/* Built without the hvc framework's header (hvc.c): pvcon0 only. */
+static inline void pvkit_hvc_init(void) { }
+static inline void pvkit_hvc_exit(void) { }
+static inline void pvkit_hvc_input_ready(void) { }
+#endif
 int pvkit_rng_init(void);
 void pvkit_rng_exit(void);
 

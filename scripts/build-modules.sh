@@ -31,6 +31,14 @@ for item in Kbuild hypercall-abi pv-core pv-mmu virtio-drivers; do
 	cp -pR "$PVKIT_ROOT/$item" "$src/"
 done
 
+# pvkit.ko's hvc0 needs a header that headers packages leave out
+hvc_dir=$(hvc_header_dir "$kver")
+if [ -n "$hvc_dir" ]; then
+	set -- "$@" PVKIT_HVC_DIR="$hvc_dir"
+else
+	info "note: pvkit.ko for $kver without hvc0 (its console is pvcon0): install linux-source for drivers/tty/hvc/hvc_console.h"
+fi
+
 log=$out/build.log
 if ! make -C "$kdir" M="$src" "$@" modules >"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -n 20 >&2 || true

@@ -169,12 +169,14 @@ config PVKIT
 	depends on X86_64 && HYPERVISOR_GUEST
 	depends on PTP_1588_CLOCK_OPTIONAL
 	select HW_RANDOM
+	select HVC_DRIVER if TTY
 	help
 	  Support for running as a paravirtualized guest of a hypervisor
 	  that speaks the pvkit hypercall ABI (pvkit-hv), and the same
 	  module's reports on stock KVM: hypervisor detection, hypercalls,
-	  the console, power and crash reports, the host's clock as a PTP
-	  clock, entropy from the host and the guest's periodic report.
+	  the console (pvcon0 and hvc0), power and crash reports, the
+	  host's clock as a PTP clock, entropy from the host and the
+	  guest's periodic report.
 
 	  If unsure, say N. To build it as a module, choose M: the module
 	  is called pvkit.

@@ -84,3 +84,31 @@ guest_dir() {
 kernel_tools_dir() {
 	echo "$PVKIT_CACHE/kernel-tools"
 }
+
+# hvc_header_dir KVER: a directory with drivers/tty/hvc/hvc_console.h of
+# the kernel series KVER belongs to, for pvkit.ko's hvc0 (pv-core/hvc.c):
+# headers packages leave that header out, so it is taken from Debian's
+# linux-source of the same series (once, then cached). Prints nothing
+# when that package is not installed.
+hvc_header_dir() {
+	local series tarball dir
+	case "$1" in
+	6.1.*) series=6.1 ;;
+	6.12.*) series=6.12 ;;
+	*) series=${1%%-*} series=${series%.*} ;;
+	esac
+	dir=$(kernel_tools_dir)/hvc/$series
+	if [ ! -f "$dir/hvc_console.h" ]; then
+		tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
+		[ -n "$tarball" ] || return 0
+		mkdir -p "$dir"
+		tar -xf "$tarball" -O --wildcards '*/drivers/tty/hvc/hvc_console.h' \
+			>"$dir/hvc_console.h.$$" 2>/dev/null &&
+			[ -s "$dir/hvc_console.h.$$" ] || {
+			rm -f "$dir/hvc_console.h.$$"
+			return 0
+		}
+		mv "$dir/hvc_console.h.$$" "$dir/hvc_console.h"
+	fi
+	echo "$dir"
+}

@@ -11,6 +11,12 @@
  * sends "TOKEN" with "pvkit-hv ctl SOCKET console-send"), which must be
  * read from /dev/pvcon0, exactly, within INPUT_WAIT_S, through
  * CONSOLE_READ hypercalls. On stock KVM there is no such tty.
+ *
+ * The same console is the hvc framework's /dev/hvc0 (what console=hvc0
+ * names; the harness's crash boot checks the kernel console): text
+ * written there reaches the host too, input comes there while
+ * /dev/pvcon0 is closed, and pvkit.ko stays while hvc0 is open. On
+ * stock KVM nothing makes an hvc0.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +32,7 @@
 #include "pvkit_test.h"
 
 #define PVCON		"/dev/pvcon0"
+#define HVC		"/dev/hvc0"
 #define WRITES		"/sys/kernel/pvkit/stats/console_writes"
 #define READS		"/sys/kernel/pvkit/stats/console_reads"
 #define READ_BYTES	"/sys/kernel/pvkit/stats/console_read_bytes"
@@ -78,6 +85,27 @@ TEST_F(con, tty_follows_the_host)
 	EXPECT_EQ(self->on_hv, pvkit_path_exists(PVCON));
 }
 
+/* hvc0 is pvkit's on pvkit-hv, and nobody's (no hvc driver) on KVM. */
+TEST_F(con, hvc0_follows_the_host)
+{
+	int fd = open(HVC, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	EXPECT_EQ(self->on_hv, fd >= 0) TH_LOG("%s: %s", HVC,
+					       fd < 0 ? strerror(errno) : "opens");
+}
+
+TEST_F(con, hvc0_text_reaches_host)
+{
+	long long before = pvkit_read_number(WRITES);
+
+	if (!self->on_hv)
+		return;	/* no hvc0: hvc0_follows_the_host checked it */
+	EXPECT_EQ(0, pvkit_send_console_check(HVC, "hvc0-check"));
+	EXPECT_LT(before, pvkit_read_number(WRITES));
+}
+
 TEST_F(con, one_hypercall_per_line)
 {
 	struct termios t;
@@ -120,7 +148,8 @@ static long long ms_since(const struct timespec *t0)
 	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-TEST_F(con, reads_the_line_the_host_sends)
+/* Asks the harness for a line and reads it from @dev, through CONSOLE_READ. */
+static void read_host_line(struct __test_metadata *_metadata, const char *dev)
 {
 	long long reads, bytes, waited;
 	struct pollfd p = { .events = POLLIN };
@@ -129,10 +158,8 @@ TEST_F(con, reads_the_line_the_host_sends)
 	struct termios t;
 	ssize_t n;
 
-	if (!self->on_hv)
-		return;	/* no console tty: tty_follows_the_host checked it */
-	p.fd = open(PVCON, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ASSERT_GE(p.fd, 0) TH_LOG("%s: %s", PVCON, strerror(errno));
+	p.fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_GE(p.fd, 0) TH_LOG("%s: %s", dev, strerror(errno));
 	/* a line at a time, not echoed back to the host's console */
 	ASSERT_EQ(0, tcgetattr(p.fd, &t));
 	t.c_lflag |= ICANON;
@@ -143,15 +170,15 @@ TEST_F(con, reads_the_line_the_host_sends)
 	bytes = pvkit_read_number(READ_BYTES);
 	ASSERT_LE(0, reads) TH_LOG("no %s", READS);
 
-	snprintf(token, sizeof(token), "pvkit-input-%ld-%d", (long)time(NULL),
-		 getpid());
+	snprintf(token, sizeof(token), "pvkit-input-%ld-%d-%s", (long)time(NULL),
+		 getpid(), dev + strlen("/dev/"));
 	snprintf(want, sizeof(want), "%s\n", token);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	printf("##PVKIT## await-console-input %s\n", token);
 	fflush(stdout);
 	n = poll(&p, 1, INPUT_WAIT_S * 1000);
 	waited = ms_since(&t0);
-	ASSERT_EQ(1, n) TH_LOG("no console input within %d s", INPUT_WAIT_S);
+	ASSERT_EQ(1, n) TH_LOG("no input on %s within %d s", dev, INPUT_WAIT_S);
 	n = read(p.fd, got, sizeof(got) - 1);
 	close(p.fd);
 	ASSERT_LT(0, n) TH_LOG("read: %s", strerror(errno));
@@ -160,28 +187,72 @@ TEST_F(con, reads_the_line_the_host_sends)
 	EXPECT_LT(reads, pvkit_read_number(READS));
 	EXPECT_LE(bytes + (long long)strlen(want),
 		  pvkit_read_number(READ_BYTES));
-	printf("# note: pvkit console input: the line came in %lld ms, %lld CONSOLE_READ calls\n",
-	       waited, pvkit_read_number(READS) - reads);
+	printf("# note: %s input: the line came in %lld ms, %lld CONSOLE_READ calls\n",
+	       dev, waited, pvkit_read_number(READS) - reads);
+}
+
+TEST_F(con, reads_the_line_the_host_sends)
+{
+	if (!self->on_hv)
+		return;	/* no console tty: tty_follows_the_host checked it */
+	read_host_line(_metadata, PVCON);
+}
+
+/* With /dev/pvcon0 closed, the host's input goes to hvc0. */
+TEST_F(con, hvc0_reads_the_line_the_host_sends)
+{
+	if (!self->on_hv)
+		return;	/* no hvc0: hvc0_follows_the_host checked it */
+	read_host_line(_metadata, HVC);
+}
+
+/*
+ * Opens @dev; pvkit.ko must refuse to go while it is open and go after
+ * the close (the tty core may put its reference in a work item).
+ */
+static void unload_after_closing(struct __test_metadata *_metadata,
+				 const char *dev)
+{
+	int fd, err, i;
+
+	fd = open(dev, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	ASSERT_GE(fd, 0) TH_LOG("%s: %s", dev, strerror(errno));
+	EXPECT_NE(0, pvkit_unload("pvkit"));
+	EXPECT_TRUE(pvkit_module_loaded("pvkit"));
+	close(fd);
+	for (i = 0; (err = pvkit_unload("pvkit")) == -EAGAIN && i < 20; i++)
+		usleep(100 * 1000);
+	ASSERT_EQ(0, err) TH_LOG("unloading pvkit 2 s after the close: %d", err);
+}
+
+/*
+ * hvc0's tty is the hvc driver's, so pvkit.ko holds itself while hvc0 is
+ * open; afterwards the old hvc0 must not open, and a load makes a new one.
+ */
+TEST_F(con, module_stays_while_hvc0_open)
+{
+	int fd;
+
+	if (pvkit_builtin("pvkit"))
+		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit");
+	if (!self->on_hv)
+		return;	/* no hvc0: hvc0_follows_the_host checked it */
+	unload_after_closing(_metadata, HVC);
+	fd = open(HVC, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	EXPECT_GT(0, fd) TH_LOG("%s opens with pvkit.ko gone", HVC);
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(0, pvkit_load("pvkit"));
+	EXPECT_EQ(0, pvkit_send_console_check(HVC, "hvc0-reload-check"));
 }
 
 TEST_F(con, module_stays_while_open)
 {
-	int fd, err, i;
-
 	if (pvkit_builtin("pvkit"))
 		SKIP(return, PVKIT_BUILTIN_SKIP, "pvkit");
-
 	if (!self->on_hv)
 		return;	/* no console tty: tty_follows_the_host checked it */
-	fd = open(PVCON, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	ASSERT_GE(fd, 0);
-	EXPECT_NE(0, pvkit_unload("pvkit"));
-	EXPECT_TRUE(pvkit_module_loaded("pvkit"));
-	close(fd);
-	/* the tty core puts its module reference in a work item after close */
-	for (i = 0; (err = pvkit_unload("pvkit")) == -EAGAIN && i < 20; i++)
-		usleep(100 * 1000);
-	ASSERT_EQ(0, err) TH_LOG("unloading pvkit 2 s after the close: %d", err);
+	unload_after_closing(_metadata, PVCON);
 	EXPECT_FALSE(pvkit_path_exists(PVCON));
 	ASSERT_EQ(0, pvkit_load("pvkit"));
 	EXPECT_TRUE(pvkit_path_exists(PVCON));
