@@ -11,8 +11,9 @@
 #                        the hypercall round trip and pvkit-hv's statistics
 #   make check           the whole test suite; ends "N passed, N failed"
 #   make test HOST= KERNEL= FILTER=   some harness scenarios
-#   make bench [ONLY=io] benchmarks, side by side in one run (ONLY=io:
-#                        the disk and network figures alone); writes
+#   make bench [ONLY=io|platform] benchmarks, side by side in one run
+#                        (ONLY=io: the disk and network figures alone;
+#                        platform: all but those); writes
 #                        build/bench/results.json and report.md
 #   make bench-boot KERNEL=6.1|6.12   VM exits and time to init on
 #                        pvkit-hv: Debian's kernel, the patched kernel

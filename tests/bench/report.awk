@@ -78,6 +78,8 @@ END {
 	figure("console_exits_per_line_pvcon", "console_exits_per_line_uart")
 	figure("console_lines_per_s_uart", "console_lines_per_s_pvcon")
 	figure("console_lines_per_s_pvcon", "console_lines_per_s_uart")
+	figure("console_exits_per_line_hvc", "console_exits_per_line_uart")
+	figure("console_lines_per_s_hvc", "console_lines_per_s_uart")
 	figure("idle_rss_1g_freed_memfree", "idle_rss_1g_freed_memfree-mmu")
 	figure("idle_rss_1g_freed_memfree-mmu", "idle_rss_1g_freed_memfree")
 	printf "\n| ratio | value | of | goal | |\n|---|---|---|---|---|\n" > md
@@ -86,6 +88,8 @@ END {
 	ratio("boot_hv_vs_microvm", "boot_to_init_hv", "boot_to_init_microvm", "<= 0.5")
 	ratio("console_exits_pvcon_vs_uart", "console_exits_per_line_pvcon", "console_exits_per_line_uart", "")
 	ratio("console_speed_pvcon_vs_uart", "console_lines_per_s_pvcon", "console_lines_per_s_uart", "")
+	ratio("console_exits_hvc_vs_uart", "console_exits_per_line_hvc", "console_exits_per_line_uart", "")
+	ratio("console_speed_hvc_vs_uart", "console_lines_per_s_hvc", "console_lines_per_s_uart", "")
 	ratio("rss_hv_vs_q35", "rss_beyond_ram_hv", "rss_beyond_ram_q35", "hv <= 8192 KiB")
 	ratio("idle_rss_mmu_vs_without", "idle_rss_1g_freed_memfree-mmu", "idle_rss_1g_freed_memfree", "1 GiB given back")
 	io_report()
