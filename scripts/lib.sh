@@ -91,12 +91,8 @@ kernel_tools_dir() {
 # linux-source of the same series (once, then cached). Prints nothing
 # when that package is not installed.
 hvc_header_dir() {
-	local series tarball dir
-	case "$1" in
-	6.1.*) series=6.1 ;;
-	6.12.*) series=6.12 ;;
-	*) series=${1%%-*} series=${series%.*} ;;
-	esac
+	local series=${1%%-*} tarball dir
+	series=${series%.*}	# 6.1.0-57-amd64 -> 6.1, 6.12.117+deb12-amd64 -> 6.12
 	dir=$(kernel_tools_dir)/hvc/$series
 	if [ ! -f "$dir/hvc_console.h" ]; then
 		tarball=$(ls /usr/src/linux-source-"$series".tar.* 2>/dev/null | head -n 1)
