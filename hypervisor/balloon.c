@@ -262,8 +262,9 @@ static bool range_has_ballooned(const struct balloon *b, uint64_t gpa,
 int64_t balloon__page_report(struct vcpu *vcpu, const uint64_t *arg)
 {
 	struct pvkit_page_range r[HYPERCALL_REPORT_BATCH];
-	uint64_t count = arg[1], i, bytes = 0;
+	uint64_t count = arg[1], i, bytes = 0, ns;
 	struct vm *vm = vcpu->vm;
+	struct timespec t0, t1;
 	struct balloon *b;
 	int64_t ret;
 
@@ -302,10 +303,16 @@ int64_t balloon__page_report(struct vcpu *vcpu, const uint64_t *arg)
 			goto out;
 		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < count; i++) {
 		discard(vm, r[i].gpa, r[i].len);
 		bytes += r[i].len;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
+	b->s.report_ns += ns;
+	if (ns > b->s.report_max_ns)
+		b->s.report_max_ns = ns;
 	b->s.reported_bytes += bytes;
 	b->s.reports++;
 	ret = count;
@@ -409,9 +416,10 @@ void balloon__json(struct vm *vm, FILE *out)
 	fprintf(out, "  \"balloon\": {\"target_pages\": %llu, \"ballooned_pages\": %llu, \"inflated\": %llu, \"deflated\": %llu,\n",
 		(unsigned long long)s.target, (unsigned long long)s.ballooned,
 		(unsigned long long)s.inflated, (unsigned long long)s.deflated);
-	fprintf(out, "    \"reported_bytes\": %llu, \"reports\": %llu, \"refused\": %llu,\n    \"mem_stats\": ",
+	fprintf(out, "    \"reported_bytes\": %llu, \"reports\": %llu, \"report_ms\": %.1f, \"report_max_ms\": %.1f, \"refused\": %llu,\n    \"mem_stats\": ",
 		(unsigned long long)s.reported_bytes,
-		(unsigned long long)s.reports, (unsigned long long)s.refused);
+		(unsigned long long)s.reports, s.report_ns / 1e6,
+		s.report_max_ns / 1e6, (unsigned long long)s.refused);
 	if (!s.mem_reports) {
 		fputs("null}", out);
 		return;

@@ -190,6 +190,8 @@ struct balloon_stats {
 	uint64_t inflated, deflated;	/* pages, since boot */
 	uint64_t reported_bytes;	/* free memory reported, since boot */
 	uint64_t reports;		/* PAGE_REPORT calls taken */
+	uint64_t report_ns;		/* spent dropping what they gave */
+	uint64_t report_max_ns;		/* the longest of them */
 	uint64_t refused;		/* pv-mmu calls refused */
 	struct pvkit_mem_stats mem;	/* the last MEM_STATS */
 	uint64_t mem_reports;
