@@ -29,6 +29,7 @@ struct pvkit_mmu_stats {
 	atomic64_t balloon_events;	/* target changes the host posted */
 	atomic64_t reports;		/* free page reports the host took */
 	atomic64_t reported_bytes;
+	atomic64_t cpu_list_drains;	/* per-CPU free lists emptied for it */
 	atomic64_t stats_sent;		/* memory statistics reports */
 	atomic64_t refused;		/* pv-mmu calls the host refused */
 };

@@ -8,7 +8,8 @@
  *   balloon_target  pages the host asked for
  *   balloon_pages   pages in the balloon now
  *   stats/          inflated, deflated, oom_deflated, balloon_events,
- *                   reports, reported_bytes, stats_sent, refused
+ *                   reports, reported_bytes, cpu_list_drains (only
+ *                   built in: see report.c), stats_sent, refused
  */
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
@@ -78,6 +79,7 @@ MMU_STAT_ATTR(oom_deflated);
 MMU_STAT_ATTR(balloon_events);
 MMU_STAT_ATTR(reports);
 MMU_STAT_ATTR(reported_bytes);
+MMU_STAT_ATTR(cpu_list_drains);
 MMU_STAT_ATTR(stats_sent);
 MMU_STAT_ATTR(refused);
 
@@ -88,6 +90,7 @@ static struct attribute *mmu_stat_attrs[] = {
 	&balloon_events_attr.attr,
 	&reports_attr.attr,
 	&reported_bytes_attr.attr,
+	&cpu_list_drains_attr.attr,
 	&stats_sent_attr.attr,
 	&refused_attr.attr,
 	NULL,
