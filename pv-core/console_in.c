@@ -29,13 +29,15 @@ static bool pvkit_con_in_on;
 static char *pvkit_con_in_page;	/* only the work item touches it */
 static struct delayed_work pvkit_con_in_work;
 
-/* One CONSOLE_READ into the page, at most @room bytes; as the host said. */
-static long pvkit_con_in_read(unsigned int room)
+/*
+ * One CONSOLE_READ into @page (a kernel page), at most @room bytes, for
+ * pvcon0 and hvc0 alike, counted; the host's answer: bytes, or an error.
+ */
+long pvkit_console_read(char *page, unsigned int room)
 {
 	long ret;
 
-	ret = pvkit_hypercall(PVKIT_HC_CONSOLE_READ,
-			      virt_to_phys(pvkit_con_in_page),
+	ret = pvkit_hypercall(PVKIT_HC_CONSOLE_READ, virt_to_phys(page),
 			      min_t(unsigned int, room, PAGE_SIZE), 0, 0);
 	atomic64_inc(&pvkit_stats.console_reads);
 	if (ret > 0)
@@ -66,7 +68,7 @@ static void pvkit_con_in_drain(struct work_struct *work)
 					      PVKIT_CON_IN_RETRY);
 			break;
 		}
-		ret = pvkit_con_in_read(room);
+		ret = pvkit_console_read(pvkit_con_in_page, room);
 		if (ret <= 0) {
 			if (ret < 0)
 				pr_warn_ratelimited("reading console input failed: %ld\n",

@@ -21,7 +21,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
-#include <linux/io.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/spinlock.h>
@@ -50,14 +49,11 @@ static int pvkit_hvc_read(char *buf, int count)
 		return 0;
 	spin_lock_irqsave(&pvkit_hvc_in_lock, flags);
 	if (pvkit_hvc_in_page) {
-		ret = pvkit_hypercall(PVKIT_HC_CONSOLE_READ,
-				      virt_to_phys(pvkit_hvc_in_page), room,
-				      0, 0);
+		ret = pvkit_console_read(pvkit_hvc_in_page, room);
 		if (ret > 0)
 			memcpy(buf, pvkit_hvc_in_page, min_t(long, ret, room));
 	}
 	spin_unlock_irqrestore(&pvkit_hvc_in_lock, flags);
-	atomic64_inc(&pvkit_stats.console_reads);
 	if (ret <= 0) {
 		if (ret < 0)
 			pr_warn_ratelimited("reading hvc input failed: %ld\n",
@@ -65,7 +61,6 @@ static int pvkit_hvc_read(char *buf, int count)
 		return 0;
 	}
 	ret = min_t(long, ret, room);
-	atomic64_add(ret, &pvkit_stats.console_read_bytes);
 	/* a full read may have left more: look again on the next poll */
 	if (ret == room)
 		WRITE_ONCE(pvkit_hvc_input, true);

@@ -77,6 +77,7 @@ struct tty_port;
 void pvkit_console_in_init(struct tty_port *port);
 void pvkit_console_in_exit(void);
 void pvkit_console_in_kick(void);
+long pvkit_console_read(char *page, unsigned int room);
 size_t pvkit_console_out(const char *buf, size_t len);
 #ifdef PVKIT_HVC
 void pvkit_hvc_init(void);
