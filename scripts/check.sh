@@ -145,6 +145,17 @@ if make -s -C "$PVKIT_ROOT/hypervisor" OUT="$hvout" KSFT_DIR="$ksft" test >"$log
 else
 	result "pvkit-hv unit tests build" 1 "$log"
 fi
+# pvkit-hv's command line: each bad flag, file, /dev/kvm or tap gives one
+# error line and the documented status
+log=$out/hv-cli.log
+if make -s -C "$PVKIT_ROOT/hypervisor" OUT="$hvout" >"$log" 2>&1; then
+	kver=$(series_kver 6.1)
+	"$PVKIT_ROOT/hypervisor/tests/cli_test.sh" "$hvout/pvkit-hv" \
+		"$(guest_dir "$kver")/boot/vmlinuz-$kver" >"$log" 2>&1
+	tap_step "pvkit-hv command-line errors" "$log"
+else
+	result "pvkit-hv builds" 1 "$log"
+fi
 log=$out/hv-fuzz.log
 if make -s -C "$PVKIT_ROOT/hypervisor" OUT="$hvout" fuzz >"$log" 2>&1; then
 	for fuzzer in "$hvout"/fuzz/*_fuzz; do
