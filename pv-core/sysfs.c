@@ -9,6 +9,9 @@
  *   kvm_features  KVM paravirt features from CPUID, by name
  *   events        host events this guest takes ("shutdown reboot")
  *   events_irq    the line they come on, or "none"
+ *   steal_time_ns time the host gave the guest's ready vCPUs to others
+ *                 (KVM's steal time, as the kernel accounted it, all
+ *                 CPUs), or "none" where the host does not offer it
  *   stats/        hypercalls, errors, pings, events, rng_bytes (entropy
  *                 the host gave), console_writes, console_reads and
  *                 console_read_bytes (input), info_reports, and
@@ -17,9 +20,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/export.h>
+#include <linux/kernel_stat.h>
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
+#include <asm/kvm_para.h>
 
 #include "pvkit.h"
 
@@ -98,6 +104,19 @@ static ssize_t events_irq_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", pvkit_events_line());
 }
 
+static ssize_t steal_time_ns_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	u64 sum = 0;
+	int cpu;
+
+	if (!(pvkit_host.kvm_features & BIT(KVM_FEATURE_STEAL_TIME)))
+		return sysfs_emit(buf, "none\n");
+	for_each_possible_cpu(cpu)
+		sum += kcpustat_cpu(cpu).cpustat[CPUTIME_STEAL];
+	return sysfs_emit(buf, "%llu\n", sum);
+}
+
 static struct kobj_attribute hypervisor_attr = __ATTR_RO(hypervisor);
 static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
 static struct kobj_attribute transport_attr = __ATTR_RO(transport);
@@ -106,6 +125,7 @@ static struct kobj_attribute kvm_features_attr = __ATTR_RO(kvm_features);
 static struct kobj_attribute host_events_attr =
 	__ATTR(events, 0444, host_events_show, NULL);
 static struct kobj_attribute events_irq_attr = __ATTR_RO(events_irq);
+static struct kobj_attribute steal_time_ns_attr = __ATTR_RO(steal_time_ns);
 
 static struct attribute *pvkit_attrs[] = {
 	&hypervisor_attr.attr,
@@ -115,6 +135,7 @@ static struct attribute *pvkit_attrs[] = {
 	&kvm_features_attr.attr,
 	&host_events_attr.attr,
 	&events_irq_attr.attr,
+	&steal_time_ns_attr.attr,
 	NULL,
 };
 

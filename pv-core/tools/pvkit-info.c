@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	show_sysfs("pvkit ABI", "abi_version");
 	show_sysfs("pvkit features", "features");
 	show_sysfs("KVM features", "kvm_features");
+	show_sysfs("steal time, ns", "steal_time_ns");
 	printf("  %-14s %#x\n", "KVM leaves at", info.kvm_cpuid_base);
 
 	if (ioctl(fd, PVKIT_IOC_PING, &ping)) {

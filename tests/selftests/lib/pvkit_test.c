@@ -314,6 +314,18 @@ int pvkit_run(const char *fmt, ...)
 	return WEXITSTATUS(status);
 }
 
+void pvkit_marker(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("##PVKIT## ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 double pvkit_now_s(void)
 {
 	struct timespec ts;

@@ -100,6 +100,12 @@ int pvkit_find_nic(const char *driver, const char *mac, char *name,
 int pvkit_run(const char *fmt, ...) __printf(1, 2);
 
 /*
+ * Prints "##PVKIT## " and the text as one line, flushed: a request of
+ * the host or an expectation for tests/harness (hv-control, tap-check).
+ */
+void pvkit_marker(const char *fmt, ...) __printf(1, 2);
+
+/*
  * Writes a unique line through @dev (a device whose text only the
  * hypervisor can put in the console log) and asks the harness to find it
  * there ("##PVKIT## expect-console HEX"). 0, or -errno if the write failed.

@@ -2,8 +2,8 @@
 /*
  * In-guest tests of pvkit.ko on a host that has a hypervisor interface
  * (stock KVM, or pvkit's hypervisor): detection matches the host the
- * harness booted, sysfs agrees with CPUID, the PING ioctl makes real
- * round trips, /dev/pvkit refuses non-root callers, and the module loads,
+ * harness booted, sysfs agrees with CPUID, steal time is reported, the
+ * PING ioctl makes real round trips, /dev/pvkit refuses non-root callers, and the module loads,
  * unloads and survives unload attempts while open without leaking.
  */
 #define _GNU_SOURCE
@@ -145,12 +145,59 @@ TEST_F(pvkit, kvm_features_match_cpuid)
 	EXPECT_TRUE(word_in(self->buf, "clocksource2"));
 }
 
+/* The steal field of /proc/stat's "cpu" line, in clock ticks. */
+static long long proc_stat_steal_ticks(void)
+{
+	long long f[8];
+	FILE *stat = fopen("/proc/stat", "r");
+	int n;
+
+	if (!stat)
+		return -1;
+	n = fscanf(stat, "cpu %lld %lld %lld %lld %lld %lld %lld %lld",
+		   &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]);
+	fclose(stat);
+	return n == 8 ? f[7] : -1;
+}
+
+/*
+ * steal_time_ns: the kernel's steal time where KVM's steal time is on
+ * offer (on stock KVM too), the same counters /proc/stat shows in ticks.
+ */
+TEST_F(pvkit, steal_time_is_reported)
+{
+	long long before, ticks, after, tick_ns = 1000000000LL /
+						  sysconf(_SC_CLK_TCK);
+
+	ASSERT_GE(pvkit_read_file(SYSFS "/kvm_features", self->buf,
+				  sizeof(self->buf)), 0);
+	if (!word_in(self->buf, "steal_time")) {
+		ASSERT_GE(pvkit_read_file(SYSFS "/steal_time_ns", self->buf,
+					  sizeof(self->buf)), 0);
+		EXPECT_STREQ("none", self->buf);
+		return;
+	}
+	before = pvkit_read_number(SYSFS "/steal_time_ns");
+	ticks = proc_stat_steal_ticks();
+	after = pvkit_read_number(SYSFS "/steal_time_ns");
+	ASSERT_LE(0, before);
+	ASSERT_LE(0, ticks);
+	EXPECT_LE(before, after);
+	EXPECT_LE(before / tick_ns, ticks)
+		TH_LOG("%lld ns, /proc/stat %lld ticks", before, ticks);
+	EXPECT_GE(after / tick_ns, ticks)
+		TH_LOG("%lld ns, /proc/stat %lld ticks", after, ticks);
+	printf("# note: steal time %.3f s since boot, all vCPUs\n",
+	       after / 1e9);
+}
+
 TEST_F(pvkit, sysfs_layout)
 {
 	static const char * const files[] = {
 		"hypervisor", "abi_version", "transport", "features",
-		"kvm_features", "events", "events_irq", "stats/hypercalls",
-		"stats/errors", "stats/pings", "stats/events",
+		"kvm_features", "events", "events_irq", "steal_time_ns",
+		"stats/hypercalls", "stats/errors", "stats/pings",
+		"stats/events",
 	};
 	char path[256];
 	size_t i;

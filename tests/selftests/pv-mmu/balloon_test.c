@@ -55,19 +55,6 @@ FIXTURE_TEARDOWN(mmu)
 {
 }
 
-static void marker(const char *fmt, ...) __printf(1, 2);
-static void marker(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("##PVKIT## ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
 /* Waits up to @secs for sysfs number @path to reach @want; its value. */
 static long long wait_number(const char *path, long long want, double secs)
 {
@@ -85,9 +72,9 @@ static long long wait_number(const char *path, long long want, double secs)
 /* Has the host set the balloon to @mib and the guest moved all the way? */
 static long long balloon_to(const char *name, unsigned int mib)
 {
-	marker("await-ctl %s balloon %uM", name, mib);
-	marker("expect-ctl %s ok: balloon target %u pages", name,
-	       mib * PAGES_PER_MIB);
+	pvkit_marker("await-ctl %s balloon %uM", name, mib);
+	pvkit_marker("expect-ctl %s ok: balloon target %u pages", name,
+		     mib * PAGES_PER_MIB);
 	return wait_number(MMU "balloon_pages", mib * PAGES_PER_MIB, 240);
 }
 
@@ -109,16 +96,16 @@ TEST_F_TIMEOUT(mmu, balloon_follows_the_host_target, 600)
 	EXPECT_EQ(64 * PAGES_PER_MIB,
 		  pvkit_read_number(MMU "stats/inflated") - inflated0);
 	/* the host's own count, from "ctl info" */
-	marker("await-ctl balloon-inflated info");
-	marker("expect-ctl balloon-inflated \"ballooned_pages\": %d,",
-	       64 * PAGES_PER_MIB);
+	pvkit_marker("await-ctl balloon-inflated info");
+	pvkit_marker("expect-ctl balloon-inflated \"ballooned_pages\": %d,",
+		     64 * PAGES_PER_MIB);
 	printf("# note: balloon of 64 MiB: MemTotal %lld -> %lld kB\n", total0,
 	       total1);
 
 	ASSERT_EQ(0, balloon_to("balloon-deflate", 0));
 	EXPECT_EQ(total0, pvkit_meminfo_kb("MemTotal"));
-	marker("await-ctl balloon-deflated info");
-	marker("expect-ctl balloon-deflated \"ballooned_pages\": 0,");
+	pvkit_marker("await-ctl balloon-deflated info");
+	pvkit_marker("expect-ctl balloon-deflated \"ballooned_pages\": 0,");
 }
 
 /*
@@ -242,14 +229,14 @@ TEST_F_TIMEOUT(mmu, free_page_reporting_gives_memory_back, 300)
 	ASSERT_NE(MAP_FAILED, p);
 	for (i = 0; i < size; i += 4096)
 		p[i] = (char)i | 1;
-	marker("await-rss fpr-touched");
+	pvkit_marker("await-rss fpr-touched");
 	sleep(5);	/* hv-control looks once a second */
 	ASSERT_EQ(0, munmap(p, size));
 	t0 = pvkit_now_s();
 	pcp = pcp_pages();
 	/* 90% of 512 MiB, in KiB, within secs */
-	marker("await-rss-drop fpr-freed fpr-touched %zu %d",
-	       size / 1024 * 9 / 10, secs);
+	pvkit_marker("await-rss-drop fpr-freed fpr-touched %zu %d",
+		     size / 1024 * 9 / 10, secs);
 	end = t0 + secs;
 	while (pvkit_now_s() < end) {
 		long long now = pvkit_read_number(MMU "stats/reported_bytes") -
@@ -324,10 +311,10 @@ TEST_F_TIMEOUT(mmu, hostile_batches_are_refused_and_logged, 120)
 		 4096, -14);
 	for (i = 0; logged[i]; i++)
 		sprintf(hex + 2 * i, "%02x", (unsigned char)logged[i]);
-	marker("expect-console %s", hex);
-	marker("await-ctl mmu-refused info");
-	marker("expect-ctl mmu-refused \"refused\": %zu,",
-	       ARRAY_SIZE(cases) - 1);
+	pvkit_marker("expect-console %s", hex);
+	pvkit_marker("await-ctl mmu-refused info");
+	pvkit_marker("expect-ctl mmu-refused \"refused\": %zu,",
+		     ARRAY_SIZE(cases) - 1);
 }
 
 TEST_F_TIMEOUT(mmu, memory_statistics_reach_the_host, 120)
@@ -337,9 +324,9 @@ TEST_F_TIMEOUT(mmu, memory_statistics_reach_the_host, 120)
 	ASSERT_LT(0, sent);
 	/* two more periods: the host holds a report of this state */
 	ASSERT_EQ(sent + 2, wait_number(MMU "stats/stats_sent", sent + 2, 30));
-	marker("await-ctl mmu-stats info");
-	marker("expect-ctl mmu-stats \"total\": %lld,",
-	       pvkit_meminfo_kb("MemTotal") * 1024);
+	pvkit_marker("await-ctl mmu-stats info");
+	pvkit_marker("expect-ctl mmu-stats \"total\": %lld,",
+		     pvkit_meminfo_kb("MemTotal") * 1024);
 }
 
 TEST_F(mmu, unloads_with_the_balloon_empty)
