@@ -6,7 +6,10 @@
  * image file. Reads, writes, flushes and GET_ID do what they should and
  * land at sector * 512; where the status byte goes; what the used length
  * is; and every way a request can be wrong, with the image unchanged.
+ * The test is linked with --wrap=fdatasync (Makefile), so it sees each
+ * fdatasync() a flush makes, on which file, and can make one fail.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +41,27 @@ FIXTURE(blk) {
 	struct req q;
 };
 
+/* What the code under test asked of fdatasync(), and what it answers. */
+static struct {
+	int calls;
+	int last_fd;
+	int fail_errno;		/* non-zero: fail with it instead */
+} sync_record;
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+
+int __wrap_fdatasync(int fd)
+{
+	sync_record.calls++;
+	sync_record.last_fd = fd;
+	if (sync_record.fail_errno) {
+		errno = sync_record.fail_errno;
+		return -1;
+	}
+	return __real_fdatasync(fd);
+}
+
 static uint8_t pattern(unsigned int i)
 {
 	return i * 7 + i / BLK_SECTOR;
@@ -61,6 +85,8 @@ FIXTURE_SETUP(blk)
 	memcpy(q->disk.serial, SERIAL, sizeof(SERIAL));
 	q->c = calloc(1, sizeof(*q->c));
 	ASSERT_NE(NULL, q->c);
+	memset(&sync_record, 0, sizeof(sync_record));
+	sync_record.last_fd = -1;
 }
 
 /* Empties the chain for the next request. */
@@ -287,11 +313,32 @@ TEST_F(blk, flush)
 	EXPECT_EQ(1, handle(q));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, *status);
 	EXPECT_EQ(1U, q->disk.flushes);
+	/* the guest's flush is the image's fdatasync(), before the status */
+	EXPECT_EQ(1, sync_record.calls);
+	EXPECT_EQ(q->disk.fd, sync_record.last_fd);
+	/* a read-only image has nothing to write back */
 	q->disk.read_only = true;
 	*status = UNTOUCHED;
 	EXPECT_EQ(1, handle(q));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, *status);
 	EXPECT_EQ(2U, q->disk.flushes);
+	EXPECT_EQ(1, sync_record.calls);
+	expect_image(_metadata, q);
+}
+
+/* An fdatasync() that fails is the guest's I/O error, never an OK. */
+TEST_F(blk, flush_that_fails_is_an_io_error)
+{
+	struct req *q = &self->q;
+	uint8_t *status;
+
+	sync_record.fail_errno = EIO;
+	add_hdr(q, VIRTIO_BLK_T_FLUSH, 0);
+	status = add_in(q, 1);
+	EXPECT_EQ(1, handle(q));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, *status);
+	EXPECT_EQ(1, sync_record.calls);
+	EXPECT_EQ(1U, q->disk.errors);
 	expect_image(_metadata, q);
 }
 
