@@ -48,9 +48,6 @@ static struct {
 	int fail_errno;		/* non-zero: fail with it instead */
 } sync_record;
 
-int __real_fdatasync(int fd);
-int __wrap_fdatasync(int fd);
-
 int __wrap_fdatasync(int fd)
 {
 	sync_record.calls++;

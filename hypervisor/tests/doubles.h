@@ -36,4 +36,11 @@ struct vm *double_vm_create(uint64_t ram_size);
 void double_vm_destroy(struct vm *vm);
 void double_reset(struct vm *vm);
 
+/*
+ * blk_req_test is linked with --wrap=fdatasync: the code under test calls
+ * its __wrap_fdatasync(), which may call the C library's.
+ */
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+
 #endif /* PVKIT_HV_TEST_DOUBLES_H */

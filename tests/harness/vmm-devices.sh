@@ -15,6 +15,11 @@
 #   disk serial pvkit-bad-len on reads and writes from 512 KiB on (a used
 #                             id never made available, a used length
 #                             past the buffers; pvkit-hv's fault=)
+#   disk serial pvkit-distro  16 MiB, hv only: for the distro kernel's
+#                             virtio_blk (distro_drivers_test)
+#   disk serial pvkit-distro-ro
+#                             1 MiB starting with DEV_RO_TEXT, read-only,
+#                             hv only: for virtio_blk too
 #   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it
 #   net  tap pvtap1, pvtap2   hv only: NICs that misbehave on every frame
 #                             they receive (pvkit-hv's fault=bad-id and
@@ -23,8 +28,9 @@
 #   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
 #                             legacy (virtio 0.9) one and one with MTU 60
 #
-# devices_check HOST runs after the VMM has exited and prints one
-# "##PVKIT## host-check NAME ok|fail ..." line per check.
+# devices_check HOST [distro] runs after the VMM has exited and prints
+# one "##PVKIT## host-check NAME ok|fail ..." line per check; "distro":
+# the guest kernel has virtio_blk, so the pvkit-distro disks were used.
 
 PATH=$PATH:/usr/sbin:/usr/bin
 DEV_TAP=pvtap0
@@ -40,6 +46,9 @@ DEV_FLUSH_MARKER=PVKIT-FLUSH-MARKER
 DEV_FLUSH_MIB=60
 DEV_SYNC_MARKER=PVKIT-SHUTDOWN-SYNC-MARKER
 DEV_SYNC_MIB=62
+DEV_DISTRO_MARKER=PVKIT-DISTRO-FLUSH-MARKER
+DEV_DISTRO_MIB=12
+DEV_RO_TEXT=PVKIT-DISTRO-RO-IMAGE
 
 dev_marker() {
 	echo "##PVKIT## $*"
@@ -64,14 +73,22 @@ dev_tap_del() {
 	fi
 }
 
-devices_setup() {
+dev_images_rm() {
 	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img" \
-		"$DEV_DIR/pvkit-slow.img" "$DEV_DIR"/pvkit-bad-*.img
+		"$DEV_DIR/pvkit-slow.img" "$DEV_DIR"/pvkit-bad-*.img \
+		"$DEV_DIR"/pvkit-distro*.img
+}
+
+devices_setup() {
+	dev_images_rm
 	truncate -s 64M "$DEV_DIR/pvkit-disk.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-victim.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-slow.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-bad-id.img" &&
-		truncate -s 1M "$DEV_DIR/pvkit-bad-len.img" ||
+		truncate -s 1M "$DEV_DIR/pvkit-bad-len.img" &&
+		truncate -s 16M "$DEV_DIR/pvkit-distro.img" &&
+		printf '%s\n' "$DEV_RO_TEXT" >"$DEV_DIR/pvkit-distro-ro.img" &&
+		truncate -s 1M "$DEV_DIR/pvkit-distro-ro.img" ||
 		dev_marker error "cannot make the scratch disk images in $DEV_DIR"
 	dev_tap_add "$DEV_TAP" "$DEV_HOST_IP"
 	dev_tap_add "$DEV_BAD_ID_TAP" 10.0.3.1
@@ -89,6 +106,8 @@ devices_args() {
 			"--disk $DEV_DIR/pvkit-slow.img,serial=pvkit-slow,write-delay=500" \
 			"--disk $DEV_DIR/pvkit-bad-id.img,serial=pvkit-bad-id,fault=bad-id,fault-from=1024" \
 			"--disk $DEV_DIR/pvkit-bad-len.img,serial=pvkit-bad-len,fault=bad-len,fault-from=1024" \
+			"--disk $DEV_DIR/pvkit-distro.img,serial=pvkit-distro" \
+			"--disk $DEV_DIR/pvkit-distro-ro.img,ro,serial=pvkit-distro-ro" \
 			"--net tap=$DEV_TAP,mac=$DEV_MAC" \
 			"--net tap=$DEV_BAD_ID_TAP,mac=$DEV_BAD_ID_MAC,fault=bad-id" \
 			"--net tap=$DEV_BAD_LEN_TAP,mac=$DEV_BAD_LEN_MAC,fault=bad-len"
@@ -128,6 +147,17 @@ devices_check() {
 			dev_marker host-check shutdown-sync fail "data written before the host's shutdown request is not in the image file"
 		fi
 	fi
-	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img" \
-		"$DEV_DIR/pvkit-slow.img" "$DEV_DIR"/pvkit-bad-*.img
+	# hv with a Debian kernel: virtio_blk wrote and flushed the marker,
+	# and left the read-only image as it was made (its text, then zeros)
+	if [ "$1" = hv ] && [ "${2:-}" = distro ]; then
+		if ! dd if="$DEV_DIR/pvkit-distro.img" bs=1M skip=$DEV_DISTRO_MIB count=1 2>/dev/null |
+			grep -q "$DEV_DISTRO_MARKER"; then
+			dev_marker host-check distro-disk fail "the marker virtio_blk flushed is not in the image file"
+		elif [ "$(tr -d '\000' <"$DEV_DIR/pvkit-distro-ro.img")" != "$DEV_RO_TEXT" ]; then
+			dev_marker host-check distro-disk fail "the read-only image changed"
+		else
+			dev_marker host-check distro-disk ok
+		fi
+	fi
+	dev_images_rm
 }

@@ -314,6 +314,82 @@ int pvkit_run(const char *fmt, ...)
 	return WEXITSTATUS(status);
 }
 
+int pvkit_write_flush_read(const char *disk, long long offset,
+			   const char *text)
+{
+	char path[64];
+	void *out = NULL, *in = NULL;
+	int fd, ret = -ENOMEM;
+
+	if (posix_memalign(&out, 4096, 4096) || posix_memalign(&in, 4096, 4096))
+		goto out;
+	memset(out, 0, 4096);
+	memset(in, 0, 4096);
+	snprintf(out, 4096, "%s\n", text);
+	snprintf(path, sizeof(path), "/dev/%s", disk);
+	fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* fsync of a block device sends the device a flush */
+	if (pwrite(fd, out, 4096, offset) != 4096 || fsync(fd) ||
+	    pread(fd, in, 4096, offset) != 4096)
+		ret = errno ? -errno : -EIO;
+	else
+		ret = memcmp(out, in, 4096) ? -EILSEQ : 0;
+	close(fd);
+out:
+	free(out);
+	free(in);
+	return ret;
+}
+
+int pvkit_write_refused(const char *disk)
+{
+	char path[64];
+	void *buf;
+	int fd, ret = -1;
+
+	if (posix_memalign(&buf, 4096, 4096))
+		return -1;
+	memset(buf, 0xa5, 4096);
+	snprintf(path, sizeof(path), "/dev/%s", disk);
+	/* opening may work; the write itself must not */
+	fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pwrite(fd, buf, 4096, 0) < 0 &&
+		    (errno == EPERM || errno == EROFS || errno == EIO))
+			ret = 0;
+		else
+			fprintf(stderr, "# a write to %s: %s\n", path,
+				errno ? strerror(errno) : "it worked");
+		close(fd);
+	} else if (errno == EROFS || errno == EACCES) {
+		ret = 0;
+	} else {
+		fprintf(stderr, "# opening %s: %s\n", path, strerror(errno));
+	}
+	free(buf);
+	return ret;
+}
+
+int pvkit_iperf3_tcp(const char *host_ip, const char *out, const char *what)
+{
+	/* the receiver's line: "... 12.3 MBytes  34567 Kbits/sec  receiver" */
+	if (pvkit_run("/usr/bin/iperf3 -c %s -t 2 -f k > %s 2>&1 || exit 1; "
+		      "r=$(grep receiver %s); "
+		      "echo \"$r\" | grep -q ' [1-9][0-9.]* Kbits/sec'",
+		      host_ip, out, out)) {
+		pvkit_run("cat %s", out);
+		return -1;
+	}
+	pvkit_run("awk '/receiver/ { "
+		  "print \"# note: iperf3 TCP guest to host, %s: \" $(NF-2), $(NF-1); "
+		  "}' %s", what, out);
+	return 0;
+}
+
 void pvkit_marker(const char *fmt, ...)
 {
 	va_list ap;
@@ -379,17 +455,44 @@ int pvkit_send_console_check(const char *dev, const char *tag)
 	return err;
 }
 
-void pvkit_virtio_dev(const char *class_dir, char *vdev, size_t size)
+/* The last part of where symbolic link @path leads, in @name; "" if none. */
+static void link_leaf(const char *path, char *name, size_t size)
 {
-	char path[300], target[300];
+	char target[300];
 	const char *slash;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/device", class_dir);
 	n = readlink(path, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	slash = strrchr(target, '/');
-	snprintf(vdev, size, "%s", slash ? slash + 1 : target);
+	snprintf(name, size, "%s", slash ? slash + 1 : target);
+}
+
+void pvkit_virtio_dev(const char *class_dir, char *vdev, size_t size)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/device", class_dir);
+	link_leaf(path, vdev, size);
+}
+
+void pvkit_virtio_driver(const char *vdev, char *name, size_t size)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/driver", vdev);
+	link_leaf(path, name, size);
+}
+
+bool pvkit_virtio_negotiated(const char *vdev, unsigned int bit)
+{
+	char path[300], features[80];
+
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/features",
+		 vdev);
+	if (pvkit_read_file(path, features, sizeof(features)) <= (int)bit)
+		return false;
+	return features[bit] == '1';
 }
 
 long pvkit_virtio_status(const char *vdev)

@@ -82,6 +82,10 @@ int pvkit_find_disk(const char *serial, char *name, size_t size);
 void pvkit_virtio_dev(const char *class_dir, char *vdev, size_t size);
 /* The virtio status byte of @vdev (0 once it was reset), or -1. */
 long pvkit_virtio_status(const char *vdev);
+/* Whether driver and device of @vdev ("virtio4") agreed on feature @bit. */
+bool pvkit_virtio_negotiated(const char *vdev, unsigned int bit);
+/* The driver bound to virtio device @vdev, in @name; "" if none. */
+void pvkit_virtio_driver(const char *vdev, char *name, size_t size);
 
 /* Waits up to @secs for interface @nic's carrier; whether it came. */
 bool pvkit_wait_carrier(const char *nic, double secs);
@@ -95,6 +99,29 @@ bool pvkit_wait_carrier(const char *nic, double secs);
  */
 int pvkit_find_nic(const char *driver, const char *mac, char *name,
 		   size_t size);
+
+/*
+ * Writes @text (and a newline, zero-padded to 4 KiB) to block device
+ * /dev/@disk at @offset with O_DIRECT, flushes it (fsync) and reads it
+ * back: 0 if all worked and the block came back the same, else -errno
+ * (-EILSEQ: it came back different).
+ */
+int pvkit_write_flush_read(const char *disk, long long offset,
+			   const char *text);
+
+/*
+ * Tries to write a block at the start of /dev/@disk: 0 if that is refused
+ * (the open with EROFS or EACCES, or the write with EPERM, EROFS or EIO),
+ * -1 (and a line on stderr) if not.
+ */
+int pvkit_write_refused(const char *disk);
+
+/*
+ * A 2 s iperf3 TCP run to the server at @host_ip, its output in @out:
+ * 0 if it ran and the receiver got data; the rate is printed as a note
+ * ("# note: iperf3 TCP guest to host, @what: N Kbits/sec").
+ */
+int pvkit_iperf3_tcp(const char *host_ip, const char *out, const char *what);
 
 /* Runs a shell command line; its exit status, or -1 if it did not exit. */
 int pvkit_run(const char *fmt, ...) __printf(1, 2);

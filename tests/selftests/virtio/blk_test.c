@@ -95,12 +95,11 @@ static long long disk_number(const char *disk, const char *attr)
 /* Whether the driver and the device agreed on feature @bit. */
 static bool negotiated(const char *disk, unsigned int bit)
 {
-	char path[300], features[80];
+	char dir[300], vdev[64];
 
-	snprintf(path, sizeof(path), "/sys/block/%s/device/features", disk);
-	if (pvkit_read_file(path, features, sizeof(features)) <= (int)bit)
-		return false;
-	return features[bit] == '1';
+	snprintf(dir, sizeof(dir), "/sys/block/%s", disk);
+	pvkit_virtio_dev(dir, vdev, sizeof(vdev));
+	return pvkit_virtio_negotiated(vdev, bit);
 }
 
 /*
@@ -198,27 +197,10 @@ TEST_F(blk, one_request_queue_per_vcpu)
 
 TEST_F(blk, read_only_disk_refuses_writes)
 {
-	void *buf;
-	int fd;
-
 	EXPECT_TRUE(negotiated(self->tools, VIRTIO_BLK_F_RO));
 	EXPECT_EQ(1, disk_number(self->tools, "ro"));
 	EXPECT_EQ(0, disk_number(self->disk, "ro"));
-	ASSERT_EQ(0, posix_memalign(&buf, 4096, 4096));
-	memset(buf, 0xa5, 4096);
-	snprintf(self->path, sizeof(self->path), "/dev/%s", self->tools);
-	/* opening may work; the write itself must not */
-	fd = open(self->path, O_WRONLY | O_DIRECT);
-	if (fd >= 0) {
-		EXPECT_EQ(-1, pwrite(fd, buf, 4096, 0));
-		EXPECT_TRUE(errno == EPERM || errno == EROFS || errno == EIO)
-			TH_LOG("errno %d", errno);
-		close(fd);
-	} else {
-		EXPECT_TRUE(errno == EROFS || errno == EACCES)
-			TH_LOG("errno %d", errno);
-	}
-	free(buf);
+	EXPECT_EQ(0, pvkit_write_refused(self->tools));
 }
 
 /* Both VMMs offer VIRTIO_BLK_F_FLUSH: a write-back cache, no FUA. */
@@ -293,26 +275,8 @@ TEST_F(blk, discard_and_write_zeroes_as_offered)
 
 TEST_F(blk, flushed_write_reads_back)
 {
-	void *out, *in;
-	int fd;
-
-	ASSERT_EQ(0, posix_memalign(&out, 4096, 4096));
-	ASSERT_EQ(0, posix_memalign(&in, 4096, 4096));
-	memset(out, 0, 4096);
-	memset(in, 0, 4096);
-	snprintf(out, 4096, "%s written by the guest\n", FLUSH_MARKER);
-
-	snprintf(self->path, sizeof(self->path), "/dev/%s", self->disk);
-	fd = open(self->path, O_RDWR | O_DIRECT);
-	ASSERT_GE(fd, 0);
-	EXPECT_EQ(4096, pwrite(fd, out, 4096, FLUSH_OFFSET));
-	/* fsync of a block device sends the device a flush */
-	EXPECT_EQ(0, fsync(fd));
-	EXPECT_EQ(4096, pread(fd, in, 4096, FLUSH_OFFSET));
-	EXPECT_EQ(0, memcmp(out, in, 4096));
-	close(fd);
-	free(out);
-	free(in);
+	EXPECT_EQ(0, pvkit_write_flush_read(self->disk, FLUSH_OFFSET,
+					    FLUSH_MARKER " written by the guest"));
 }
 
 /* 120 s: the debug kernel (KASAN, DEBUG_PAGEALLOC) takes over 30 */
