@@ -2,7 +2,8 @@
 /*
  * In-guest tests of pvkit.ko on a host that has a hypervisor interface
  * (stock KVM, or pvkit's hypervisor): detection matches the host the
- * harness booted, sysfs agrees with CPUID, steal time is reported, the
+ * harness booted, sysfs agrees with CPUID, the kernel took up the KVM PV
+ * features CPUID offers (its boot log), steal time is reported, the
  * PING ioctl makes real round trips, /dev/pvkit refuses non-root callers, and the module loads,
  * unloads and survives unload attempts while open without leaking.
  */
@@ -143,6 +144,74 @@ TEST_F(pvkit, kvm_features_match_cpuid)
 			       known[i].name, set, self->buf);
 	}
 	EXPECT_TRUE(word_in(self->buf, "clocksource2"));
+}
+
+/* Whether the running kernel is release @major.@minor or later. */
+static bool kernel_at_least(int major, int minor)
+{
+	char release[128];
+	int ma = 0, mi = 0;
+
+	if (pvkit_read_file("/proc/sys/kernel/osrelease", release,
+			    sizeof(release)) <= 0 ||
+	    sscanf(release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* The number of possible CPUs, from /sys/devices/system/cpu/possible. */
+static int possible_cpus(void)
+{
+	char list[64];
+	int first, last;
+
+	if (pvkit_read_file("/sys/devices/system/cpu/possible", list,
+			    sizeof(list)) <= 0)
+		return -1;
+	if (sscanf(list, "%d-%d", &first, &last) == 2)
+		return last - first + 1;
+	return 1;
+}
+
+/*
+ * Each KVM paravirtual feature the host's CPUID offers was taken up by the
+ * guest kernel's own KVM guest code (arch/x86/kernel/kvm.c, kvmclock.c),
+ * as its boot log says. Some need more than one CPU; PV EOI leaves a line
+ * only from 6.6 on (the APIC callback updates); steal time is proved by
+ * steal_time_is_reported.
+ */
+TEST_F(pvkit, kvm_pv_features_taken_by_the_kernel)
+{
+	unsigned int feat = cpuid_kvm_features();
+	int cpus = possible_cpus();
+	bool smp = cpus > 1;
+	const struct {
+		int bit;
+		bool applies;
+		const char *line;
+	} uses[] = {
+		{ 3, true, "kvm-clock: Using msrs 4b564d01 and 4b564d00" },
+		{ 7, smp, "PV spinlocks enabled" },
+		{ 7, !smp, "PV spinlocks disabled, single CPU" },
+		{ 9, smp && (feat & (1u << 5)), "KVM setup pv remote TLB flush" },
+		{ 11, smp, "setup PV IPIs" },
+		{ 13, smp, "setup PV sched yield" },
+		{ 6, kernel_at_least(6, 6), "eoi() replaced with kvm_guest_apic_eoi_write()" },
+	};
+	unsigned int i, taken = 0;
+
+	ASSERT_NE(0U, feat) TH_LOG("no KVM CPUID leaves on this host");
+	ASSERT_LT(0, cpus);
+	for (i = 0; i < ARRAY_SIZE(uses); i++) {
+		if (!(feat & (1u << uses[i].bit)) || !uses[i].applies)
+			continue;
+		EXPECT_LT(0, pvkit_kmsg_count(uses[i].line))
+			TH_LOG("CPUID offers KVM feature %d; no \"%s\" in the kernel log",
+			       uses[i].bit, uses[i].line);
+		taken++;
+	}
+	printf("# note: %u KVM PV features in the boot log of %d CPU(s), CPUID 0x%x\n",
+	       taken, cpus, feat);
 }
 
 /* The steal field of /proc/stat's "cpu" line, in clock ticks. */
