@@ -16,7 +16,7 @@
 
 /* Most frames in one balloon call: one page of frame numbers. */
 #define PVKIT_MMU_BALLOON_BATCH		512
-/* How often the guest's memory statistics go to the host. */
+/* How often the guest's memory statistics go to the host, by default. */
 #define PVKIT_MMU_STATS_PERIOD_S	5
 
 /* PVKIT_F_BALLOON, _PAGE_REPORT and _MEM_STATS the host offers. */
@@ -49,6 +49,8 @@ void pvkit_report_exit(void);
 
 int pvkit_mem_stats_init(void);
 void pvkit_mem_stats_exit(void);
+/* The last report the host took, for sysfs: eight numbers, or "none". */
+ssize_t pvkit_mem_stats_last_show(char *buf);
 
 int pvkit_mmu_sysfs_init(void);
 void pvkit_mmu_sysfs_exit(void);

@@ -7,6 +7,9 @@
  *                   pvkit_mmu.ko uses it), else "absent"
  *   balloon_target  pages the host asked for
  *   balloon_pages   pages in the balloon now
+ *   last_mem_stats  the last memory statistics the host took, in bytes
+ *                   but for the faults: total free available cached
+ *                   swap_in swap_out major_faults minor_faults; "none"
  *   stats/          inflated, deflated, oom_deflated, balloon_events,
  *                   reports, reported_bytes, cpu_list_drains (only
  *                   built in: see report.c), stats_sent, refused
@@ -48,8 +51,15 @@ static ssize_t balloon_pages_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", pvkit_balloon_pages());
 }
 
+static ssize_t last_mem_stats_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return pvkit_mem_stats_last_show(buf);
+}
+
 static struct kobj_attribute balloon_target_attr = __ATTR_RO(balloon_target);
 static struct kobj_attribute balloon_pages_attr = __ATTR_RO(balloon_pages);
+static struct kobj_attribute last_mem_stats_attr = __ATTR_RO(last_mem_stats);
 
 static struct attribute *mmu_attrs[] = {
 	&balloon_attr.attr,
@@ -57,6 +67,7 @@ static struct attribute *mmu_attrs[] = {
 	&mem_stats_attr.attr,
 	&balloon_target_attr.attr,
 	&balloon_pages_attr.attr,
+	&last_mem_stats_attr.attr,
 	NULL,
 };
 
