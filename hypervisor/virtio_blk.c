@@ -173,5 +173,9 @@ int virtio_blk__add(struct vm *vm, const struct disk_config *dc,
 		       strerror(-err));
 		return -1;
 	}
+	hv_info("%s: %s, serial %.*s, %llu sectors%s", dev->name, dc->path,
+		(int)strnlen(blk->disk.serial, sizeof(blk->disk.serial)),
+		blk->disk.serial, (unsigned long long)blk->disk.sectors,
+		dc->read_only ? ", read-only" : "");
 	return 0;
 }

@@ -6,7 +6,8 @@
 # log or in the nested L1's, where the first one happened, a timeout, an
 # SKIP, pvkit-hv runs whose control-socket
 # shutdown went wrong in each way the checker looks for, a test's ctl
-# request or resident-memory watch that failed) and compares its
+# request or resident-memory watch that failed, pvkit-hv error lines and
+# device resets no test asked for) and compares its
 # counts with the expected ones. Prints TAP.
 set -euo pipefail
 awk_file=$(dirname "$0")/tap-check.awk
@@ -31,7 +32,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..43"
+echo "1..48"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -101,6 +102,17 @@ expect "a ctl answer without the text fails" "3 1 0" "$ok_run"$'\n'"$asked"$'\n#
 expect "a failed ctl fails" "2 1 0" "$ok_run"$'\n##PVKIT## expect-ctl b ok\n##PVKIT## done\n##PVKIT## ctl b 1 ok but failed'
 expect "resident memory that did not drop fails" "3 1 0" "$ok_run"$'\n'"$asked"$'\n##PVKIT## ctl mmu-info 0 {"ballooned_pages": 16384,}\n##PVKIT## rss-drop freed fail 12 KiB of 1000'
 expect "a drop nobody watched fails" "3 1 0" "$ok_run"$'\n'"$asked"$'\n##PVKIT## ctl mmu-info 0 {"ballooned_pages": 16384,}'
+
+# pvkit-hv's error lines and device resets: only those a test declared.
+hv_good=$(hv_log "${good[@]}")
+reset='pvkit-hv: blk2: queue 0: buffer outside guest RAM; device needs reset'
+named=$'pvkit-hv: blk1: /tmp/a.img, serial pvkit-test, 64 sectors\npvkit-hv: blk2: /tmp/v.img, serial pvkit-victim, 8 sectors, read-only'
+refused='pvkit-hv: error: pv-mmu: refused PAGE_REPORT: range 0x1000+0x64 not in whole pages (error -22)'
+expect "hv error line a test provoked passes" "7 0 0" "$hv_good"$'\n##PVKIT## vmm-error-expected pv-mmu: refused\n'"$refused" hv
+expect "hv error line no test provoked fails" "7 1 0" "$hv_good"$'\n'"$refused" hv
+expect "hv reset of the disk a test broke passes" "7 0 0" "$named"$'\n'"$hv_good"$'\n##PVKIT## vmm-reset-expected pvkit-victim\n'"$reset" hv
+expect "hv reset of another disk fails" "7 1 0" "$named"$'\n'"$hv_good"$'\n##PVKIT## vmm-reset-expected pvkit-test\n'"$reset" hv
+expect "hv reset of an unnamed device fails" "7 1 0" "$hv_good"$'\n##PVKIT## vmm-reset-expected pvkit-victim\n'"$reset" hv
 
 # An oops's RIP and call trace come out on one "where:" line.
 n=$((n + 1))

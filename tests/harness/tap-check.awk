@@ -33,6 +33,12 @@
 #   "##PVKIT## rss-drop NAME ok|fail ...": hv-control watched pvkit-hv's
 #     resident memory fall as the test's "await-rss-drop NAME ..." asked
 #     (each await-rss-drop must get one).
+#   With -v host=hv, pvkit-hv's own reports of trouble: each "pvkit-hv:
+#     error: ..." line must contain the TEXT of a test's "##PVKIT##
+#     vmm-error-expected TEXT", and each device pvkit-hv put into "needs
+#     reset" must be a disk whose serial a test named in "##PVKIT##
+#     vmm-reset-expected SERIAL" (pvkit-hv names its disks at start:
+#     "pvkit-hv: blkN: PATH, serial SERIAL, ..."): any other fails.
 #   "##PVKIT## host-check NAME ok" passes, "... fail WHY" fails: checks the
 #     launch script made where the VMM ran, after it exited. With
 #     -v need="NAME ...", each named check must have reported.
@@ -149,6 +155,21 @@ BEGIN {
 }
 
 /^##PVKIT## error/ { sub(/^##PVKIT## error */, ""); fail($0); next }
+
+# pvkit-hv's reports of trouble, judged at the end (see the top)
+/^##PVKIT## vmm-error-expected / {
+	vmm_err_allowed[++nvmm_err_allowed] = substr($0, length("##PVKIT## vmm-error-expected ") + 1)
+	next
+}
+/^##PVKIT## vmm-reset-expected / { vmm_reset_allowed[$3] = 1; next }
+/^pvkit-hv: blk[0-9]+: .*, serial / {
+	serial = $0
+	sub(/.*, serial /, "", serial)
+	sub(/,.*/, "", serial)
+	blk_serial[substr($2, 1, length($2) - 1)] = serial
+}
+/^pvkit-hv: error: / { vmm_err[++nvmm_err] = $0 }
+/^pvkit-hv: [a-z]+[0-9]+: queue [0-9]+: .*device needs reset/ { vmm_reset[++nvmm_reset] = $0 }
 /^##PVKIT## (dmesg|l1-kernel-log)-begin/ { in_dmesg = 1; next }
 /^##PVKIT## (dmesg|l1-kernel-log)-end/ { in_dmesg = 0; next }
 /^##PVKIT## done/ { done = 1; next }
@@ -231,6 +252,23 @@ function ctl_seen(name) {
 	return name in ctl_status ? ctl_status[name] " " ctl_answer[name] : "nothing"
 }
 
+# pvkit-hv's error lines and device resets that no test asked for.
+function check_vmm_trouble(    i, j, ok, dev) {
+	for (i = 1; i <= nvmm_err; i++) {
+		ok = 0
+		for (j = 1; j <= nvmm_err_allowed && !ok; j++)
+			ok = index(vmm_err[i], vmm_err_allowed[j]) > 0
+		if (!ok)
+			fail("pvkit-hv reported an error no test provoked: " vmm_err[i])
+	}
+	for (i = 1; i <= nvmm_reset; i++) {
+		split(vmm_reset[i], f, " ")
+		dev = substr(f[2], 1, length(f[2]) - 1)
+		if (!(dev in blk_serial) || !(blk_serial[dev] in vmm_reset_allowed))
+			fail("pvkit-hv reset a device no test broke: " vmm_reset[i])
+	}
+}
+
 # The control socket cases of a pvkit-hv scenario (see the top).
 function check_control() {
 	if (!ctl_ok("info", 0, "\"events\": *[{][^}]*\"enabled\": *true"))
@@ -288,6 +326,7 @@ END {
 		else
 			fail("the guest's power off did not arrive as a hypercall: " hv_stats)
 		check_control()
+		check_vmm_trouble()
 	}
 	n = split(need, needed, " ")
 	for (i = 1; i <= n; i++)
