@@ -7,7 +7,8 @@
 # SKIP, pvkit-hv runs whose control-socket
 # shutdown went wrong in each way the checker looks for, a test's ctl
 # request or resident-memory watch that failed, pvkit-hv error lines and
-# device resets no test asked for) and compares its
+# device resets no test asked for, per-queue counts that do not hold
+# together) and compares its
 # counts with the expected ones. Prints TAP.
 set -euo pipefail
 awk_file=$(dirname "$0")/tap-check.awk
@@ -32,7 +33,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..48"
+echo "1..51"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
@@ -62,7 +63,8 @@ ctl_info='ctl info 0 { "vcpus": 1, "events": {"irq": 9, "enabled": true, "handle
 ctl_bad="ctl bad-command 1 pvkit-hv: error: unknown command 'frobnicate' (commands: info stats shutdown reboot)"
 ctl_nosock="ctl no-socket 1 pvkit-hv: error: cannot connect to '/tmp/x/absent': No such file or directory"
 ctl_shutdown='ctl shutdown 0 ok: asked the guest to power off'
-hv_stats='hv-stats {"power_off":1,"event_enable":1,"event_fetch":1}'
+hv_queues='"virtio":{"blk0":{"queues":[{"kicks":5,"interrupts":5,"chains":6,"poll":{"hits":0}}],"reads":3},"net0":{"queues":[{"kicks":1,"interrupts":3,"chains":3,"poll":{"hits":0}},{"kicks":2,"interrupts":2,"chains":2,"poll":{"hits":0}}]}}'
+hv_stats='hv-stats {"vcpus":1,'"$hv_queues"',"power_off":1,"event_enable":1,"event_fetch":1}'
 hv_log() {
 	local m='##PVKIT## '
 	printf '%s\n' "$m""guest-up 6.1.0-56-amd64 host=hv job=test" \
@@ -76,18 +78,21 @@ hv_expect() {
 	parts[$3]=$4
 	expect "$1" "$2" "$(hv_log "${parts[@]}")" hv
 }
-expect "hv host shutdown through the control socket passes" "7 0 0" "$(hv_log "${good[@]}")" hv
-hv_expect "hv without power-off hypercall fails" "6 1 0" 5 'hv-stats {"power_off":0,"event_fetch":1}'
-hv_expect "hv info with the guest's events off fails" "6 1 0" 0 "${ctl_info/true/false}"
-hv_expect "hv info that failed fails" "6 1 0" 0 'ctl info 1 pvkit-hv: error: no answer'
-hv_expect "hv info with a stopped heartbeat fails" "6 1 0" 0 "${ctl_info/\"ok\"/\"stopped\"}"
-hv_expect "hv info with another guest's kernel fails" "6 1 0" 0 "${ctl_info/6.1.0-56/6.12.117+deb12}"
-hv_expect "hv ctl accepting an unknown command fails" "6 1 0" 1 'ctl bad-command 0 {}'
-hv_expect "hv ctl that succeeds without a socket fails" "6 1 0" 2 'ctl no-socket 0 {}'
-hv_expect "hv shutdown refused fails" "6 1 0" 3 'ctl shutdown 1 pvkit-hv: error: the guest has not enabled pvkit events'
-hv_expect "hv shutdown the guest's init never got fails" "6 1 0" 4 'await-shutdown'
-hv_expect "hv shutdown without the event fetched fails" "6 1 0" 5 'hv-stats {"power_off":1,"event_fetch":0}'
-expect "hv without ctl results fails" "4 3 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n'"##PVKIT## $hv_stats" hv
+expect "hv host shutdown through the control socket passes" "8 0 0" "$(hv_log "${good[@]}")" hv
+hv_expect "hv without power-off hypercall fails" "7 1 0" 5 "${hv_stats/\"power_off\":1/\"power_off\":0}"
+hv_expect "hv info with the guest's events off fails" "7 1 0" 0 "${ctl_info/true/false}"
+hv_expect "hv info that failed fails" "7 1 0" 0 'ctl info 1 pvkit-hv: error: no answer'
+hv_expect "hv info with a stopped heartbeat fails" "7 1 0" 0 "${ctl_info/\"ok\"/\"stopped\"}"
+hv_expect "hv info with another guest's kernel fails" "7 1 0" 0 "${ctl_info/6.1.0-56/6.12.117+deb12}"
+hv_expect "hv ctl accepting an unknown command fails" "7 1 0" 1 'ctl bad-command 0 {}'
+hv_expect "hv ctl that succeeds without a socket fails" "7 1 0" 2 'ctl no-socket 0 {}'
+hv_expect "hv shutdown refused fails" "7 1 0" 3 'ctl shutdown 1 pvkit-hv: error: the guest has not enabled pvkit events'
+hv_expect "hv shutdown the guest's init never got fails" "7 1 0" 4 'await-shutdown'
+hv_expect "hv shutdown without the event fetched fails" "7 1 0" 5 "${hv_stats/\"event_fetch\":1/\"event_fetch\":0}"
+hv_expect "hv queue that took chains without an interrupt fails" "7 1 0" 5 "${hv_stats/\"interrupts\":5/\"interrupts\":0}"
+hv_expect "hv test disk without a queue per vCPU fails" "7 1 0" 5 "${hv_stats/\"vcpus\":1/\"vcpus\":2}"
+hv_expect "hv statistics without the NIC's queues fail" "7 1 0" 5 "${hv_stats/net0/net9}"
+expect "hv without ctl results fails" "5 3 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n'"##PVKIT## $hv_stats" hv
 l1_log=$'##PVKIT## l1-kernel-log-begin\n[L1 5] kvm: Nested Virtualization enabled\n'
 expect "oops in the L1 kernel log fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n'"$l1_log"$'[L1 9] BUG: unable to handle page fault for address: 0000000000000008\n##PVKIT## l1-kernel-log-end'
 expect "kvm without a VMM exit status fails" "2 1 0" "$ok_run"$'\n##PVKIT## done' kvm
@@ -108,11 +113,11 @@ hv_good=$(hv_log "${good[@]}")
 reset='pvkit-hv: blk2: queue 0: buffer outside guest RAM; device needs reset'
 named=$'pvkit-hv: blk1: /tmp/a.img, serial pvkit-test, 64 sectors\npvkit-hv: blk2: /tmp/v.img, serial pvkit-victim, 8 sectors, read-only'
 refused='pvkit-hv: error: pv-mmu: refused PAGE_REPORT: range 0x1000+0x64 not in whole pages (error -22)'
-expect "hv error line a test provoked passes" "7 0 0" "$hv_good"$'\n##PVKIT## vmm-error-expected pv-mmu: refused\n'"$refused" hv
-expect "hv error line no test provoked fails" "7 1 0" "$hv_good"$'\n'"$refused" hv
-expect "hv reset of the disk a test broke passes" "7 0 0" "$named"$'\n'"$hv_good"$'\n##PVKIT## vmm-reset-expected pvkit-victim\n'"$reset" hv
-expect "hv reset of another disk fails" "7 1 0" "$named"$'\n'"$hv_good"$'\n##PVKIT## vmm-reset-expected pvkit-test\n'"$reset" hv
-expect "hv reset of an unnamed device fails" "7 1 0" "$hv_good"$'\n##PVKIT## vmm-reset-expected pvkit-victim\n'"$reset" hv
+expect "hv error line a test provoked passes" "8 0 0" "$hv_good"$'\n##PVKIT## vmm-error-expected pv-mmu: refused\n'"$refused" hv
+expect "hv error line no test provoked fails" "8 1 0" "$hv_good"$'\n'"$refused" hv
+expect "hv reset of the disk a test broke passes" "8 0 0" "$named"$'\n'"$hv_good"$'\n##PVKIT## vmm-reset-expected pvkit-victim\n'"$reset" hv
+expect "hv reset of another disk fails" "8 1 0" "$named"$'\n'"$hv_good"$'\n##PVKIT## vmm-reset-expected pvkit-test\n'"$reset" hv
+expect "hv reset of an unnamed device fails" "8 1 0" "$hv_good"$'\n##PVKIT## vmm-reset-expected pvkit-victim\n'"$reset" hv
 
 # An oops's RIP and call trace come out on one "where:" line.
 n=$((n + 1))

@@ -33,6 +33,10 @@
 #   "##PVKIT## rss-drop NAME ok|fail ...": hv-control watched pvkit-hv's
 #     resident memory fall as the test's "await-rss-drop NAME ..." asked
 #     (each await-rss-drop must get one).
+#   With -v host=hv, the same JSON's per-queue counts must hold together:
+#     the test disk (blk0) has one queue per vCPU and the test NIC (net0)
+#     two; each of their queues that took chains was kicked and
+#     interrupted, and some took chains on each.
 #   With -v host=hv, pvkit-hv's own reports of trouble: each "pvkit-hv:
 #     error: ..." line must contain the TEXT of a test's "##PVKIT##
 #     vmm-error-expected TEXT", and each device pvkit-hv put into "needs
@@ -252,6 +256,43 @@ function ctl_seen(name) {
 	return name in ctl_status ? ctl_status[name] " " ctl_answer[name] : "nothing"
 }
 
+# The queues of device @dev in the hv-stats JSON: how many, and why they
+# do not hold together ("" if they do).
+function queue_trouble(dev, want,    q, n, i, k, used) {
+	if (!match(hv_stats, "\"" dev "\":[{]\"queues\":[[][^]]*[]]"))
+		return dev ": no queues in the statistics"
+	q = substr(hv_stats, RSTART, RLENGTH)
+	n = split(q, parts, "[{]\"kicks\":")
+	if (n - 1 != want)
+		return dev ": " n - 1 " queues, not " want
+	used = 0
+	for (i = 2; i <= n; i++) {
+		split(parts[i], k, /[^0-9]+/)
+		if (!match(parts[i], /"interrupts":[0-9]+,"chains":[0-9]+/))
+			return dev ": queue " i - 2 " has no interrupt and chain counts"
+		split(substr(parts[i], RSTART, RLENGTH), c, /[^0-9]+/)
+		# k[1]: kicks; c[2]: interrupts, c[3]: chains
+		if (c[3] + 0 > 0 && (k[1] + 0 == 0 || c[2] + 0 == 0))
+			return dev ": queue " i - 2 " took " c[3] " chains with " k[1] \
+			       " kicks and " c[2] " interrupts"
+		used += c[3] + 0 > 0
+	}
+	return used ? "" : dev ": no queue took a chain"
+}
+
+function check_queues(    vcpus, why) {
+	vcpus = 0
+	if (match(hv_stats, /"vcpus":[0-9]+/))
+		vcpus = substr(hv_stats, RSTART + 8, RLENGTH - 8) + 0
+	why = queue_trouble("blk0", vcpus)
+	if (why == "")
+		why = queue_trouble("net0", 2)
+	if (why == "")
+		passed++
+	else
+		fail("pvkit-hv's per-queue statistics: " why)
+}
+
 # pvkit-hv's error lines and device resets that no test asked for.
 function check_vmm_trouble(    i, j, ok, dev) {
 	for (i = 1; i <= nvmm_err; i++) {
@@ -327,6 +368,8 @@ END {
 			fail("the guest's power off did not arrive as a hypercall: " hv_stats)
 		check_control()
 		check_vmm_trouble()
+		if (hv_stats != "")
+			check_queues()
 	}
 	n = split(need, needed, " ")
 	for (i = 1; i <= n; i++)
