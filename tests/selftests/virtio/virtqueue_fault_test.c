@@ -82,6 +82,11 @@ static uint8_t r8(struct victim *v, unsigned int off)
 	return __atomic_load_n(common(v, off), __ATOMIC_ACQUIRE);
 }
 
+static uint16_t r16(struct victim *v, unsigned int off)
+{
+	return __atomic_load_n((uint16_t *)common(v, off), __ATOMIC_ACQUIRE);
+}
+
 static uint32_t r32(struct victim *v, unsigned int off)
 {
 	return __atomic_load_n((uint32_t *)common(v, off), __ATOMIC_ACQUIRE);
@@ -343,6 +348,20 @@ TEST_F(fault, queue_size_not_a_power_of_two)
 {
 	negotiate(&self->v, self->base);
 	start_queue(&self->v, 6);
+	EXPECT_NEEDS_RESET(&self->v);
+}
+
+/* Twice the size the device offers for the queue (its maximum). */
+TEST_F(fault, queue_size_above_the_maximum)
+{
+	uint16_t max;
+
+	negotiate(&self->v, self->base);
+	w16(&self->v, VIRTIO_PCI_COMMON_Q_SELECT, 0);
+	max = r16(&self->v, VIRTIO_PCI_COMMON_Q_SIZE);
+	ASSERT_LT(0, max);
+	ASSERT_GE(16384, max);
+	start_queue(&self->v, 2 * max);
 	EXPECT_NEEDS_RESET(&self->v);
 }
 
