@@ -78,13 +78,19 @@ int pvkit_load(const char *name)
 {
 	const char *dir = getenv("PVKIT_MODULES");
 	char path[512];
-	int fd, ret;
 
 	if (pvkit_builtin(name))
 		return -EEXIST;
 
 	snprintf(path, sizeof(path), "%s/%s.ko", dir ? dir : "/pvkit/modules",
 		 name);
+	return pvkit_load_path(path);
+}
+
+int pvkit_load_path(const char *path)
+{
+	int fd, ret;
+
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -372,6 +378,19 @@ int pvkit_write_refused(const char *disk)
 	}
 	free(buf);
 	return ret;
+}
+
+#define FIO_VERIFY "--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite --bs=4k --numjobs=2 --size=2M --offset_increment=2M --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0"
+
+int pvkit_fio_verify(const char *disk, const char *out)
+{
+	int rc;
+
+	rc = pvkit_run("/usr/bin/fio --name=verify --filename=/dev/%s " FIO_VERIFY " > %s 2>&1",
+		       disk, out);
+	if (rc)
+		pvkit_run("cat %s", out);
+	return rc;
 }
 
 int pvkit_iperf3_tcp(const char *host_ip, const char *out, const char *what)

@@ -34,6 +34,8 @@ int pvkit_test_timeout_scale(void);
  * module is loaded already or built into the kernel).
  */
 int pvkit_load(const char *name);
+/* Loads the module file at @path with finit_module; 0 or -errno. */
+int pvkit_load_path(const char *path);
 /* delete_module with O_NONBLOCK; 0 or -errno. */
 int pvkit_unload(const char *name);
 bool pvkit_module_loaded(const char *name);
@@ -115,6 +117,14 @@ int pvkit_write_flush_read(const char *disk, long long offset,
  * -1 (and a line on stderr) if not.
  */
 int pvkit_write_refused(const char *disk);
+
+/*
+ * fio's crc32c verify on /dev/@disk: two jobs, each random 4 KiB writes
+ * over its own 2 MiB (0 to 4 MiB of the disk), then every block read back
+ * and checked; fio's output in @out, printed if it failed. fio's exit
+ * status, or -1.
+ */
+int pvkit_fio_verify(const char *disk, const char *out);
 
 /*
  * A 2 s iperf3 TCP run to the server at @host_ip, its output in @out:

@@ -49,11 +49,6 @@
 #define FIO			"/usr/bin/fio"
 #define MKFS			"/usr/sbin/mkfs.ext4"
 #define MNT			"/tmp/pvblk-mnt"
-/*
- * two jobs, each random 4 KiB writes over its own 2 MiB, then every
- * block read back and checked
- */
-#define FIO_VERIFY "--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite --bs=4k --numjobs=2 --size=2M --offset_increment=2M --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0"
 /* how long unbinding, and fio's end after it, may take */
 #define UNBIND_BOUND_S		20
 
@@ -282,14 +277,8 @@ TEST_F(blk, flushed_write_reads_back)
 /* 120 s: the debug kernel (KASAN, DEBUG_PAGEALLOC) takes over 30 */
 TEST_F_TIMEOUT(blk, fio_verify_two_jobs, 120)
 {
-	int rc;
-
 	ASSERT_EQ(0, access(FIO, X_OK)) TH_LOG("fio missing: is the tools disk mounted?");
-	rc = pvkit_run(FIO " --name=verify --filename=/dev/%s " FIO_VERIFY " > /tmp/fio.out 2>&1",
-		       self->disk);
-	if (rc)
-		pvkit_run("cat /tmp/fio.out");
-	EXPECT_EQ(0, rc);
+	EXPECT_EQ(0, pvkit_fio_verify(self->disk, "/tmp/fio.out"));
 }
 
 /*

@@ -29,7 +29,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
@@ -51,7 +50,6 @@
 #define GUEST_IP	"10.0.2.15"
 #define FIO		"/usr/bin/fio"
 #define IPERF3		"/usr/bin/iperf3"
-#define FIO_VERIFY "--direct=1 --ioengine=libaio --iodepth=16 --rw=randwrite --bs=4k --numjobs=2 --size=2M --offset_increment=2M --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0"
 #define NO_DISTRO	"this kernel has no virtio_blk or virtio_net modules (" KMODS ")"
 
 FIXTURE(distro) {
@@ -135,20 +133,15 @@ static int load_kmods(void)
 {
 	char line[PATH_MAX];
 	FILE *f = fopen(KMODS, "r");
-	int fd, ret = 0;
+	int ret = 0;
 
 	if (!f)
 		return -errno;
 	while (!ret && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		fd = open(line, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			ret = -errno;
-			break;
-		}
-		if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
-			ret = -errno;
-		close(fd);
+		ret = pvkit_load_path(line);
+		if (ret == -EEXIST)
+			ret = 0;
 	}
 	fclose(f);
 	return ret;
@@ -245,17 +238,12 @@ TEST_F(distro, blk_one_request_queue_per_vcpu)
 TEST_F_TIMEOUT(distro, blk_fio_verify_two_jobs, 120)
 {
 	char disk[32];
-	int rc;
 
 	if (!distro_kernel())
 		SKIP(return, NO_DISTRO);
 	distro_disk(_metadata, DISK, disk, sizeof(disk));
 	ASSERT_EQ(0, access(FIO, X_OK)) TH_LOG("fio missing: is the tools disk mounted?");
-	rc = pvkit_run(FIO " --name=verify --filename=/dev/%s " FIO_VERIFY
-		       " > /tmp/fio-distro.out 2>&1", disk);
-	if (rc)
-		pvkit_run("cat /tmp/fio-distro.out");
-	EXPECT_EQ(0, rc);
+	EXPECT_EQ(0, pvkit_fio_verify(disk, "/tmp/fio-distro.out"));
 }
 
 /* The harness looks for FLUSH_MARKER in the image file afterwards. */
