@@ -139,12 +139,14 @@ uint64_t pci__bar_addr(const struct pci_dev *dev, unsigned int bar)
 				  (v & PCI_BASE_ADDRESS_MEM_MASK);
 }
 
-static bool pci_cfg_writable(const struct pci_dev *dev, unsigned int off)
+/* The bits of configuration byte @off that the guest may change. */
+static uint8_t pci_cfg_wmask(const struct pci_dev *dev, unsigned int off)
 {
-	return off == PCI_COMMAND || off == PCI_COMMAND + 1 ||
-	       off == PCI_INTERRUPT_LINE ||
-	       (off >= PCI_BASE_ADDRESS_0 && off < PCI_BASE_ADDRESS_0 + 24) ||
-	       (off >= PCI_FIRST_CAP && dev->cfg_wmask[off]);
+	if (off == PCI_COMMAND || off == PCI_COMMAND + 1 ||
+	    off == PCI_INTERRUPT_LINE ||
+	    (off >= PCI_BASE_ADDRESS_0 && off < PCI_BASE_ADDRESS_0 + 24))
+		return 0xff;
+	return off >= PCI_FIRST_CAP ? dev->cfg_wmask[off] : 0;
 }
 
 /* A write to the BAR at @bar: keep the address bits its size allows. */
@@ -167,9 +169,11 @@ static void pci_cfg_write(struct pci_dev *dev, unsigned int off,
 {
 	unsigned int i;
 
-	for (i = 0; i < len; i++)
-		if (pci_cfg_writable(dev, off + i))
-			dev->cfg[off + i] = data[i];
+	for (i = 0; i < len; i++) {
+		uint8_t m = pci_cfg_wmask(dev, off + i);
+
+		dev->cfg[off + i] = (dev->cfg[off + i] & ~m) | (data[i] & m);
+	}
 	for (i = 0; i < PCI_NR_BARS; i++) {
 		unsigned int reg = PCI_BASE_ADDRESS_0 + 4 * i;
 

@@ -58,7 +58,7 @@ typedef void (*pci_bar_fn)(struct pci_dev *dev, unsigned int bar,
 
 struct pci_dev {
 	uint8_t cfg[PCI_CFG_SIZE];	/* configuration space image */
-	uint8_t cfg_wmask[PCI_CFG_SIZE];	/* capability bytes the guest may write */
+	uint8_t cfg_wmask[PCI_CFG_SIZE];	/* capability bits the guest may write */
 	unsigned int last_cap;		/* offset of the last capability */
 	unsigned int cap_end;		/* first free byte after it */
 	uint32_t bar_size[PCI_NR_BARS];	/* 0: no BAR */

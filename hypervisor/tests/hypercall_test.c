@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 
 #include "kselftest_harness.h"
 #include "doubles.h"
@@ -433,6 +434,34 @@ TEST_F(hc, pci_calls_match_the_ports)
 	EXPECT_EQ(0, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_WRITE,
 			   PVKIT_PCI_SBDF(0, 0, 8), 4, 2, 0x0006));
 	EXPECT_EQ(0U, self->vm->stats.hypercall_errors);
+}
+
+/*
+ * A capability byte the guest may write only in part (MSI-X message
+ * control: enable and function mask, not the table size beside them)
+ * keeps its other bits; pci_fuzz found them writable.
+ */
+TEST_F(hc, pci_capability_writes_keep_read_only_bits)
+{
+	static struct pci_dev dev;
+	const uint8_t cap[12] = { PCI_CAP_ID_MSIX, 0, 0x04, 0x00 };
+	uint32_t sbdf;
+	unsigned int off;
+
+	off = pci__add_cap(&dev, cap, sizeof(cap));
+	ASSERT_NE(0U, off);
+	dev.cfg_wmask[off + 3] = 0xc0;
+	ASSERT_EQ(0, pci__register(self->vm, &dev));
+	sbdf = PVKIT_PCI_SBDF(0, 0, dev.slot << 3);
+
+	EXPECT_EQ(0, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_WRITE,
+			   sbdf, off + 2, 2, 0xffff));
+	EXPECT_EQ(0xc004, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ,
+				sbdf, off + 2, 2, 0));
+	EXPECT_EQ(0, call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_WRITE,
+			   sbdf, off, 4, 0x3f000000));
+	EXPECT_EQ(0x00040000U | PCI_CAP_ID_MSIX,
+		  call4(self->vcpu, 0, PVKIT_HC_PCI_CONFIG_READ, sbdf, off, 4, 0));
 }
 
 /*
