@@ -43,4 +43,8 @@ void double_reset(struct vm *vm);
 int __real_fdatasync(int fd);
 int __wrap_fdatasync(int fd);
 
+/* pci_fuzz is linked with --wrap=ioctl: its KVM double answers the VM's. */
+int __real_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...);
+
 #endif /* PVKIT_HV_TEST_DOUBLES_H */
