@@ -8,7 +8,8 @@
 # shutdown went wrong in each way the checker looks for, a test's ctl
 # request or resident-memory watch that failed, pvkit-hv error lines and
 # device resets no test asked for, per-queue counts that do not hold
-# together) and compares its
+# together, a failed case whose reason must carry its first assertion)
+# and compares its
 # counts with the expected ones. Prints TAP.
 set -euo pipefail
 awk_file=$(dirname "$0")/tap-check.awk
@@ -33,9 +34,20 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..51"
+echo "1..52"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
+# a failing case's reason carries its first assertion, not a later one
+reason=$(printf '%s\n' '##PVKIT## begin t' '1..2' '#  RUN a' '# t.c:9:a:Expected 1 (1) == 0 (0)' \
+	'# t.c:10:a:Expected 2' 'not ok 1 a' '#  RUN b' 'ok 2 b' '##PVKIT## exit t 1' '##PVKIT## done' |
+	awk -f "$awk_file" | sed -n 's/^reason: //p')
+n=$((n + 1))
+if [ "$reason" = "t: not ok 1 a (t.c:9:a:Expected 1 (1) == 0 (0))" ]; then
+	echo "ok $n checker: a failed case's reason names its first assertion"
+else
+	echo "not ok $n checker: a failed case's reason names its first assertion (got '$reason')"
+	bad=$((bad + 1))
+fi
 expect "short plan fails the missing cases" "1 2 0" $'##PVKIT## begin t\n1..3\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
 expect "missing plan fails" "1 1 0" $'##PVKIT## begin t\nok 1 a\n##PVKIT## exit t 0\n##PVKIT## done'
 expect "test that never exits fails" "1 2 0" $'##PVKIT## begin t\n1..1\nok 1 a\n[ 9.0] reboot: Power down'

@@ -224,9 +224,17 @@ in_dmesg { next }
 
 test != "" && /^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }
 
+# the first assertion a failing case printed goes with its reason
+test != "" && /^# +RUN / { case_diag = ""; next }
+test != "" && case_diag == "" && /^# [^ ]+\.c:[0-9]+:[^ ]+:/ {
+	case_diag = substr($0, 3, 200)
+	next
+}
+
 test != "" && /^not ok [0-9]+/ {
 	seen++; test_failed++; failed++
-	print "reason: " test ": " $0
+	print "reason: " test ": " $0 (case_diag == "" ? "" : " (" case_diag ")")
+	case_diag = ""
 	next
 }
 
