@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -419,6 +421,40 @@ void pvkit_marker(const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+}
+
+int pvkit_host_line_open(const char *dev)
+{
+	struct termios t;
+	int fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (tcgetattr(fd, &t))
+		goto fail;
+	t.c_lflag |= ICANON;
+	t.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHONL);
+	if (tcsetattr(fd, TCSANOW, &t) || tcflush(fd, TCIFLUSH))
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -errno;
+}
+
+int pvkit_host_line_read(int fd, int wait_s, char *buf, size_t size)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	n = poll(&p, 1, wait_s * 1000);
+	if (n <= 0)
+		return n ? -errno : -ETIMEDOUT;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
 }
 
 double pvkit_now_s(void)

@@ -149,6 +149,16 @@ void pvkit_marker(const char *fmt, ...) __printf(1, 2);
  */
 int pvkit_send_console_check(const char *dev, const char *tag);
 
+/*
+ * A line from the host on a console tty @dev (/dev/pvcon0, /dev/hvc0),
+ * sent by tests/harness/hv-control when a test asks for it: open @dev
+ * first (a line at a time, no echo, old input dropped; the fd or
+ * -errno), then print the request, then read the line (its length with
+ * the newline, or -ETIMEDOUT after @wait_s seconds, or -errno).
+ */
+int pvkit_host_line_open(const char *dev);
+int pvkit_host_line_read(int fd, int wait_s, char *buf, size_t size);
+
 /* CLOCK_MONOTONIC in seconds, for a test's deadlines and rates. */
 double pvkit_now_s(void);
 

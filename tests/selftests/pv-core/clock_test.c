@@ -6,7 +6,9 @@
  * host's RTC at boot, to the second) within 3 s, run at the guest clock's
  * rate (within 2% over two seconds, nested guests' clocks wander), and its
  * PTP_SYS_OFFSET_EXTENDED samples must be bracketed by the guest's
- * readings, in order. The clock goes with the module. After a pause: the
+ * readings, in order. Against the host's own clock, independently of
+ * the guest's: two readings must bracket the time the host read when
+ * the test asked it (brackets_the_host_s_own_time). The clock goes with the module. After a pause: the
  * test asks the harness to pause the guest ("##PVKIT## await-pause";
  * tests/harness/hv-control pauses it for 5 s), which freezes the guest's
  * clock; pvkit.ko must then step the wall clock by more than 3 s
@@ -39,6 +41,10 @@
 #define LAST_STEP		"/sys/kernel/pvkit/stats/clock_last_step_ns"
 /* guest seconds: the harness polls each second, then pauses for 5 s */
 #define PAUSE_WAIT_S		60
+/* the host's answer to await-host-time, and its clock's granularity */
+#define PVCON			"/dev/pvcon0"
+#define HOST_TIME_WAIT_S	30
+#define HOST_SLACK_NS		1000
 /* host - guest after the step: 1/50 of the pause */
 #define AFTER_PAUSE_NS		(NSEC / 10)
 
@@ -137,6 +143,58 @@ TEST_F(clk, agrees_with_the_guest_clock)
 	       offset0 / 1000, rate_ppm);
 }
 
+static long long ns_of(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return t.tv_sec * NSEC + t.tv_nsec;
+}
+
+/*
+ * The PTP clock against the host's own clock, not the guest's: the test
+ * reads it, asks the host for its time ("##PVKIT## await-host-time
+ * TOKEN"; hv-control reads its CLOCK_REALTIME and sends "TOKEN-SEC-NSEC"
+ * to /dev/pvcon0) and reads it again when the line comes. The host read
+ * its clock between the two readings, so a PTP clock that agrees with
+ * the host's brackets that time (within HOST_SLACK_NS, the host's
+ * microseconds); one off by more than the round trip does not.
+ */
+TEST_F(clk, brackets_the_host_s_own_time)
+{
+	long long before, after, host, sec, nsec;
+	char token[64], line[128], fmt[80];
+	int fd, in, n;
+
+	if (!self->on_hv)
+		return;	/* no such clock: ptp_clock_follows_the_host checked */
+	fd = open_pvkit_ptp(self->dev, sizeof(self->dev));
+	ASSERT_GE(fd, 0) TH_LOG("no pvkit PTP clock to open");
+	in = pvkit_host_line_open(PVCON);
+	ASSERT_LE(0, in) TH_LOG("%s: %s", PVCON, strerror(-in));
+	snprintf(token, sizeof(token), "pvkit-time-%d", getpid());
+	before = ns_of(FD_TO_CLOCKID(fd));
+	pvkit_marker("await-host-time %s", token);
+	n = pvkit_host_line_read(in, HOST_TIME_WAIT_S, line, sizeof(line));
+	after = ns_of(FD_TO_CLOCKID(fd));
+	close(in);
+	close(fd);
+	ASSERT_LT(0, n) TH_LOG("no host time on %s within %d s: %s", PVCON,
+			       HOST_TIME_WAIT_S, strerror(-n));
+	snprintf(fmt, sizeof(fmt), "%s-%%lld-%%lld", token);
+	n = sscanf(line, fmt, &sec, &nsec);
+	ASSERT_EQ(2, n) TH_LOG("host time line: %s", line);
+	host = sec * NSEC + nsec;
+	EXPECT_LE(before - HOST_SLACK_NS, host)
+		TH_LOG("the host read %lld ns before the PTP clock's first reading",
+		       before - host);
+	EXPECT_LE(host, after + HOST_SLACK_NS)
+		TH_LOG("the host read %lld ns after the PTP clock's second reading",
+		       host - after);
+	printf("# note: pvkit PTP clock against the host's own clock: the host's time fell %lld ms into a %lld ms round trip\n",
+	       (host - before) / 1000000, (after - before) / 1000000);
+}
+
 TEST_F(clk, sys_offset_samples_are_bracketed)
 {
 	struct ptp_sys_offset_extended req = { .n_samples = 5 };
@@ -161,14 +219,6 @@ TEST_F(clk, sys_offset_samples_are_bracketed)
 	}
 	/* a reading is one hypercall: well under 50 ms even nested */
 	EXPECT_GT(50000000LL, post - pre);
-}
-
-static long long ns_of(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return t.tv_sec * NSEC + t.tv_nsec;
 }
 
 TEST_F(clk, wall_clock_stepped_after_a_pause)

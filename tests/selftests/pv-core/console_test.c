@@ -21,7 +21,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -151,21 +150,13 @@ static long long ms_since(const struct timespec *t0)
 /* Asks the harness for a line and reads it from @dev, through CONSOLE_READ. */
 static void read_host_line(struct __test_metadata *_metadata, const char *dev)
 {
-	long long reads, bytes, waited;
-	struct pollfd p = { .events = POLLIN };
 	char token[64], want[80], got[256];
+	long long reads, bytes, waited;
 	struct timespec t0;
-	struct termios t;
-	ssize_t n;
+	int fd, n;
 
-	p.fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ASSERT_GE(p.fd, 0) TH_LOG("%s: %s", dev, strerror(errno));
-	/* a line at a time, not echoed back to the host's console */
-	ASSERT_EQ(0, tcgetattr(p.fd, &t));
-	t.c_lflag |= ICANON;
-	t.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHONL);
-	ASSERT_EQ(0, tcsetattr(p.fd, TCSANOW, &t));
-	tcflush(p.fd, TCIFLUSH);
+	fd = pvkit_host_line_open(dev);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", dev, strerror(-fd));
 	reads = pvkit_read_number(READS);
 	bytes = pvkit_read_number(READ_BYTES);
 	ASSERT_LE(0, reads) TH_LOG("no %s", READS);
@@ -174,15 +165,12 @@ static void read_host_line(struct __test_metadata *_metadata, const char *dev)
 		 getpid(), dev + strlen("/dev/"));
 	snprintf(want, sizeof(want), "%s\n", token);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	printf("##PVKIT## await-console-input %s\n", token);
-	fflush(stdout);
-	n = poll(&p, 1, INPUT_WAIT_S * 1000);
+	pvkit_marker("await-console-input %s", token);
+	n = pvkit_host_line_read(fd, INPUT_WAIT_S, got, sizeof(got));
 	waited = ms_since(&t0);
-	ASSERT_EQ(1, n) TH_LOG("no input on %s within %d s", dev, INPUT_WAIT_S);
-	n = read(p.fd, got, sizeof(got) - 1);
-	close(p.fd);
-	ASSERT_LT(0, n) TH_LOG("read: %s", strerror(errno));
-	got[n] = '\0';
+	close(fd);
+	ASSERT_LT(0, n) TH_LOG("no input on %s within %d s: %s", dev,
+			       INPUT_WAIT_S, strerror(-n));
 	EXPECT_STREQ(want, got);
 	EXPECT_LT(reads, pvkit_read_number(READS));
 	EXPECT_LE(bytes + (long long)strlen(want),
