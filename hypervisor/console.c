@@ -6,8 +6,11 @@
  * tear the other's lines (a TAP line split by a hypercall's text is a
  * lost test result), so each source keeps its own partial line and only
  * whole lines, or a full line buffer, go out, under one lock. What is
- * left when the guest ends is flushed by console__flush().
+ * left when the guest ends is flushed by console__flush(). The lines of
+ * each source are counted, and the hypercall's before the UART's first:
+ * an early console's boot messages (--stats).
  */
+#include <stdio.h>
 #include <unistd.h>
 
 #include "hv.h"
@@ -41,9 +44,25 @@ void console__write(struct vm *vm, enum console_source src, const void *buf,
 		if (*p++ == '\n' || line->len == sizeof(line->buf)) {
 			console_out(line->buf, line->len);
 			line->len = 0;
+			vm->console.lines[src]++;
+			if (src == CONSOLE_HYPERCALL &&
+			    !vm->console.lines[CONSOLE_UART])
+				vm->console.hypercall_before_uart++;
 		}
 	}
 	pthread_mutex_unlock(&vm->console.lock);
+}
+
+void console__json(struct vm *vm, FILE *out)
+{
+	struct console *c = &vm->console;
+
+	pthread_mutex_lock(&c->lock);
+	fprintf(out, "  \"console\": {\"uart_lines\": %llu, \"hypercall_lines\": %llu, \"hypercall_lines_before_uart\": %llu},\n",
+		(unsigned long long)c->lines[CONSOLE_UART],
+		(unsigned long long)c->lines[CONSOLE_HYPERCALL],
+		(unsigned long long)c->hypercall_before_uart);
+	pthread_mutex_unlock(&c->lock);
 }
 
 void console__flush(struct vm *vm)

@@ -142,6 +142,8 @@ struct console_line {
 struct console {
 	pthread_mutex_t lock;
 	struct console_line line[CONSOLE_SOURCES];	/* partial lines */
+	uint64_t lines[CONSOLE_SOURCES];		/* lines out, by source */
+	uint64_t hypercall_before_uart;	/* CONSOLE_WRITE lines before the UART's first */
 };
 
 /*
@@ -288,6 +290,8 @@ bool uart__receiving(struct vm *vm);
 void console__init(struct vm *vm);
 void console__write(struct vm *vm, enum console_source src, const void *buf,
 		    size_t len);
+/* --stats: lines by source ("console": {...}). */
+void console__json(struct vm *vm, FILE *out);
 void console__flush(struct vm *vm);
 
 /*

@@ -52,6 +52,7 @@ void stats__print(struct vm *vm, FILE *f)
 			s.pio_other_top[i].port,
 			(unsigned long long)s.pio_other_top[i].count);
 	fprintf(f, "},\n");
+	console__json(vm, f);
 	virtio__stats(vm, f);
 	fprintf(f, "  \"hypercalls\": {\"total\": %llu, \"errors\": %llu, \"by_name\": {",
 		(unsigned long long)s.hypercalls,

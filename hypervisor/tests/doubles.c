@@ -86,6 +86,13 @@ void console__write(struct vm *vm, enum console_source src, const void *buf,
 	double_record.console_len += len;
 }
 
+/* The console's --stats member, from what the double recorded. */
+void console__json(struct vm *vm, FILE *out)
+{
+	fprintf(out, "  \"console\": {\"recorded_bytes\": %zu},\n",
+		double_record.console_len);
+}
+
 void vcpu__kick_all(struct vm *vm)
 {
 	double_record.kicks++;

@@ -8,7 +8,8 @@
 # shutdown went wrong in each way the checker looks for, a test's ctl
 # request or resident-memory watch that failed, pvkit-hv error lines and
 # device resets no test asked for, per-queue counts that do not hold
-# together, a failed case whose reason must carry its first assertion)
+# together, an early console with no line before the UART's, a failed
+# case whose reason must carry its first assertion)
 # and compares its
 # counts with the expected ones. Prints TAP.
 set -euo pipefail
@@ -16,11 +17,12 @@ awk_file=$(dirname "$0")/tap-check.awk
 n=0
 bad=0
 
-# expect NAME "PASSED FAILED SKIPPED" LOG [HOST [NEEDED-HOST-CHECKS]]
+# expect NAME "PASSED FAILED SKIPPED" LOG [HOST [NEEDED-HOST-CHECKS [EARLY]]]
 expect() {
 	local got
 	n=$((n + 1))
-	got=$(printf '%s\n' "$3" | awk -v host="${4:-}" -v need="${5:-}" -f "$awk_file" |
+	got=$(printf '%s\n' "$3" | awk -v host="${4:-}" -v need="${5:-}" \
+		-v early_console="${6:-0}" -f "$awk_file" |
 		sed -n 's/^counts //p')
 	if [ "$got" = "$2" ]; then
 		echo "ok $n checker: $1"
@@ -34,7 +36,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..52"
+echo "1..54"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 # a failing case's reason carries its first assertion, not a later one
@@ -104,6 +106,12 @@ hv_expect "hv shutdown without the event fetched fails" "7 1 0" 5 "${hv_stats/\"
 hv_expect "hv queue that took chains without an interrupt fails" "7 1 0" 5 "${hv_stats/\"interrupts\":5/\"interrupts\":0}"
 hv_expect "hv test disk without a queue per vCPU fails" "7 1 0" 5 "${hv_stats/\"vcpus\":1/\"vcpus\":2}"
 hv_expect "hv statistics without the NIC's queues fail" "7 1 0" 5 "${hv_stats/net0/net9}"
+early_stats=${hv_stats/\"vcpus\":1,/\"vcpus\":1,\"console\":{\"hypercall_lines_before_uart\":84},}
+parts=("${good[@]}")
+parts[5]=$early_stats
+expect "hv early console's lines before the UART's pass" "9 0 0" "$(hv_log "${parts[@]}")" hv "" 1
+parts[5]=${early_stats/:84/:0}
+expect "hv early console with no line before the UART's fails" "8 1 0" "$(hv_log "${parts[@]}")" hv "" 1
 expect "hv without ctl results fails" "5 3 0" "$ok_run"$'\n##PVKIT## done\n##PVKIT## vmm-exit 0\n'"##PVKIT## $hv_stats" hv
 l1_log=$'##PVKIT## l1-kernel-log-begin\n[L1 5] kvm: Nested Virtualization enabled\n'
 expect "oops in the L1 kernel log fails" "2 1 0" "$ok_run"$'\n##PVKIT## done\n'"$l1_log"$'[L1 9] BUG: unable to handle page fault for address: 0000000000000008\n##PVKIT## l1-kernel-log-end'

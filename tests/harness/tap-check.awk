@@ -43,6 +43,10 @@
 #     reset" must be a disk whose serial a test named in "##PVKIT##
 #     vmm-reset-expected SERIAL" (pvkit-hv names its disks at start:
 #     "pvkit-hv: blkN: PATH, serial SERIAL, ..."): any other fails.
+#   With -v early_console=1 (host hv, a kernel booted with
+#     earlycon=pvkit), the JSON's "hypercall_lines_before_uart" must be
+#     at least 1: boot lines reached pvkit-hv through CONSOLE_WRITE
+#     before the UART printed anything.
 #   "##PVKIT## host-check NAME ok" passes, "... fail WHY" fails: checks the
 #     launch script made where the VMM ran, after it exited. With
 #     -v need="NAME ...", each named check must have reported.
@@ -301,6 +305,20 @@ function check_queues(    vcpus, why) {
 		fail("pvkit-hv's per-queue statistics: " why)
 }
 
+# With -v early_console=1: boot lines came through CONSOLE_WRITE before
+# the UART put out any (the patched kernel's earlycon=pvkit).
+function check_early_console(    n) {
+	n = 0
+	if (match(hv_stats, /"hypercall_lines_before_uart":[0-9]+/))
+		n = substr(hv_stats, RSTART + 30, RLENGTH - 30) + 0
+	if (n > 0) {
+		passed++
+		print "note: early console: lines through CONSOLE_WRITE before the UART's first: " n
+	} else {
+		fail("the early console: no line came through CONSOLE_WRITE before the UART's first")
+	}
+}
+
 # pvkit-hv's error lines and device resets that no test asked for.
 function check_vmm_trouble(    i, j, ok, dev) {
 	for (i = 1; i <= nvmm_err; i++) {
@@ -378,6 +396,8 @@ END {
 		check_vmm_trouble()
 		if (hv_stats != "")
 			check_queues()
+		if (early_console)
+			check_early_console()
 	}
 	n = split(need, needed, " ")
 	for (i = 1; i <= n; i++)
