@@ -17,7 +17,10 @@
  * hostile batches (frames outside RAM, duplicates, overlaps, unaligned,
  * oversized) sent by the module's debugfs hook are refused whole and
  * logged by the host, which goes on working; "ctl info" shows the
- * memory statistics the guest last sent, every figure.
+ * memory statistics the guest last sent, every figure (asked with
+ * "await-ctl-ack", which has hv-control send "served-NAME" to
+ * /dev/pvcon0 once it has the answer, so the test knows when no later
+ * report can have been in it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +41,9 @@
 #define HOSTILE		"/sys/kernel/debug/pvkit_mmu/hostile"
 #define MIB		(1024 * 1024)
 #define PAGES_PER_MIB	256
+/* hv-control's word that it served a request (await-ctl-ack) */
+#define PVCON		"/dev/pvcon0"
+#define ACK_WAIT_S	60
 
 FIXTURE(mmu) {
 	char buf[512];
@@ -340,9 +346,9 @@ TEST_F_TIMEOUT(mmu, memory_statistics_reach_the_host, 120)
 	};
 	long long sent = pvkit_read_number(MMU "stats/stats_sent");
 	unsigned long long v[ARRAY_SIZE(names)];
-	char period[16], last[256];
+	char period[16], last[256], ack[64];
 	unsigned int i;
-	int n;
+	int n, in;
 
 	ASSERT_LT(0, sent);
 	ASSERT_LT(0, pvkit_read_file(PERIOD, period, sizeof(period)));
@@ -356,11 +362,18 @@ TEST_F_TIMEOUT(mmu, memory_statistics_reach_the_host, 120)
 		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
 	ASSERT_EQ(8, n) TH_LOG("last_mem_stats: %s", last);
 	EXPECT_EQ(pvkit_meminfo_kb("MemTotal") * 1024, (long long)v[0]);
-	pvkit_marker("await-ctl mmu-stats info");
+	/* the host says on pvkit's console when it has asked pvkit-hv */
+	in = pvkit_host_line_open(PVCON);
+	ASSERT_LE(0, in) TH_LOG("%s: %s", PVCON, strerror(-in));
+	pvkit_marker("await-ctl-ack mmu-stats info");
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		pvkit_marker("expect-ctl mmu-stats \"%s\": %llu%s", names[i], v[i],
 			     i + 1 < ARRAY_SIZE(names) ? "," : "}");
-	sleep(5);
+	n = pvkit_host_line_read(in, ACK_WAIT_S, ack, sizeof(ack));
+	close(in);
+	ASSERT_LT(0, n) TH_LOG("no word from the host within %d s: %s",
+			       ACK_WAIT_S, strerror(-n));
+	EXPECT_STREQ("served-mmu-stats\n", ack);
 	/* none came meanwhile: the host's answer was of this report */
 	EXPECT_EQ(sent, pvkit_read_number(MMU "stats/stats_sent"));
 	EXPECT_EQ(0, pvkit_write_file(PERIOD, period));
