@@ -4,13 +4,18 @@
  * status byte the device writes last. Data moves between the image file
  * and guest RAM with preadv/pwritev straight on the chain's buffers (no
  * copy); a flush is fdatasync() on the image, so what the guest flushed
- * is on stable storage before it hears back.
+ * is on stable storage before it hears back. Discard punches holes in the
+ * image (reads of them then give zeroes); write zeroes clears the range in
+ * place (FALLOC_FL_ZERO_RANGE), or punches holes when the driver allows
+ * unmapping, or writes zeroes where the file system can do neither.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/falloc.h>
 
 #include "blk_req.h"
 
@@ -118,6 +123,91 @@ static uint8_t blk_data(struct blk_disk *disk, struct blk_io *io,
 	return VIRTIO_BLK_S_OK;
 }
 
+/* Zeroes by writing them, for a file system with no fallocate mode. */
+static int blk_write_zeroes(int fd, uint64_t off, uint64_t len)
+{
+	static const uint8_t zero[64 * 1024];
+	ssize_t n;
+
+	while (len) {
+		n = pwrite(fd, zero, len < sizeof(zero) ? len : sizeof(zero),
+			   off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int blk_fallocate(int fd, int mode, uint64_t off, uint64_t len)
+{
+	int ret;
+
+	do
+		ret = fallocate(fd, mode | FALLOC_FL_KEEP_SIZE, off, len);
+	while (ret && errno == EINTR);
+	return ret;
+}
+
+/* One range of a discard or write zeroes; 0 or -1 (an I/O error). */
+static int blk_dwz_range(struct blk_disk *disk, bool discard, bool unmap,
+			 uint64_t off, uint64_t len)
+{
+	if (discard || unmap) {
+		if (!blk_fallocate(disk->fd, FALLOC_FL_PUNCH_HOLE, off, len))
+			return 0;
+		/* a discard is a hint: a file system without holes ignores it */
+		if (discard)
+			return errno == EOPNOTSUPP ? 0 : -1;
+	}
+	if (!blk_fallocate(disk->fd, FALLOC_FL_ZERO_RANGE, off, len))
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return -1;
+	return blk_write_zeroes(disk->fd, off, len);
+}
+
+/*
+ * VIRTIO_BLK_T_DISCARD and _WRITE_ZEROES: a list of 16-byte ranges after
+ * the header. The whole list is checked before any range is carried out,
+ * so a bad one leaves the image as it was.
+ */
+static uint8_t blk_dwz(struct blk_disk *disk, const struct vq_chain *c,
+		       bool discard)
+{
+	struct virtio_blk_discard_write_zeroes r[BLK_DWZ_MAX_SEG];
+	uint64_t len = c->out_len - sizeof(struct virtio_blk_outhdr);
+	unsigned int i, n;
+
+	if (disk->read_only)
+		return VIRTIO_BLK_S_UNSUPP;
+	if (!len || len % sizeof(r[0]) || len > sizeof(r))
+		return VIRTIO_BLK_S_IOERR;
+	n = len / sizeof(r[0]);
+	vq__copy_from_out(c, sizeof(struct virtio_blk_outhdr), r, len);
+	for (i = 0; i < n; i++) {
+		/* discard takes no flag; write zeroes only "may unmap" */
+		if (r[i].flags & ~(discard ? 0 : VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP))
+			return VIRTIO_BLK_S_UNSUPP;
+		if (r[i].num_sectors > BLK_DWZ_MAX_SECTORS ||
+		    r[i].sector > disk->sectors ||
+		    r[i].num_sectors > disk->sectors - r[i].sector)
+			return VIRTIO_BLK_S_IOERR;
+	}
+	for (i = 0; i < n; i++)
+		if (r[i].num_sectors &&
+		    blk_dwz_range(disk, discard,
+				  r[i].flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP,
+				  r[i].sector * BLK_SECTOR,
+				  (uint64_t)r[i].num_sectors * BLK_SECTOR))
+			return VIRTIO_BLK_S_IOERR;
+	count(discard ? &disk->discards : &disk->write_zeroes);
+	return VIRTIO_BLK_S_OK;
+}
+
 int blk__handle(struct blk_disk *disk, const struct vq_chain *c,
 		const char **why)
 {
@@ -155,6 +245,12 @@ int blk__handle(struct blk_disk *disk, const struct vq_chain *c,
 		if (!disk->read_only && fdatasync(disk->fd))
 			status = VIRTIO_BLK_S_IOERR;
 		count(&disk->flushes);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		status = blk_dwz(disk, c, hdr.type == VIRTIO_BLK_T_DISCARD);
+		if (status == VIRTIO_BLK_S_UNSUPP)
+			count(&disk->unsupported);
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		used += vq__copy_to_in(c, 0, disk->serial,

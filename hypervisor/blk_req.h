@@ -14,6 +14,9 @@
 #include "virtqueue.h"
 
 #define BLK_SECTOR		512
+/* discard and write zeroes: ranges per request, sectors per range */
+#define BLK_DWZ_MAX_SEG		32
+#define BLK_DWZ_MAX_SECTORS	(1U << 22)	/* 2 GiB */
 
 struct blk_disk {
 	int fd;
@@ -25,6 +28,8 @@ struct blk_disk {
 	uint64_t reads;
 	uint64_t writes;
 	uint64_t flushes;
+	uint64_t discards;
+	uint64_t write_zeroes;
 	uint64_t errors;
 	uint64_t unsupported;
 };
@@ -34,8 +39,9 @@ struct blk_disk {
  * the chain (the used length), or -1 if the chain cannot be a request at
  * all (no room for the header or the status byte): then *why says so and
  * the device must be reset. Errors of the request itself (out of range,
- * read-only, a read of 2 GiB or more, an I/O error) are reported to the
- * driver in the status byte.
+ * read-only, a read of 2 GiB or more, an I/O error, a discard or write
+ * zeroes list that is malformed or beyond the limits above) are reported
+ * to the driver in the status byte.
  */
 int blk__handle(struct blk_disk *disk, const struct vq_chain *c,
 		const char **why);

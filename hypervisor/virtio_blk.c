@@ -3,7 +3,8 @@
  * virtio-blk back end of pvkit-hv: a raw image file (or block device)
  * per --disk, one request queue per vCPU, each served by its own I/O
  * thread (blk_req.c does the requests). Read-only disks advertise
- * VIRTIO_BLK_F_RO and fail writes with VIRTIO_BLK_S_IOERR. The image is
+ * VIRTIO_BLK_F_RO and fail writes with VIRTIO_BLK_S_IOERR; writable ones
+ * offer discard and write zeroes. The image is
  * locked (flock) so two VMMs cannot write one image at once. A disk
  * given fault= misbehaves on purpose, for tests (vq_fault.c).
  */
@@ -65,9 +66,11 @@ static void blk_stats(struct virtio_dev *dev, FILE *f)
 	struct virtio_blk *blk = dev->priv;
 	struct blk_disk *d = &blk->disk;
 
-	fprintf(f, ", \"reads\": %llu, \"writes\": %llu, \"flushes\": %llu, \"errors\": %llu, \"unsupported\": %llu",
+	fprintf(f, ", \"reads\": %llu, \"writes\": %llu, \"flushes\": %llu, \"discards\": %llu, \"write_zeroes\": %llu, \"errors\": %llu, \"unsupported\": %llu",
 		(unsigned long long)d->reads, (unsigned long long)d->writes,
-		(unsigned long long)d->flushes, (unsigned long long)d->errors,
+		(unsigned long long)d->flushes, (unsigned long long)d->discards,
+		(unsigned long long)d->write_zeroes,
+		(unsigned long long)d->errors,
 		(unsigned long long)d->unsupported);
 	vq_fault__stats(&blk->fault, &blk->faults, f);
 }
@@ -165,8 +168,19 @@ int virtio_blk__add(struct vm *vm, const struct disk_config *dc,
 			     1ULL << VIRTIO_BLK_F_MQ |
 			     1ULL << VIRTIO_RING_F_INDIRECT_DESC |
 			     1ULL << VIRTIO_RING_F_EVENT_IDX;
-	if (dc->read_only)
+	if (dc->read_only) {
 		dev->host_features |= 1ULL << VIRTIO_BLK_F_RO;
+	} else {
+		/* 4 KiB: the granularity of a hole in the image file */
+		blk->config.max_discard_sectors = BLK_DWZ_MAX_SECTORS;
+		blk->config.max_discard_seg = BLK_DWZ_MAX_SEG;
+		blk->config.discard_sector_alignment = 4096 / BLK_SECTOR;
+		blk->config.max_write_zeroes_sectors = BLK_DWZ_MAX_SECTORS;
+		blk->config.max_write_zeroes_seg = BLK_DWZ_MAX_SEG;
+		blk->config.write_zeroes_may_unmap = 1;
+		dev->host_features |= 1ULL << VIRTIO_BLK_F_DISCARD |
+				      1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
+	}
 	err = virtio_pci__add(vm, dev);
 	if (err) {
 		hv_err("--disk '%s': adding the device: %s", dc->path,

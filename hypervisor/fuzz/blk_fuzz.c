@@ -53,31 +53,47 @@ static void disk_check(const struct blk_disk *disk)
 
 /*
  * The driver's move that makes a well-formed request of a known type:
- * header, 0 to 3 sectors of data, status, in the middle of RAM, at any
- * sector up to just past the end of the disk.
+ * header, 0 to 3 sectors of data (or 1 to 4 discard / write zeroes
+ * ranges), status, in the middle of RAM, at any sector up to just past
+ * the end of the disk.
  */
 static void offer_request(struct vm *vm, struct virtqueue *vq,
 			  struct fuzz_in *ops)
 {
 	static const uint32_t types[] = {
 		VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH,
-		VIRTIO_BLK_T_GET_ID,
+		VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_DISCARD,
+		VIRTIO_BLK_T_WRITE_ZEROES,
 	};
 	uint8_t how = fuzz_take(ops, 1);
 	struct virtio_blk_outhdr hdr = {
-		.type = types[how % 4],
+		.type = types[how % ARRAY_SIZE(types)],
 		.sector = fuzz_take(ops, 1) % (SECTORS + 2),
 	};
 	uint16_t head = fuzz_take(ops, 2);
-	uint32_t len = (how >> 2) % 4 * BLK_SECTOR;
+	uint32_t len = (how >> 3) % 4 * BLK_SECTOR;
 	uint16_t data_flags = VRING_DESC_F_NEXT;
+	bool dwz = hdr.type == VIRTIO_BLK_T_DISCARD ||
+		   hdr.type == VIRTIO_BLK_T_WRITE_ZEROES;
 
 	if (vq->size < 4)
 		return;
-	if (hdr.type != VIRTIO_BLK_T_OUT)
+	if (hdr.type != VIRTIO_BLK_T_OUT && !dwz)
 		data_flags |= VRING_DESC_F_WRITE;
 	memcpy(vm->ram + REQ_HDR, &hdr, sizeof(hdr));
 	memset(vm->ram + REQ_DATA, how | 1, len);
+	if (dwz) {	/* 1 to 4 ranges, near the disk and its end */
+		struct virtio_blk_discard_write_zeroes r = {
+			.sector = hdr.sector,
+			.num_sectors = fuzz_take(ops, 1) % (SECTORS + 2),
+			.flags = how >> 5 & 3,
+		};
+		unsigned int i;
+
+		len = (1 + (how >> 7) + fuzz_take(ops, 1) % 3) * sizeof(r);
+		for (i = 0; i < len; i += sizeof(r))
+			memcpy(vm->ram + REQ_DATA + i, &r, sizeof(r));
+	}
 	fuzz_vq__put_desc(vq, head, REQ_HDR, sizeof(hdr), VRING_DESC_F_NEXT,
 			  (head + 1) & (vq->size - 1));
 	fuzz_vq__put_desc(vq, head + 1, REQ_DATA, len, data_flags,

@@ -3,9 +3,10 @@
  * Unit tests of pvkit-hv's virtio-blk request handling (blk_req.c),
  * built with ASan and UBSan: hand-made chains (every buffer its own
  * allocation, so that ASan sees a byte too far) against a temporary
- * image file. Reads, writes, flushes and GET_ID do what they should and
- * land at sector * 512; where the status byte goes; what the used length
- * is; and every way a request can be wrong, with the image unchanged.
+ * image file. Reads, writes, flushes, GET_ID, discard and write zeroes
+ * do what they should and land at sector * 512; where the status byte
+ * goes; what the used length is; and every way a request can be wrong,
+ * with the image unchanged.
  * The test is linked with --wrap=fdatasync (Makefile), so it sees each
  * fdatasync() a flush makes, on which file, and can make one fail.
  */
@@ -565,7 +566,7 @@ TEST_F(blk, read_only_disk_refuses_writes)
 TEST_F(blk, unknown_types_are_unsupported)
 {
 	static const uint32_t types[] = {
-		VIRTIO_BLK_T_DISCARD, VIRTIO_BLK_T_WRITE_ZEROES, 99, UINT32_MAX,
+		10 /* GET_LIFETIME, not offered */, 99, UINT32_MAX,
 	};
 	struct req *q = &self->q;
 	uint8_t *data;
@@ -582,6 +583,147 @@ TEST_F(blk, unknown_types_are_unsupported)
 	EXPECT_EQ(ARRAY_SIZE(types), q->disk.unsupported);
 	EXPECT_EQ(0U, q->disk.errors);
 	expect_image(_metadata, q);
+}
+
+/* A discard or write zeroes request of @n ranges; its status byte. */
+static uint8_t *add_dwz(struct req *q, uint32_t type,
+			const struct virtio_blk_discard_write_zeroes *r,
+			unsigned int n)
+{
+	add_hdr(q, type, 0);
+	memcpy(add_out(q, n * sizeof(*r)), r, n * sizeof(*r));
+	return add_in(q, 1);
+}
+
+TEST_F(blk, write_zeroes_zeroes_each_range)
+{
+	const struct virtio_blk_discard_write_zeroes r[] = {
+		{ .sector = 1, .num_sectors = 2 },
+		{ .sector = 9, .num_sectors = 1,
+		  .flags = VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP },
+		{ .sector = SECTORS - 1, .num_sectors = 1 },
+		{ .sector = SECTORS, .num_sectors = 0 },
+	};
+	struct req *q = &self->q;
+	uint8_t *status;
+
+	status = add_dwz(q, VIRTIO_BLK_T_WRITE_ZEROES, r, ARRAY_SIZE(r));
+	EXPECT_EQ(1, handle(q));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, *status);
+	memset(q->image + BLK_SECTOR, 0, 2 * BLK_SECTOR);
+	memset(q->image + 9 * BLK_SECTOR, 0, BLK_SECTOR);
+	memset(q->image + IMAGE - BLK_SECTOR, 0, BLK_SECTOR);
+	expect_image(_metadata, q);
+	EXPECT_EQ(1U, q->disk.write_zeroes);
+	EXPECT_EQ(0U, q->disk.errors);
+}
+
+/* A discard punches a hole: the image keeps its size and reads zeroes. */
+TEST_F(blk, discard_leaves_zeroes_in_a_hole)
+{
+	const struct virtio_blk_discard_write_zeroes r[] = {
+		{ .sector = 0, .num_sectors = 8 },
+	};
+	struct req *q = &self->q;
+	uint8_t *status;
+
+	status = add_dwz(q, VIRTIO_BLK_T_DISCARD, r, 1);
+	EXPECT_EQ(1, handle(q));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, *status);
+	memset(q->image, 0, 8 * BLK_SECTOR);
+	expect_image(_metadata, q);
+	EXPECT_EQ(1U, q->disk.discards);
+}
+
+/* Every malformed list is refused whole, before any range is touched. */
+TEST_F(blk, bad_discard_and_write_zeroes_lists_change_nothing)
+{
+	const struct virtio_blk_discard_write_zeroes ok = {
+		.sector = 0, .num_sectors = 1,
+	};
+	const struct {
+		uint32_t type;
+		struct virtio_blk_discard_write_zeroes bad;
+		uint8_t status;
+	} cases[] = {
+		{ VIRTIO_BLK_T_DISCARD, { .sector = SECTORS, .num_sectors = 1 },
+		  VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_WRITE_ZEROES,
+		  { .sector = UINT64_MAX - 1, .num_sectors = 4 },
+		  VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_WRITE_ZEROES,
+		  { .sector = 0, .num_sectors = BLK_DWZ_MAX_SECTORS + 1 },
+		  VIRTIO_BLK_S_IOERR },
+		/* the spec: a discard with the unmap flag is unsupported */
+		{ VIRTIO_BLK_T_DISCARD, { .sector = 0, .num_sectors = 1,
+		  .flags = VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP },
+		  VIRTIO_BLK_S_UNSUPP },
+		{ VIRTIO_BLK_T_WRITE_ZEROES,
+		  { .sector = 0, .num_sectors = 1, .flags = 2 },
+		  VIRTIO_BLK_S_UNSUPP },
+	};
+	struct virtio_blk_discard_write_zeroes r[2];
+	struct req *q = &self->q;
+	uint8_t *status;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		reset(q);
+		r[0] = ok;
+		r[1] = cases[i].bad;
+		status = add_dwz(q, cases[i].type, r, 2);
+		EXPECT_EQ(1, handle(q));
+		EXPECT_EQ(cases[i].status, *status) TH_LOG("case %u", i);
+	}
+	expect_image(_metadata, q);
+	EXPECT_EQ(0U, q->disk.discards + q->disk.write_zeroes);
+}
+
+TEST_F(blk, discard_lists_of_a_wrong_length_are_errors)
+{
+	struct virtio_blk_discard_write_zeroes r[BLK_DWZ_MAX_SEG + 1] = { 0 };
+	struct req *q = &self->q;
+	uint8_t *status;
+
+	/* no range, half a range, one range too many */
+	add_hdr(q, VIRTIO_BLK_T_DISCARD, 0);
+	status = add_in(q, 1);
+	EXPECT_EQ(1, handle(q));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, *status);
+	reset(q);
+	add_hdr(q, VIRTIO_BLK_T_WRITE_ZEROES, 0);
+	memcpy(add_out(q, 8), r, 8);
+	status = add_in(q, 1);
+	EXPECT_EQ(1, handle(q));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, *status);
+	reset(q);
+	r[BLK_DWZ_MAX_SEG].num_sectors = 1;
+	status = add_dwz(q, VIRTIO_BLK_T_WRITE_ZEROES, r, BLK_DWZ_MAX_SEG + 1);
+	EXPECT_EQ(1, handle(q));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, *status);
+	expect_image(_metadata, q);
+	EXPECT_EQ(3U, q->disk.errors);
+}
+
+/* A read-only disk is offered neither: both are unsupported there. */
+TEST_F(blk, read_only_disk_takes_no_discard_or_write_zeroes)
+{
+	const struct virtio_blk_discard_write_zeroes r = {
+		.sector = 0, .num_sectors = 1,
+	};
+	struct req *q = &self->q;
+	uint8_t *status;
+
+	q->disk.read_only = true;
+	status = add_dwz(q, VIRTIO_BLK_T_DISCARD, &r, 1);
+	EXPECT_EQ(1, handle(q));
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, *status);
+	reset(q);
+	status = add_dwz(q, VIRTIO_BLK_T_WRITE_ZEROES, &r, 1);
+	EXPECT_EQ(1, handle(q));
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, *status);
+	expect_image(_metadata, q);
+	EXPECT_EQ(2U, q->disk.unsupported);
 }
 
 TEST_HARNESS_MAIN
