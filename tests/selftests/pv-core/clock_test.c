@@ -8,8 +8,9 @@
  * PTP_SYS_OFFSET_EXTENDED samples must be bracketed by the guest's
  * readings, in order. Against the host's own clock, independently of
  * the guest's: two readings must bracket the time the host read when
- * the test asked it (brackets_the_host_s_own_time). The clock goes with the module. After a pause: the
- * test asks the harness to pause the guest ("##PVKIT## await-pause";
+ * the test asked it (brackets_the_host_s_own_time). The clock goes with
+ * the module. After a pause: the test asks the harness to pause the
+ * guest ("##PVKIT## await-pause";
  * tests/harness/hv-control pauses it for 5 s), which freezes the guest's
  * clock; pvkit.ko must then step the wall clock by more than 3 s
  * (stats/clock_steps, clock_last_step_ns), after which it must agree with
@@ -191,7 +192,7 @@ TEST_F(clk, brackets_the_host_s_own_time)
 	EXPECT_LE(host, after + HOST_SLACK_NS)
 		TH_LOG("the host read %lld ns after the PTP clock's second reading",
 		       host - after);
-	printf("# note: pvkit PTP clock against the host's own clock: the host's time fell %lld ms into a %lld ms round trip\n",
+	printf("# note: pvkit PTP clock vs the host's: read %lld ms into a %lld ms round trip\n",
 	       (host - before) / 1000000, (after - before) / 1000000);
 }
 
