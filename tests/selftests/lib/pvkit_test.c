@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +21,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 #include "pvkit_test.h"
 
@@ -388,7 +390,7 @@ int pvkit_fio_verify(const char *disk, const char *out)
 {
 	int rc;
 
-	rc = pvkit_run("/usr/bin/fio --name=verify --filename=/dev/%s " FIO_VERIFY " > %s 2>&1",
+	rc = pvkit_run(PVKIT_FIO " --name=verify --filename=/dev/%s " FIO_VERIFY " > %s 2>&1",
 		       disk, out);
 	if (rc)
 		pvkit_run("cat %s", out);
@@ -398,7 +400,7 @@ int pvkit_fio_verify(const char *disk, const char *out)
 int pvkit_iperf3_tcp(const char *host_ip, const char *out, const char *what)
 {
 	/* the receiver's line: "... 12.3 MBytes  34567 Kbits/sec  receiver" */
-	if (pvkit_run("/usr/bin/iperf3 -c %s -t 2 -f k > %s 2>&1 || exit 1; "
+	if (pvkit_run(PVKIT_IPERF3 " -c %s -t 2 -f k > %s 2>&1 || exit 1; "
 		      "r=$(grep receiver %s); "
 		      "echo \"$r\" | grep -q ' [1-9][0-9.]* Kbits/sec'",
 		      host_ip, out, out)) {
@@ -421,6 +423,80 @@ void pvkit_marker(const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+}
+
+/* Fills @len bytes at @off of @fd with @byte, then runs ioctl @op on them. */
+static int fill_then(int fd, unsigned char *buf, uint64_t off, uint64_t len,
+		     int byte, unsigned long op)
+{
+	uint64_t range[2] = { off, len };
+
+	memset(buf, byte, len);
+	if (pwrite(fd, buf, len, off) != (ssize_t)len)
+		return -1;
+	return ioctl(fd, op, range);
+}
+
+/* How many of @len bytes at @off of @fd are not zero; -1 if unreadable. */
+static long long nonzero_at(int fd, unsigned char *buf, uint64_t off,
+			    uint64_t len)
+{
+	long long n = 0;
+	uint64_t i;
+
+	if (pread(fd, buf, len, off) != (ssize_t)len)
+		return -1;
+	for (i = 0; i < len; i++)
+		n += buf[i] != 0;
+	return n;
+}
+
+int pvkit_zero_and_discard(const char *disk, uint64_t off, uint64_t len,
+			   bool discard_zeroes)
+{
+	unsigned char *buf = NULL;
+	char path[300];
+	int fd, ret = -1;
+	long long n;
+
+	snprintf(path, sizeof(path), "/dev/%s", disk);
+	fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (fd < 0 || posix_memalign((void **)&buf, 4096, len)) {
+		printf("# %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (fill_then(fd, buf, off, len, 0xa5, BLKZEROOUT)) {
+		printf("# %s: BLKZEROOUT: %s\n", path, strerror(errno));
+		goto out;
+	}
+	n = nonzero_at(fd, buf, off, len);
+	if (n) {
+		printf("# %s: %lld bytes not zero after BLKZEROOUT\n", path, n);
+		goto out;
+	}
+	if (fill_then(fd, buf, off, len, 0x5a, BLKDISCARD)) {
+		printf("# %s: BLKDISCARD: %s\n", path, strerror(errno));
+		goto out;
+	}
+	n = nonzero_at(fd, buf, off, len);
+	if (n < 0 || (discard_zeroes && n)) {
+		printf("# %s: %lld bytes not zero after BLKDISCARD\n", path, n);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int pvkit_need_tool(const char *path)
+{
+	if (!access(path, X_OK))
+		return 0;
+	printf("# %s missing: is the tools disk mounted?\n", path);
+	return -1;
 }
 
 int pvkit_host_line_open(const char *dev)

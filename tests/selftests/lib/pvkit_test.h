@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../../../hypervisor/compiler.h"
 
@@ -92,8 +93,29 @@ void pvkit_virtio_driver(const char *vdev, char *name, size_t size);
 /* Waits up to @secs for interface @nic's carrier; whether it came. */
 bool pvkit_wait_carrier(const char *nic, double secs);
 
-/* The test NIC's MAC, on every host (tests/harness/vmm-devices.sh). */
+/*
+ * The test NIC's MAC on every host, the host side of its tap and the
+ * guest's address on it (tests/harness/vmm-devices.sh).
+ */
 #define PVKIT_TEST_MAC		"52:54:00:12:34:56"
+#define PVKIT_TEST_HOST_IP	"10.0.2.1"
+#define PVKIT_TEST_GUEST_IP	"10.0.2.15"
+
+/* Tools the harness's tools disk brings (tests/harness/rootfs.sh). */
+#define PVKIT_FIO		"/usr/bin/fio"
+#define PVKIT_IPERF3		"/usr/bin/iperf3"
+/*
+ * On /dev/@disk, @len bytes at @off (4 KiB multiples) are written and
+ * zeroed with BLKZEROOUT, then written and discarded with BLKDISCARD:
+ * 0 if both calls worked and the zeroed range (and, with
+ * @discard_zeroes, the discarded one) reads back as zeroes; otherwise
+ * -1, with what went wrong printed.
+ */
+int pvkit_zero_and_discard(const char *disk, uint64_t off, uint64_t len,
+			   bool discard_zeroes);
+
+/* 0 if tool @path is there to run, else -1 with a hint printed. */
+int pvkit_need_tool(const char *path);
 
 /*
  * The network interface driver @driver made, with MAC address @mac if

@@ -327,7 +327,7 @@ TEST_F_TIMEOUT(unload, unload_and_load_with_dead_disks, 90)
 	if (!pvkit_find_disk("pvkit-tools", self->disk, sizeof(self->disk)))
 		EXPECT_EQ(0, pvkit_run("mount -t ext4 -o ro /dev/%s " TOOLS_MNT,
 				       self->disk));
-	EXPECT_EQ(0, access("/usr/bin/fio", X_OK));
+	EXPECT_EQ(0, pvkit_need_tool(PVKIT_FIO));
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 

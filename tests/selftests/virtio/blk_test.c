@@ -46,7 +46,6 @@
 #define DRIVER			"pvkit_blk"
 #define DRIVER_DIR		"/sys/bus/virtio/drivers/" DRIVER
 #define REMOVE_WAIT		"/sys/module/" DRIVER "/parameters/remove_wait_ms"
-#define FIO			"/usr/bin/fio"
 #define MKFS			"/usr/sbin/mkfs.ext4"
 #define MNT			"/tmp/pvblk-mnt"
 /* how long unbinding, and fio's end after it, may take */
@@ -226,16 +225,6 @@ TEST_F(blk, block_sizes_from_the_configuration)
 	EXPECT_EQ(254, disk_number(self->disk, "queue/max_segments"));
 }
 
-/* How many bytes of @buf are not zero. */
-static size_t nonzero_bytes(const unsigned char *buf, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		n += buf[i] != 0;
-	return n;
-}
-
 /*
  * QEMU and pvkit-hv both offer discard and write zeroes: a zeroed range
  * reads back zeroes, and a discard is taken. pvkit-hv punches a hole in
@@ -244,34 +233,12 @@ static size_t nonzero_bytes(const unsigned char *buf, size_t len)
  */
 TEST_F(blk, discard_and_write_zeroes_as_offered)
 {
-	uint64_t range[2] = { ZERO_OFFSET, ZERO_LEN };
-	unsigned char *buf;
-	int fd, ret;
-
 	EXPECT_TRUE(negotiated(self->disk, VIRTIO_BLK_F_DISCARD));
 	EXPECT_TRUE(negotiated(self->disk, VIRTIO_BLK_F_WRITE_ZEROES));
 	EXPECT_LT(0, disk_number(self->disk, "queue/discard_max_bytes"));
 	EXPECT_LT(0, disk_number(self->disk, "queue/write_zeroes_max_bytes"));
-
-	ASSERT_EQ(0, posix_memalign((void **)&buf, 4096, ZERO_LEN));
-	snprintf(self->path, sizeof(self->path), "/dev/%s", self->disk);
-	fd = open(self->path, O_RDWR | O_DIRECT);
-	ASSERT_GE(fd, 0);
-	memset(buf, 0xa5, ZERO_LEN);
-	EXPECT_EQ((ssize_t)ZERO_LEN, pwrite(fd, buf, ZERO_LEN, ZERO_OFFSET));
-	EXPECT_EQ(0, ioctl(fd, BLKZEROOUT, range)) TH_LOG("errno %d", errno);
-	EXPECT_EQ((ssize_t)ZERO_LEN, pread(fd, buf, ZERO_LEN, ZERO_OFFSET));
-	EXPECT_EQ(0U, nonzero_bytes(buf, ZERO_LEN));
-
-	memset(buf, 0x5a, ZERO_LEN);
-	EXPECT_EQ((ssize_t)ZERO_LEN, pwrite(fd, buf, ZERO_LEN, ZERO_OFFSET));
-	ret = ioctl(fd, BLKDISCARD, range);
-	EXPECT_EQ(0, ret) TH_LOG("BLKDISCARD: errno %d", errno);
-	EXPECT_EQ((ssize_t)ZERO_LEN, pread(fd, buf, ZERO_LEN, ZERO_OFFSET));
-	if (!on_kvm())
-		EXPECT_EQ(0U, nonzero_bytes(buf, ZERO_LEN));
-	close(fd);
-	free(buf);
+	EXPECT_EQ(0, pvkit_zero_and_discard(self->disk, ZERO_OFFSET, ZERO_LEN,
+					    !on_kvm()));
 }
 
 TEST_F(blk, flushed_write_reads_back)
@@ -283,7 +250,7 @@ TEST_F(blk, flushed_write_reads_back)
 /* 120 s: the debug kernel (KASAN, DEBUG_PAGEALLOC) takes over 30 */
 TEST_F_TIMEOUT(blk, fio_verify_two_jobs, 120)
 {
-	ASSERT_EQ(0, access(FIO, X_OK)) TH_LOG("fio missing: is the tools disk mounted?");
+	ASSERT_EQ(0, pvkit_need_tool(PVKIT_FIO));
 	EXPECT_EQ(0, pvkit_fio_verify(self->disk, "/tmp/fio.out"));
 }
 
@@ -312,7 +279,7 @@ TEST_F_TIMEOUT(blk, ext4_file_round_trip, 120)
 	char cmd[512];
 	size_t i;
 
-	ASSERT_EQ(0, access(MKFS, X_OK)) TH_LOG("mkfs.ext4 missing: is the tools disk mounted?");
+	ASSERT_EQ(0, pvkit_need_tool(MKFS));
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		snprintf(cmd, sizeof(cmd), steps[i], self->disk);
 		if (pvkit_run("( %s ) > /tmp/pvblk-step.out 2>&1", cmd)) {
@@ -350,7 +317,7 @@ static pid_t fio_start(const char *disk, const char *out)
 	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	dup2(fd, 1);
 	dup2(fd, 2);
-	execl(FIO, FIO, "--name=unbind", filename, "--direct=1",
+	execl(PVKIT_FIO, PVKIT_FIO, "--name=unbind", filename, "--direct=1",
 	      "--ioengine=libaio", "--iodepth=16", "--rw=randwrite", "--bs=4k",
 	      "--size=1M", "--time_based", "--runtime=60", (char *)NULL);
 	_exit(127);
@@ -373,7 +340,7 @@ static void unbind_under_fio(struct __test_metadata *_metadata,
 	int status, i, fd;
 	void *buf;
 
-	ASSERT_EQ(0, access(FIO, X_OK)) TH_LOG("fio missing: is the tools disk mounted?");
+	ASSERT_EQ(0, pvkit_need_tool(PVKIT_FIO));
 	ASSERT_EQ(0, pvkit_find_disk(serial, disk, sizeof(disk)));
 	link_name(disk, "device", vdev, sizeof(vdev));
 	ASSERT_NE(0, vdev[0]);

@@ -8,15 +8,17 @@
  * first test loads the modules the harness listed in KMODS and moves both
  * disks and the test NIC over. Then: the features the back ends offer are
  * negotiated (indirect descriptors, event index, multiqueue, flush,
- * checksum offload, TSO) and in use, one request queue per vCPU, fio's
- * crc32c verify, a flushed write reads back (and the harness finds it in
- * the image file after pvkit-hv exits: host-check distro-disk), the
+ * discard, write zeroes, checksum offload, TSO) and in use, one request
+ * queue per vCPU, fio's crc32c verify, a flushed write reads back (and
+ * the harness finds it in the image file after pvkit-hv exits:
+ * host-check distro-disk), zeroed and discarded ranges read zeroes, the
  * read-only disk reads the host's text and takes no write, the host
  * answers ping and an iperf3 run. The last test gives everything back to
  * pvkit's drivers. A patched kernel has no virtio_blk or virtio_net: all
  * is skipped there.
  *
- * Where pvkit-distro is written: fio 0-4 MiB, the flush marker at 12 MiB.
+ * Where pvkit-distro is written: fio 0-4 MiB, write zeroes and discard
+ * 8-9 MiB, the flush marker at 12 MiB.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,10 +48,8 @@
 #define RO_TEXT		"PVKIT-DISTRO-RO-IMAGE"
 #define FLUSH_OFFSET	(12LL << 20)
 #define FLUSH_MARKER	"PVKIT-DISTRO-FLUSH-MARKER"
-#define HOST_IP		"10.0.2.1"
-#define GUEST_IP	"10.0.2.15"
-#define FIO		"/usr/bin/fio"
-#define IPERF3		"/usr/bin/iperf3"
+#define ZERO_OFFSET	(8ULL << 20)
+#define ZERO_LEN	(1ULL << 20)
 #define NO_DISTRO	"this kernel has no virtio_blk or virtio_net modules (" KMODS ")"
 
 FIXTURE(distro) {
@@ -195,8 +195,9 @@ TEST_F(distro, blk_features_are_negotiated)
 {
 	static const unsigned int bits[] = {
 		VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH,
-		VIRTIO_BLK_F_MQ, VIRTIO_RING_F_INDIRECT_DESC,
-		VIRTIO_RING_F_EVENT_IDX, VIRTIO_F_VERSION_1,
+		VIRTIO_BLK_F_MQ, VIRTIO_BLK_F_DISCARD, VIRTIO_BLK_F_WRITE_ZEROES,
+		VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX,
+		VIRTIO_F_VERSION_1,
 	};
 	char disk[32], ro[32], vdev[32], ro_vdev[32], path[300], mode[32];
 	unsigned int i;
@@ -242,7 +243,7 @@ TEST_F_TIMEOUT(distro, blk_fio_verify_two_jobs, 120)
 	if (!distro_kernel())
 		SKIP(return, NO_DISTRO);
 	distro_disk(_metadata, DISK, disk, sizeof(disk));
-	ASSERT_EQ(0, access(FIO, X_OK)) TH_LOG("fio missing: is the tools disk mounted?");
+	ASSERT_EQ(0, pvkit_need_tool(PVKIT_FIO));
 	EXPECT_EQ(0, pvkit_fio_verify(disk, "/tmp/fio-distro.out"));
 }
 
@@ -256,6 +257,17 @@ TEST_F(distro, blk_flushed_write_reads_back)
 	distro_disk(_metadata, DISK, disk, sizeof(disk));
 	EXPECT_EQ(0, pvkit_write_flush_read(disk, FLUSH_OFFSET,
 					    FLUSH_MARKER " written through virtio_blk"));
+}
+
+/* pvkit-hv punches a hole for a discard: it reads back zeroes too. */
+TEST_F(distro, blk_write_zeroes_and_discard_read_back_zeroes)
+{
+	char disk[32];
+
+	if (!distro_kernel())
+		SKIP(return, NO_DISTRO);
+	distro_disk(_metadata, DISK, disk, sizeof(disk));
+	EXPECT_EQ(0, pvkit_zero_and_discard(disk, ZERO_OFFSET, ZERO_LEN, true));
 }
 
 /* The harness checks the image file is as it made it, afterwards. */
@@ -298,14 +310,14 @@ static long ethtool_value(const char *nic, __u32 cmd)
 	return ret ? -1 : (long)value.data;
 }
 
-/* The test NIC under virtio_net, up with GUEST_IP, in @nic. */
+/* The test NIC under virtio_net, up with PVKIT_TEST_GUEST_IP, in @nic. */
 static void distro_nic(struct __test_metadata *_metadata, char *nic)
 {
 	ASSERT_EQ(0, pvkit_find_nic("virtio_net", PVKIT_TEST_MAC, nic, IF_NAMESIZE))
 		TH_LOG("no virtio_net interface with MAC " PVKIT_TEST_MAC);
 	/* idempotent: every test runs in its own process */
 	pvkit_run("ip link set %s up && ip addr add %s/24 dev %s 2>/dev/null",
-		  nic, GUEST_IP, nic);
+		  nic, PVKIT_TEST_GUEST_IP, nic);
 }
 
 TEST_F(distro, net_offloads_are_negotiated_and_on)
@@ -339,9 +351,10 @@ TEST_F(distro, net_link_ping_and_iperf3_to_host)
 		SKIP(return, NO_DISTRO);
 	distro_nic(_metadata, nic);
 	EXPECT_TRUE(pvkit_wait_carrier(nic, 5));
-	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", HOST_IP));
-	ASSERT_EQ(0, access(IPERF3, X_OK)) TH_LOG("iperf3 missing: is the tools disk mounted?");
-	EXPECT_EQ(0, pvkit_iperf3_tcp(HOST_IP, "/tmp/iperf3-distro.out", "virtio_net on hv"));
+	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", PVKIT_TEST_HOST_IP));
+	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
+	EXPECT_EQ(0, pvkit_iperf3_tcp(PVKIT_TEST_HOST_IP, "/tmp/iperf3-distro.out",
+				      "virtio_net on hv"));
 }
 
 /* Last: pvkit's front-ends get the devices back, the modules go. */

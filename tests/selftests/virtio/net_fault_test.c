@@ -26,8 +26,6 @@
 
 #define DRIVER		"pvkit_net"
 #define DRIVER_DIR	"/sys/bus/virtio/drivers/" DRIVER
-#define TEST_HOST_IP	"10.0.2.1"	/* the test NIC's tap, vmm-devices.sh */
-#define TEST_GUEST_IP	"10.0.2.15"
 /* how long the driver may take to stop a NIC that received */
 #define STOP_BOUND_S	10
 
@@ -81,11 +79,11 @@ static int test_nic_pings(void)
 
 	if (pvkit_find_nic(DRIVER, PVKIT_TEST_MAC, nic, sizeof(nic)))
 		return -1;
-	pvkit_run("ip addr add " TEST_GUEST_IP "/24 dev %s 2>/dev/null", nic);
+	pvkit_run("ip addr add " PVKIT_TEST_GUEST_IP "/24 dev %s 2>/dev/null", nic);
 	pvkit_run("ip link set %s up", nic);
 	if (!pvkit_wait_carrier(nic, 5))
 		return -1;
-	return pvkit_run("ping -q -c 1 -W 10 " TEST_HOST_IP " >/dev/null");
+	return pvkit_run("ping -q -c 1 -W 10 " PVKIT_TEST_HOST_IP " >/dev/null");
 }
 
 /*

@@ -29,9 +29,6 @@
 #include "kselftest_harness.h"
 #include "pvkit_test.h"
 
-#define HOST_IP		"10.0.2.1"	/* see vmm-devices.sh */
-#define GUEST_IP	"10.0.2.15"
-#define IPERF3		"/usr/bin/iperf3"
 #define DRIVER		"pvkit_net"
 #define SMALL_MTU	1400
 #define UDP_MAX_LOSS	10	/* percent, at 50 Mbit/s for 2 s */
@@ -126,7 +123,7 @@ static void nic_setup(const char *nic)
 {
 	/* idempotent: every test runs in its own process */
 	pvkit_run("ip link set %s up && ip addr add %s/24 dev %s 2>/dev/null",
-		  nic, GUEST_IP, nic);
+		  nic, PVKIT_TEST_GUEST_IP, nic);
 }
 
 FIXTURE(net) {
@@ -173,23 +170,23 @@ TEST_F(net, link_is_up)
 
 TEST_F(net, host_answers_ping)
 {
-	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s", HOST_IP));
+	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s", PVKIT_TEST_HOST_IP));
 }
 
 TEST_F(net, iperf3_tcp_to_host)
 {
 	char what[64];
 
-	ASSERT_EQ(0, access(IPERF3, X_OK)) TH_LOG("iperf3 missing: is the tools disk mounted?");
+	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
 	snprintf(what, sizeof(what), "pvkit_net on %s", pvkit_test_host());
-	EXPECT_EQ(0, pvkit_iperf3_tcp(HOST_IP, "/tmp/iperf3.out", what));
+	EXPECT_EQ(0, pvkit_iperf3_tcp(PVKIT_TEST_HOST_IP, "/tmp/iperf3.out", what));
 }
 
 TEST_F(net, iperf3_udp_to_host)
 {
-	ASSERT_EQ(0, access(IPERF3, X_OK)) TH_LOG("iperf3 missing: is the tools disk mounted?");
-	ASSERT_EQ(0, pvkit_run(IPERF3 " -c %s -u -b 50M -t 2 -f k > /tmp/iperf3u.out 2>&1",
-			       HOST_IP)) {
+	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
+	ASSERT_EQ(0, pvkit_run(PVKIT_IPERF3 " -c %s -u -b 50M -t 2 -f k > /tmp/iperf3u.out 2>&1",
+			       PVKIT_TEST_HOST_IP)) {
 		pvkit_run("cat /tmp/iperf3u.out");
 	}
 	/* "... 11.9 MBytes  50000 Kbits/sec  0.01 ms  12/8620 (0.14%)  receiver" */
@@ -211,7 +208,7 @@ TEST_F(net, mtu_is_respected)
 	struct sockaddr_in to = {
 		.sin_family = AF_INET,
 		.sin_port = htons(9),	/* discard */
-		.sin_addr.s_addr = inet_addr(HOST_IP),
+		.sin_addr.s_addr = inet_addr(PVKIT_TEST_HOST_IP),
 	};
 	int pmtu = IP_PMTUDISC_DO, fd;
 	static char data[SMALL_MTU];
@@ -219,7 +216,7 @@ TEST_F(net, mtu_is_respected)
 
 	ASSERT_EQ(0, pvkit_run("ip link set %s mtu %d", self->nic, SMALL_MTU));
 	/* a whole SMALL_MTU-byte packet each way */
-	EXPECT_EQ(0, pvkit_run("ping -c 2 -W 5 -s %d %s >/dev/null", fit, HOST_IP));
+	EXPECT_EQ(0, pvkit_run("ping -c 2 -W 5 -s %d %s >/dev/null", fit, PVKIT_TEST_HOST_IP));
 	/* one byte more cannot leave unfragmented */
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, fd);
@@ -248,7 +245,7 @@ TEST_F(net, counters_grow)
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		before[i] = names[i][1] ? ethtool_stat(self->nic, names[i][0], names[i][1]) :
 			    sysfs_stat(self->nic, names[i][0]);
-	ASSERT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", HOST_IP));
+	ASSERT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", PVKIT_TEST_HOST_IP));
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		const char *name = names[i][0] ?: "?", *suffix = names[i][1] ?: "";
 
@@ -301,23 +298,23 @@ TEST_F(net, unbind_and_rmmod_under_load)
 	link[n] = 0;
 	snprintf(dev, sizeof(dev), "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
 
-	ASSERT_EQ(0, pvkit_run(IPERF3 " -c %s -t 3 >/tmp/ip3.out 2>&1 & echo $! >/tmp/iperf3.pid",
-			       HOST_IP));
+	ASSERT_EQ(0, pvkit_run("%s -c %s -t 3 >/tmp/ip3.out 2>&1 & echo $! >/tmp/iperf3.pid",
+			       PVKIT_IPERF3, PVKIT_TEST_HOST_IP));
 	sleep(1);
 	ASSERT_EQ(0, pvkit_run("echo %s > /sys/bus/virtio/drivers/" DRIVER "/unbind", dev));
 	EXPECT_NE(0, find_virtio_nic(self->nic, sizeof(self->nic)));
 	ASSERT_EQ(0, pvkit_run("echo %s > /sys/bus/virtio/drivers/" DRIVER "/bind", dev));
 	ASSERT_EQ(0, find_virtio_nic(self->nic, sizeof(self->nic)));
 	nic_setup(self->nic);
-	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", HOST_IP));
+	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", PVKIT_TEST_HOST_IP));
 	/* the module goes away under a ping flood, and comes back */
 	ASSERT_EQ(0, pvkit_run("ping -A -w 3 %s >/dev/null 2>&1 & sleep 1; rmmod " DRIVER,
-			       HOST_IP));
+			       PVKIT_TEST_HOST_IP));
 	EXPECT_NE(0, find_virtio_nic(self->nic, sizeof(self->nic)));
 	ASSERT_EQ(0, pvkit_load(DRIVER));
 	ASSERT_EQ(0, find_virtio_nic(self->nic, sizeof(self->nic)));
 	nic_setup(self->nic);
-	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", HOST_IP));
+	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", PVKIT_TEST_HOST_IP));
 	/* the iperf3 that lost its interface ends, or is ended */
 	pvkit_run("p=$(cat /tmp/iperf3.pid); for i in 1 2 3 4 5 6; "
 		  "do kill -0 $p 2>/dev/null || exit 0; sleep 1; "
