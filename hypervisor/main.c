@@ -31,11 +31,33 @@
 #define DEFAULT_MEM		(512ULL << 20)
 #define COM1_IRQ		4
 
+/*
+ * One line on standard error, in one write(): the guest's console goes to
+ * standard output, often the same pipe, from other threads, and a line
+ * written in pieces could be split by one of the guest's (a TAP "ok" line
+ * glued to the end of ours is a lost test result).
+ */
 static void hv_log(const char *level, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "pvkit-hv: %s", level);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char line[1024];
+	size_t len, done;
+	ssize_t n;
+	int ret;
+
+	ret = snprintf(line, sizeof(line), "pvkit-hv: %s", level);
+	len = ret < 0 ? 0 : (size_t)ret;
+	ret = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	len += ret < 0 ? 0 : (size_t)ret;
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;	/* cut short, still one line */
+	line[len++] = '\n';
+	for (done = 0; done < len; done += n) {
+		n = write(STDERR_FILENO, line + done, len - done);
+		if (n < 0 && errno == EINTR)
+			n = 0;
+		else if (n <= 0)
+			return;
+	}
 }
 
 void hv_err(const char *fmt, ...)
