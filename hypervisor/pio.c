@@ -6,6 +6,14 @@
  * Linux reboots). Reads from any other port return all ones and writes
  * are dropped, as on a PC with nothing behind that port; the PIC, PIT and
  * APICs are KVM's in-kernel ones and never get here.
+ *
+ * The keyboard controller's status port reads as all ones but for the
+ * input-buffer-full bit. Linux's i8042 driver looks only at the
+ * output-buffer-full bit, which stays set, so it still drains the
+ * "buffer" 16 times and reports no controller; its reboot code waits
+ * for the input buffer to drain before it pulses the reset line, and
+ * with all ones it would read the port 65536 times (as many exits)
+ * before giving up and pulsing it anyway.
  */
 #include <string.h>
 
@@ -18,6 +26,7 @@
 #define I8042_DATA		0x60
 #define I8042_COMMAND		0x64
 #define I8042_CMD_RESET		0xfe
+#define I8042_STATUS_ABSENT	0xfd	/* all ones but input buffer full */
 #define RTC_INDEX		0x70
 #define RTC_DATA		0x71
 #define PCI_CONFIG_FIRST	0xcf8
@@ -99,6 +108,9 @@ void pio__handle(struct vcpu *vcpu)
 			   *data == I8042_CMD_RESET) {
 			hv_info("guest reset the machine (keyboard controller)");
 			vm__finish(vcpu->vm, HV_EXIT_REBOOT);
+		} else if (port == I8042_COMMAND && !write &&
+			   run->io.size == 1) {
+			*data = I8042_STATUS_ABSENT;
 		} else if (!write) {
 			memset(data, 0xff, run->io.size);
 		}
