@@ -20,6 +20,10 @@
 # config builds, flat: none in the minimal kernel).
 # PVKIT_KERNEL_CACHE: where kernels are cached (default: the machine-wide
 # /var/cache/pvkit/kernels as root, else build/cache/kernels).
+# The compiler runs through ccache when it is installed (make deps does),
+# with its own cache beside the kernels' (PVKIT_CCACHE_DIR, default
+# <kernel cache>/../ccache): a change to pvkit's patches makes a new
+# kernel, and then only the files it touched compile again.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -127,13 +131,35 @@ if [ -f "$out/.ready" ]; then
 fi
 
 log=$PVKIT_BUILD/logs/kernel-$series-$flavor.log
+# "H of N" compilations that ccache answered in this build, or "none"
+compiler_hits() {
+	[ -f "$stats" ] || { echo none; return; }
+	awk '/^#/ { n++ } /^(direct|preprocessed)_cache_hit$/ { h++ }
+		END { printf "%d of %d\n", h, n }' "$stats"
+}
 tree=$PVKIT_BUILD/kernel/$series-$flavor
 failed() {
 	tail -n 30 "$log" >&2
 	die "$1; log: $log"
 }
 
-info "building the $flavor $series kernel (linux-source-$series $version, ${#patches[@]} patches; several minutes)"
+# the compiler: through ccache, keyed on what the compiler sees
+# (relative to the tree, which is unpacked afresh each time), its
+# counters for this build in a log of their own. Depend mode takes the
+# headers from the compiler's own .d files instead of running the
+# preprocessor once more on each miss, which made a first build 40%
+# slower (658 s against 462 s for the minimal 6.1 kernel).
+cc=gcc
+stats=$PVKIT_BUILD/logs/kernel-$series-$flavor.ccache
+rm -f "$stats"
+if command -v ccache >/dev/null; then
+	cc="ccache gcc"
+	export CCACHE_DIR=${PVKIT_CCACHE_DIR:-$(dirname "$PVKIT_KERNEL_CACHE")/ccache}
+	export CCACHE_BASEDIR=$tree CCACHE_NOHASHDIR=1 CCACHE_STATSLOG=$stats
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-4G} CCACHE_DEPEND=${CCACHE_DEPEND:-1}
+fi
+
+info "building the $flavor $series kernel (linux-source-$series $version, ${#patches[@]} patches, CC=\"$cc\"; several minutes)"
 start=$(date +%s)
 rm -rf "$tree"
 mkdir -p "$tree"
@@ -148,7 +174,7 @@ for p in "${patches[@]}"; do
 done
 
 (cd "$tree" && scripts/kconfig/merge_config.sh -n -m "${fragments[@]}" &&
-	make allnoconfig KCONFIG_ALLCONFIG=.config) >>"$log" 2>&1 ||
+	make CC="$cc" allnoconfig KCONFIG_ALLCONFIG=.config) >>"$log" 2>&1 ||
 	failed "configuring the $series kernel failed"
 # every option a fragment sets must have survived Kconfig's dependencies,
 # unless this series' Kconfig has no such symbol
@@ -167,7 +193,7 @@ missing=$(cat "${fragments[@]}" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' 
 [ -z "$missing" ] ||
 	die "config options the fragments set did not survive Kconfig (a missing dependency?): $(echo $missing)"
 
-(cd "$tree" && make -j"$(nproc)" bzImage modules modules.builtin) >>"$log" 2>&1 ||
+(cd "$tree" && make -j"$(nproc)" CC="$cc" bzImage modules modules.builtin) >>"$log" 2>&1 ||
 	failed "building the $series kernel failed"
 
 tmp=$out.tmp.$$
@@ -185,10 +211,11 @@ release=$(cd "$tree" && make -s kernelrelease)
 	echo "flavor=$flavor"
 	echo "patches=${patches[*]}"
 	echo "build_seconds=$(($(date +%s) - start))"
+	echo "ccache_hits=$(compiler_hits)"
 } >"$tmp/build-info"
 touch "$tmp/.ready"
 rm -rf "$out"
 mv "$tmp" "$out"
 [ "${PVKIT_KEEP_KERNEL_TREE:-0}" = 1 ] || rm -rf "$tree"
-info "kernel $release built in $(($(date +%s) - start)) s: $out/bzImage"
+info "kernel $release built in $(($(date +%s) - start)) s (ccache hits: $(compiler_hits)): $out/bzImage"
 echo "$out"

@@ -16,15 +16,16 @@ PACKAGES=(
 	gcc make libc6-dev perl kmod cpio xz-utils zstd busybox-static
 	qemu-system-x86 sparse linux-source-6.1 linux-source-6.12 clang libclang-rt-dev
 	fio iperf3 e2fsprogs
-	# make kernel: Kconfig's parsers, the timeconst script, objtool
-	flex bison bc libelf-dev libssl-dev
+	# make kernel: Kconfig's parsers, the timeconst script, objtool; and
+	# ccache, so a kernel whose pvkit patches changed rebuilds only them
+	flex bison bc libelf-dev libssl-dev ccache
 )
 for series in $PVKIT_SERIES; do
 	PACKAGES+=("$(series_headers_meta "$series")")
 done
 
 HOST_COMMANDS="gcc clang make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb
-	fio iperf3 mke2fs flex bison bc"
+	fio iperf3 mke2fs flex bison bc ccache"
 
 everything_present() {
 	local c series kver
