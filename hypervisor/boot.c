@@ -263,18 +263,38 @@ out:
 	return ret;
 }
 
+int boot__read_kernel(struct vm *vm)
+{
+	struct file_buf kernel;
+	struct setup_header hdr;
+	size_t setup_size;
+
+	if (read_file("kernel", vm->cfg->kernel, &kernel))
+		return -1;
+	if (check_kernel(&kernel, &hdr, &setup_size)) {
+		free(kernel.data);
+		return -1;
+	}
+	vm->kernel_image = kernel.data;
+	vm->kernel_size = kernel.size;
+	return 0;
+}
+
 int boot__load_linux(struct vm *vm)
 {
 	const char *cmdline = vm->cfg->cmdline;
-	struct file_buf kernel;
+	struct file_buf kernel = {
+		.data = vm->kernel_image,
+		.size = vm->kernel_size,
+	};
 	struct setup_header hdr;
 	struct boot_params *bp;
 	size_t setup_size, pm_size, cmd_len = strlen(cmdline);
 	uint64_t kernel_end, run_end;
 
-	if (read_file("kernel", vm->cfg->kernel, &kernel))
-		return -1;
-	if (check_kernel(&kernel, &hdr, &setup_size))
+	/* passed in boot__read_kernel(); this fills hdr and setup_size */
+	vm->kernel_image = NULL;
+	if (!kernel.data || check_kernel(&kernel, &hdr, &setup_size))
 		goto fail;
 
 	pm_size = kernel.size - setup_size;

@@ -206,6 +206,8 @@ struct vm {
 	int vm_fd;
 	uint8_t *ram;
 	uint64_t ram_size;
+	uint8_t *kernel_image;		/* the bzImage, until it is loaded */
+	size_t kernel_size;
 	struct vcpu vcpus[HV_MAX_CPUS];
 	unsigned int nr_vcpus;
 	unsigned int nr_running;	/* vCPU threads started */
@@ -249,16 +251,25 @@ int irq__init(struct vm *vm);
 int irq__msi_alloc(struct vm *vm, uint32_t *gsi);
 int irq__msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data);
 
-/* virtio_blk.c, virtio_net.c: one device per --disk / --net */
-int virtio_blk__add(struct vm *vm, const struct disk_config *dc,
-		    unsigned int index);
-int virtio_net__add(struct vm *vm, const struct net_config *nc,
-		    unsigned int index);
+/*
+ * virtio_blk.c, virtio_net.c: one device per --disk / --net. The image
+ * or tap is opened first, before /dev/kvm, so that a bad one is reported
+ * as such on any machine; the device joins the VM after KVM is set up.
+ */
+struct virtio_blk;
+struct virtio_net;
+struct virtio_blk *virtio_blk__open(const struct disk_config *dc,
+				    unsigned int index);
+int virtio_blk__add(struct vm *vm, struct virtio_blk *blk);
+struct virtio_net *virtio_net__open(const struct net_config *nc,
+				    unsigned int index);
+int virtio_net__add(struct vm *vm, struct virtio_net *net);
 
 /* cpuid.c */
 int cpuid__setup(struct vcpu *vcpu);
 
-/* boot.c */
+/* boot.c: the kernel is read and checked before /dev/kvm is opened */
+int boot__read_kernel(struct vm *vm);
 int boot__load_linux(struct vm *vm);
 
 /* mptable.c */

@@ -405,7 +405,30 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 	return 0;
 }
 
-static int add_devices(struct vm *vm)
+/* The disk images and taps, opened before /dev/kvm (hv.h, virtio_blk.c). */
+struct backends {
+	struct virtio_blk *disks[HV_MAX_DISKS];
+	struct virtio_net *nics[HV_MAX_NICS];
+};
+
+static int open_backends(const struct vm_config *cfg, struct backends *be)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_disks; i++) {
+		be->disks[i] = virtio_blk__open(&cfg->disks[i], i);
+		if (!be->disks[i])
+			return -1;
+	}
+	for (i = 0; i < cfg->nr_nics; i++) {
+		be->nics[i] = virtio_net__open(&cfg->nics[i], i);
+		if (!be->nics[i])
+			return -1;
+	}
+	return 0;
+}
+
+static int add_devices(struct vm *vm, const struct backends *be)
 {
 	const struct vm_config *cfg = vm->cfg;
 	unsigned int i;
@@ -415,10 +438,10 @@ static int add_devices(struct vm *vm)
 		return -1;
 	}
 	for (i = 0; i < cfg->nr_disks; i++)
-		if (virtio_blk__add(vm, &cfg->disks[i], i))
+		if (virtio_blk__add(vm, be->disks[i]))
 			return -1;
 	for (i = 0; i < cfg->nr_nics; i++)
-		if (virtio_net__add(vm, &cfg->nics[i], i))
+		if (virtio_net__add(vm, be->nics[i]))
 			return -1;
 	return 0;
 }
@@ -467,6 +490,7 @@ static int start_stop_signal_thread(struct vm *vm)
 
 static int run_vm(const struct vm_config *cfg)
 {
+	static struct backends be;
 	static struct vm vm;
 
 	vm.cfg = cfg;
@@ -477,6 +501,9 @@ static int run_vm(const struct vm_config *cfg)
 	if (start_stop_signal_thread(&vm))
 		return HV_EXIT_ERROR;
 
+	/* a bad kernel, image or tap is reported even where KVM is not */
+	if (boot__read_kernel(&vm) || open_backends(cfg, &be))
+		return HV_EXIT_ERROR;
 	if (kvm__create_vm(&vm) || kvm__create_vcpus(&vm))
 		return HV_EXIT_ERROR;
 	vm.uart = uart__create(&vm, COM1_IRQ);
@@ -485,7 +512,7 @@ static int run_vm(const struct vm_config *cfg)
 		hv_err("out of memory for devices");
 		return HV_EXIT_ERROR;
 	}
-	if (add_devices(&vm) || boot__load_linux(&vm) ||
+	if (add_devices(&vm, &be) || boot__load_linux(&vm) ||
 	    control__start(&vm) || vcpu__start_all(&vm))
 		return HV_EXIT_ERROR;
 	if (cfg->console_stdin &&

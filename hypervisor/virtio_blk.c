@@ -32,6 +32,8 @@
 
 struct virtio_blk {
 	struct virtio_dev dev;
+	const struct disk_config *dc;
+	unsigned int index;		/* of --disk: blkN */
 	struct blk_disk disk;
 	struct virtio_blk_config config;
 	struct hv_fault_cfg fault;	/* test-only misbehaviour */
@@ -128,15 +130,23 @@ static int blk_open(struct blk_disk *disk, const struct disk_config *dc)
 	return 0;
 }
 
-int virtio_blk__add(struct vm *vm, const struct disk_config *dc,
-		    unsigned int index)
+struct virtio_blk *virtio_blk__open(const struct disk_config *dc,
+				    unsigned int index)
 {
 	struct virtio_blk *blk = calloc(1, sizeof(*blk));
-	struct virtio_dev *dev;
-	int err;
 
-	if (!blk || blk_open(&blk->disk, dc))
-		return -1;
+	if (!blk) {
+		hv_err("--disk '%s': out of memory", dc->path);
+		return NULL;
+	}
+	if (blk_open(&blk->disk, dc)) {
+		if (blk->disk.fd >= 0)
+			close(blk->disk.fd);
+		free(blk);
+		return NULL;
+	}
+	blk->dc = dc;
+	blk->index = index;
 	/* a full 20-character serial has no NUL, as the spec allows */
 	if (dc->serial)
 		memcpy(blk->disk.serial, dc->serial,
@@ -144,6 +154,14 @@ int virtio_blk__add(struct vm *vm, const struct disk_config *dc,
 	else
 		snprintf(blk->disk.serial, sizeof(blk->disk.serial),
 			 "pvkit-disk%u", index);
+	return blk;
+}
+
+int virtio_blk__add(struct vm *vm, struct virtio_blk *blk)
+{
+	const struct disk_config *dc = blk->dc;
+	struct virtio_dev *dev;
+	int err;
 
 	blk->fault = dc->fault;
 	blk->config.capacity = blk->disk.sectors;
@@ -152,7 +170,7 @@ int virtio_blk__add(struct vm *vm, const struct disk_config *dc,
 	blk->config.num_queues = vm->cfg->cpus;
 
 	dev = &blk->dev;
-	snprintf(dev->name, sizeof(dev->name), "blk%u", index);
+	snprintf(dev->name, sizeof(dev->name), "blk%u", blk->index);
 	dev->device_id = VIRTIO_ID_BLOCK;
 	dev->pci_class = PCI_CLASS_STORAGE_OTHER;
 	dev->ops = &blk_ops;

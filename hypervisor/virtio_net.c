@@ -35,6 +35,8 @@
 
 struct virtio_net {
 	struct virtio_dev dev;
+	const struct net_config *nc;
+	unsigned int index;		/* of --net: netN */
 	int tap_fd;
 	char tap_name[IFNAMSIZ];
 	struct virtio_net_config config;
@@ -216,15 +218,19 @@ static int net_open_tap(struct virtio_net *net, const char *name)
 	return 0;
 }
 
-int virtio_net__add(struct vm *vm, const struct net_config *nc,
-		    unsigned int index)
+struct virtio_net *virtio_net__open(const struct net_config *nc,
+				    unsigned int index)
 {
 	struct virtio_net *net = calloc(1, sizeof(*net));
-	struct virtio_dev *dev;
-	int err;
 
-	if (!net || net_open_tap(net, nc->tap))
-		return -1;
+	if (!net) {
+		hv_err("--net tap=%s: out of memory", nc->tap);
+		return NULL;
+	}
+	if (net_open_tap(net, nc->tap))
+		goto fail;
+	net->nc = nc;
+	net->index = index;
 	if (nc->mac_set) {
 		memcpy(net->config.mac, nc->mac, sizeof(net->config.mac));
 	} else {
@@ -232,15 +238,29 @@ int virtio_net__add(struct vm *vm, const struct net_config *nc,
 		net->config.mac[0] = 0x02;
 		if (getrandom(net->config.mac + 1, 5, 0) != 5) {
 			hv_err("--net: no random MAC: %s", strerror(errno));
-			return -1;
+			goto fail;
 		}
 	}
+	return net;
+fail:
+	if (net->tap_fd >= 0)
+		close(net->tap_fd);
+	free(net);
+	return NULL;
+}
+
+int virtio_net__add(struct vm *vm, struct virtio_net *net)
+{
+	const struct net_config *nc = net->nc;
+	struct virtio_dev *dev;
+	int err;
+
 	net->fault = nc->fault;
 	net->config.status = VIRTIO_NET_S_LINK_UP;
 	net->config.max_virtqueue_pairs = 1;
 
 	dev = &net->dev;
-	snprintf(dev->name, sizeof(dev->name), "net%u", index);
+	snprintf(dev->name, sizeof(dev->name), "net%u", net->index);
 	dev->device_id = VIRTIO_ID_NET;
 	dev->pci_class = PCI_CLASS_NETWORK_ETH;
 	dev->ops = &net_ops;
