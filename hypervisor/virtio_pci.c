@@ -74,21 +74,22 @@ static void msix_fire(struct virtio_dev *dev, unsigned int v)
 		       strerror(errno));
 }
 
-/* Interrupts the guest on @v now, or marks it pending while masked. */
+/*
+ * Interrupts the guest on @v now, or marks it pending while masked. The
+ * irqfd is written under dev->lock, as the guest's table writes are made:
+ * a vector the guest masks to reprogram it must not fire between the
+ * check and the write, with a route that is half old and half new.
+ */
 static void msix_signal(struct virtio_dev *dev, uint16_t v)
 {
-	bool fire = false;
-
 	pthread_mutex_lock(&dev->lock);
 	if (v < dev->nr_vectors) {
 		if (msix_masked(dev, v))
 			dev->msix[v].pending = true;
 		else
-			fire = true;
+			msix_fire(dev, v);
 	}
 	pthread_mutex_unlock(&dev->lock);
-	if (fire)
-		msix_fire(dev, v);
 }
 
 /* Called with dev->lock held: deliver what was pending and is unmasked. */
