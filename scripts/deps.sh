@@ -42,7 +42,8 @@ everything_present() {
 		[ -n "$kver" ] && kver_kdir "$kver" >/dev/null || return 1
 		[ -f "$(guest_dir "$kver")/.ready" ] || return 1
 	done
-	[ -f "$(kernel_tools_dir)/.ready" ]
+	[ -f "$(kernel_tools_dir)/.ready" ] || return 1
+	[ -f "$(l0_qemu_dir)/.ready" ] || ! l0_qemu_wanted
 }
 
 install_packages() {
@@ -97,6 +98,51 @@ fetch_kernel_tools() {
 	touch "$dir/.ready"
 }
 
+# The nested path (a CPU without vmx/svm) runs L1 under QEMU's TCG, which
+# emulates SVM for L1's KVM. Debian 12's QEMU 7.2 lacks later fixes to that
+# emulation (the guest's interrupt shadow on VMRUN came in 9.1), and guests
+# there died in ways that only a broken CPU explains (Documentation/
+# testing.rst, "The nested L1"). Where the host's QEMU is older than 9.1,
+# the QEMU of the release's backports is unpacked into the cache for L0
+# only, never installed: the host's QEMU stays the distribution's, and it
+# is what the kvm host's scenarios run in L1.
+l0_qemu_wanted() {
+	grep -qwE 'vmx|svm' /proc/cpuinfo && return 1
+	dpkg --compare-versions \
+		"$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null)" lt 1:9.1
+}
+
+fetch_l0_qemu() {
+	local dir tmp mirror codename deb apt_opts
+	dir=$(l0_qemu_dir)
+	[ -f "$dir/.ready" ] && return 0
+	l0_qemu_wanted || return 0
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	mirror=$(apt-cache policy | awk -v s="$codename/main" '$3 == s { print $2; exit }')
+	[ -n "$codename" ] && [ -n "$mirror" ] ||
+		die "cannot tell this system's Debian release and mirror for $codename-backports"
+	info "fetching qemu-system-x86 from $codename-backports for the nested path's L0"
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/lists/partial"
+	echo "deb $mirror $codename-backports main" >"$tmp/sources.list"
+	apt_opts=(-q -o "Dir::Etc::sourcelist=$tmp/sources.list" -o Dir::Etc::sourceparts=-
+		  -o "Dir::State::Lists=$tmp/lists" -o APT::Sandbox::User=root)
+	apt-get "${apt_opts[@]}" update >"$tmp/apt.log" 2>&1 &&
+		(cd "$tmp" && apt-get "${apt_opts[@]}" download qemu-system-x86 \
+			qemu-system-common qemu-system-data seabios >>apt.log 2>&1) ||
+		die "fetching QEMU from $codename-backports failed; log: $tmp/apt.log"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$dir"
+	done
+	"$dir/usr/bin/qemu-system-x86_64" -version >"$dir/version" 2>&1 ||
+		die "the QEMU from $codename-backports does not run here: $(head -n 3 "$dir/version")"
+	rm -rf "$tmp"
+	info "nested L0: $(head -n 1 "$dir/version")"
+	touch "$dir/.ready"
+}
+
 if [ "${1:-}" = --if-needed ] && everything_present; then
 	exit 0
 fi
@@ -110,4 +156,5 @@ for series in $PVKIT_SERIES; do
 	fetch_guest_kernel "$kver"
 done
 fetch_kernel_tools
+fetch_l0_qemu
 info "dependencies in place"

@@ -85,6 +85,12 @@ kernel_tools_dir() {
 	echo "$PVKIT_CACHE/kernel-tools"
 }
 
+# Where scripts/deps.sh unpacks the backports QEMU that runs the nested
+# path's L0 (on Debian 12, whose own QEMU's SVM emulation is older).
+l0_qemu_dir() {
+	echo "$PVKIT_CACHE/l0-qemu"
+}
+
 # hvc_header_dir KVER: a directory with drivers/tty/hvc/hvc_console.h of
 # the kernel series KVER belongs to, for pvkit.ko's hvc0 (pv-core/hvc.c):
 # headers packages leave that header out, so it is taken from Debian's

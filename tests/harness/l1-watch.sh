@@ -3,7 +3,8 @@
 # Watching the nested L1 from the host, sourced by tests/run: l0_run runs
 # L0's QEMU (tests/run, l0_nested_cmd) beside l1_watch, which ends an L1
 # whose kernel log went silent (l1-init writes a heartbeat there) and
-# keeps what L0's monitor says of L1's CPU. Needs bash; tested by
+# keeps what L0's monitor says of L1's CPU; and l1_clock_jump, which
+# reads L1's kernel log for a jump of its clock. Needs bash; tested by
 # l1_watch_test.sh with a stand-in for QEMU.
 
 # l1-init writes a heartbeat to L1's kernel log every 10 s: a log silent
@@ -71,3 +72,18 @@ l1_stopped() {
 	[ -f "$1/l1-stopped.log" ]
 }
 
+# l1_clock_jump WORK: prints how many seconds L1's clock jumped forward,
+# if it did by more than an hour, and fails otherwise. L1's clocksource
+# is its TSC, which L0's QEMU emulates; its watchdog compares it with a
+# second clock and logs "Long readout interval ... cs_nsec: TSC wd_nsec:
+# OTHER" when a reading took long. A TSC ahead of the other clock by more
+# than an hour, in a scenario limited to minutes, is no stall: the
+# emulated TSC jumped (seen once: 468469 s, then soft lockups "stuck for
+# 436298s" in L1 and in the guest, whose kvmclock follows L1's).
+l1_clock_jump() {
+	[ -f "$1/l1-kernel.log" ] || return 1
+	awk 'match($0, /Long readout interval, skipping watchdog check: cs_nsec: [0-9]+ wd_nsec: [0-9]+/) {
+		split(substr($0, RSTART, RLENGTH), f, " ")
+		if (f[8] - f[10] > 3600e9) { printf "%.0f\n", (f[8] - f[10]) / 1e9; found = 1; exit }
+	} END { exit !found }' "$1/l1-kernel.log"
+}

@@ -46,7 +46,7 @@ check() {
 }
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..9"
 
 start=$SECONDS
 l0_run "$work" 60 "$work/console" bash "$work/fake-l0" "$work" 2 1 && rc=0 || rc=$?
@@ -68,4 +68,15 @@ check "an L1 still booting (empty log) is left to the timeout (status $rc)" \
 	'[ "$rc" = 124 ] && ! l1_stopped "$work"'
 check "the watcher is gone after each run" \
 	'[ -z "$(jobs -p)" ]'
+
+# L1's clocksource watchdog, as L1's kernel log has it: a long reading on
+# both clocks is no jump; a TSC 468469 s ahead of the other clock is.
+echo "4,7,276673426,-;clocksource: Long readout interval, skipping watchdog check: cs_nsec: 1667359691 wd_nsec: 1667346970" \
+	>"$work/l1-kernel.log"
+check "a reading that took long on both clocks is no clock jump" \
+	'! l1_clock_jump "$work" >/dev/null'
+echo "4,9,468863367583,-;clocksource: Long readout interval, skipping watchdog check: cs_nsec: 468469643757703 wd_nsec: 491017600" \
+	>>"$work/l1-kernel.log"
+check "a TSC 468469 s ahead of the watchdog's clock is one" \
+	'[ "$(l1_clock_jump "$work")" = 468469 ]'
 [ "$bad" -eq 0 ]
