@@ -33,7 +33,6 @@
 
 #define PVKIT_CRASH_MSG_MAX	1024	/* what pvkit-hv keeps of it */
 #define PVKIT_CRASH_LOG_MAX	(32 * 1024)
-#define PVKIT_CONSOLE_CALL_MAX	4096	/* the ABI's limit per call */
 
 static char *pvkit_crash_msg;
 static size_t pvkit_crash_len;
@@ -59,9 +58,8 @@ static void pvkit_crash_console(char *text, size_t len)
 	size_t chunk;
 
 	while (len) {
-		/* the buffer is from kmalloc: contiguous, but go by pages */
-		chunk = min3(len, (size_t)PVKIT_CONSOLE_CALL_MAX,
-			     (size_t)(PAGE_SIZE - offset_in_page(text)));
+		/* a page per call, as console.c writes */
+		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(text));
 		if (pvkit_hypercall(PVKIT_HC_CONSOLE_WRITE, virt_to_phys(text),
 				    chunk, 0, 0) <= 0)
 			return;
