@@ -15,7 +15,9 @@
 #      fails)
 #   5b. the patched and debug kernels (built in the background since
 #      the start)
-#   6. every harness scenario, in real guests (tests/run)
+#   6. every harness scenario, in real guests (tests/run); where the
+#      kernels are still building, Debian's kernels' scenarios run
+#      before 5b, beside the builds
 # Each step prints PASS/FAIL lines; the last line is "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -43,8 +45,9 @@ result() {
 # kmemleak, lockdep, UBSAN, DEBUG_PAGEALLOC, pvkit as modules) for the
 # debug scenario. On a fresh machine they are most of make check (7 to
 # 13 minutes each on 2 cores), so they build in the background from the
-# start, niced, beside steps 1 to 5, which mostly keep one core busy;
-# step 5b waits for them and reports. Once built they are cached, and a
+# start, at the lowest priority, on what steps 1 to 5 and Debian's
+# kernels' scenarios leave of the CPUs; step 5b waits for them and
+# reports. Once built they are cached, and a
 # change to pvkit's patches compiles only what it touched (ccache).
 KERNELS="6.1 6.12 debug-6.12"
 build_kernels() {
@@ -54,7 +57,7 @@ build_kernels() {
 		debug-*) set -- --debug "${k#debug-}" ;;
 		*) set -- "$k" ;;
 		esac
-		nice -n 10 "$PVKIT_ROOT/scripts/build-kernel.sh" "$@" >"$out/kernel-$k.log" 2>&1
+		nice -n 19 "$PVKIT_ROOT/scripts/build-kernel.sh" "$@" >"$out/kernel-$k.log" 2>&1
 		echo $? >"$out/kernel-$k.rc"
 	done
 }
@@ -184,40 +187,59 @@ harness_step() {
 	fi
 }
 
-echo "== 5b. patched kernels"
-wait "$kernels_pid"
-for k in $KERNELS; do
-	log=$out/kernel-$k.log
-	rc=$(cat "$out/kernel-$k.rc" 2>/dev/null || echo 1)
-	how=$(sed -n 's/^pvkit: kernel \(.*\) built in \([0-9]*\) s (\(ccache hits: [^)]*\)).*/\1, built in \2 s, \3/p' "$log")
-	case "$k" in
-	debug-*) what="debug ${k#debug-} kernel" ;;
-	*) what="patched $k kernel with pvkit built in" ;;
-	esac
-	[ "$rc" = 0 ] && what="$what builds (${how:-cached})" || what="$what builds"
-	result "$what" "$rc" "$log"
-done
+# Step 5b: waits for the kernels and reports each.
+report_kernels() {
+	local k log rc how what
 
-echo "== 6. guest scenarios"
-# One run of every scenario: Debian's kernels with pvkit's modules on
-# all three hosts, and the patched kernels (pvkit built in) and the
-# debug kernel on both hypervisors. The debug kernel's suite is the
-# widest on pvkit-hv: pvkit's modules loaded, used and unloaded (20
-# rounds of the whole stack) with no KASAN, UBSAN, lockdep or kmemleak
-# report. Its limits are four times the production kernels' (scenario
-# and each test), up to an hour nested, where it takes 11 to 13
-# minutes on pvkit-hv and 4 on stock KVM (Documentation/testing.rst,
-# "The debug kernel"). Nested, each L1 is one TCG thread, so one
-# scenario runs per core, up to 4.
-kernels=6.1,6.12,custom,custom-debug-6.12
+	echo "== 5b. patched kernels"
+	wait "$kernels_pid"
+	for k in $KERNELS; do
+		log=$out/kernel-$k.log
+		rc=$(cat "$out/kernel-$k.rc" 2>/dev/null || echo 1)
+		how=$(sed -n 's/^pvkit: kernel \(.*\) built in \([0-9]*\) s (\(ccache hits: [^)]*\)).*/\1, built in \2 s, \3/p' "$log")
+		case "$k" in
+		debug-*) what="debug ${k#debug-} kernel" ;;
+		*) what="patched $k kernel with pvkit built in" ;;
+		esac
+		[ "$rc" = 0 ] && what="$what builds (${how:-cached})" || what="$what builds"
+		result "$what" "$rc" "$log"
+	done
+}
+
+# Step 6, every scenario: Debian's kernels with pvkit's modules on all
+# three hosts, and the patched kernels (pvkit built in) and the debug
+# kernel on both hypervisors. The debug kernel's suite is the widest on
+# pvkit-hv: pvkit's modules loaded, used and unloaded (20 rounds of the
+# whole stack) with no KASAN, UBSAN, lockdep or kmemleak report. Its
+# limits are four times the production kernels' (scenario and each
+# test), up to an hour nested, where it takes 11 to 13 minutes on
+# pvkit-hv and 4 on stock KVM (Documentation/testing.rst, "The debug
+# kernel"). Nested, each L1 is one TCG thread, so one scenario runs per
+# core, up to 4. Debian's kernels also run on pvkit-hv with 2 vCPUs
+# (hv-6.1-2cpu, hv-6.12-2cpu: the whole suite, I/O load included); the
+# other 2-vCPU scenarios run with tests/run --cpus 2.
 lanes=$(nproc)
 [ "$lanes" -le 4 ] || lanes=4
-# Debian's kernels also run on pvkit-hv with 2 vCPUs (hv-6.1-2cpu,
-# hv-6.12-2cpu: the whole suite, I/O load included); the other 2-vCPU
-# scenarios run with tests/run --cpus 2.
-harness_step "$out/scenarios.log" --jobs "${PVKIT_TEST_JOBS:-$lanes}" \
-	--host kvm,hv,tcg --kernel "$kernels" --cpus 1,2 \
-	--exclude 'kvm-*-2cpu,*-custom-*-2cpu'
+scenarios=(--jobs "${PVKIT_TEST_JOBS:-$lanes}" --host kvm,hv,tcg --cpus 1,2
+	--exclude 'kvm-*-2cpu,*-custom-*-2cpu')
+if kill -0 "$kernels_pid" 2>/dev/null; then
+	# The kernels are still building (a fresh machine, or a changed
+	# series). The nested guests leave the CPUs idle about a third of
+	# the time (their tests' waits), which the niced builds take, so
+	# Debian's kernels' scenarios run first, beside the builds, and
+	# the patched kernels' after them.
+	echo "== 6. guest scenarios, Debian's kernels (the patched kernels still building)"
+	harness_step "$out/scenarios-debian.log" "${scenarios[@]}" --kernel 6.1,6.12
+	report_kernels
+	echo "== 6. guest scenarios, the patched kernels"
+	harness_step "$out/scenarios-custom.log" "${scenarios[@]}" \
+		--kernel custom,custom-debug-6.12
+else
+	report_kernels
+	echo "== 6. guest scenarios"
+	harness_step "$out/scenarios.log" "${scenarios[@]}" \
+		--kernel 6.1,6.12,custom,custom-debug-6.12
+fi
 
 echo "== summary"
 if [ "$skipped" -gt 0 ]; then
