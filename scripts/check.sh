@@ -17,9 +17,8 @@
 #      the start, the debug one first)
 #   6. every harness scenario, in real guests (tests/run); where the
 #      kernels are still building, Debian's kernels' scenarios run
-#      beside the builds, then the debug kernel's as soon as it is
-#      built, beside the other two builds, and the patched kernels'
-#      last
+#      beside the builds, then each patched kernel's as soon as it is
+#      built, the debug one first
 # Each step prints PASS/FAIL lines; the last line is "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -45,8 +44,8 @@ result() {
 # scripts/build-kernel.sh, so only a changed series or config rebuilds):
 # the minimal ones with pvkit built in, and the debug one (KASAN,
 # kmemleak, lockdep, UBSAN, DEBUG_PAGEALLOC, pvkit as modules) for the
-# debug scenario. On a fresh machine they are most of make check (7 to
-# 13 minutes each on 2 cores), so they build in the background from the
+# debug scenario. On a fresh machine they are most of make check (about
+# 7 minutes each alone on 2 cores), so they build in the background from the
 # start, at the lowest priority, on what steps 1 to 5 and Debian's
 # kernels' scenarios leave of the CPUs; step 5b waits for them and
 # reports. The debug kernel builds first, so that its scenarios (the
@@ -243,19 +242,23 @@ if kill -0 "$kernels_pid" 2>/dev/null; then
 	# The kernels are still building (a fresh machine, or a changed
 	# series). A nested guest uses about 0.6 of a core (its tests'
 	# waits), and the niced builds take the rest, so the scenarios run
-	# beside the builds: Debian's kernels' first, then the debug
-	# kernel's once it is built, and the patched kernels' last.
+	# beside the builds: Debian's kernels' first, then each patched
+	# kernel's as soon as it is built (the debug one first), so that
+	# only the last kernel's two scenarios are left when the CPUs are
+	# no longer busy with builds.
 	echo "== 6. guest scenarios, Debian's kernels (the patched kernels still building)"
 	harness_step "$out/scenarios-debian.log" "${scenarios[@]}" --kernel 6.1,6.12
 	# (a kernel that failed to build is one failure, not a rebuild
 	# inside tests/run beside the others)
-	if report_kernel debug-6.12; then
-		echo "== 6. guest scenarios, the debug kernel"
-		harness_step "$out/scenarios-debug.log" "${scenarios[@]}" --kernel custom-debug-6.12
-	fi
-	report_kernels
-	echo "== 6. guest scenarios, the patched kernels"
-	harness_step "$out/scenarios-custom.log" "${scenarios[@]}" --kernel custom
+	for k in $KERNELS; do
+		report_kernel "$k" || continue
+		case "$k" in
+		debug-*) echo "== 6. guest scenarios, the debug ${k#debug-} kernel" ;;
+		*) echo "== 6. guest scenarios, the patched $k kernel" ;;
+		esac
+		harness_step "$out/scenarios-custom-$k.log" "${scenarios[@]}" --kernel "custom-$k"
+	done
+	wait "$kernels_pid"
 else
 	report_kernels
 	echo "== 6. guest scenarios"
