@@ -49,7 +49,6 @@ run:
 	@tests/run --job run --host $(or $(HOST),hv) --kernel 6.1
 
 check:
-	@scripts/deps.sh --if-needed
 	@scripts/check.sh
 
 test:

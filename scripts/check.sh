@@ -1,6 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make check: pvkit's whole test suite, in the order that fails fastest.
+#   0. what it needs, installed where missing (scripts/deps.sh): first
+#      what the first patched kernel's build needs, so that it starts
+#      while the rest installs
 #   1. the module build against every supported kernel, W=1 and sparse,
 #      warning-free; a missing header set gives one clear line
 #   2. the hypercall ABI header's userspace unit test (strict C99)
@@ -54,10 +57,23 @@ result() {
 # throughout (57.2 minutes from empty caches against 57.3 with the debug
 # kernel last, Documentation/testing.rst). Once built they are cached, and a
 # change to pvkit's patches compiles only what it touched (ccache).
+#
+# On a fresh machine the first kernel starts as soon as what it needs is
+# installed (scripts/deps.sh --kernel), while the rest of the packages
+# install; the others wait for all of them (deps.rc).
 KERNELS="debug-6.12 6.12 6.1"
+first_series=${KERNELS%% *}
+first_series=${first_series#debug-}
 build_kernels() {
-	local k
+	local k first=1
 	for k in $KERNELS; do
+		if [ "$first" = 0 ]; then
+			while [ ! -e "$out/deps.rc" ]; do
+				sleep 2
+			done
+			[ "$(cat "$out/deps.rc")" = 0 ] || return 1
+		fi
+		first=0
 		case "$k" in
 		debug-*) set -- --debug "${k#debug-}" ;;
 		*) set -- "$k" ;;
@@ -66,9 +82,28 @@ build_kernels() {
 		echo $? >"$out/kernel-$k.rc"
 	done
 }
-rm -f "$out"/kernel-*.rc
+
+# kill_tree PID: PID and every process under it (a kernel build's make
+# and compilers, when make check cannot go on)
+kill_tree() {
+	local child
+	for child in $(pgrep -P "$1"); do
+		kill_tree "$child"
+	done
+	kill "$1" 2>/dev/null
+}
+
+rm -f "$out"/kernel-*.rc "$out/deps.rc"
+"$PVKIT_ROOT/scripts/deps.sh" --if-needed --kernel "$first_series" || exit 1
 build_kernels &
 kernels_pid=$!
+"$PVKIT_ROOT/scripts/deps.sh" --if-needed
+rc=$?
+echo $rc >"$out/deps.rc"
+if [ "$rc" != 0 ]; then
+	kill_tree "$kernels_pid"
+	exit 1
+fi
 
 # Counts a TAP stream's cases; prints its failures.
 tap_step() {

@@ -7,18 +7,24 @@
 # make patches diffs against both series' linux-source.
 # Versions are resolved from the archive each time, never written down.
 #
-#   deps.sh              install and fetch everything
-#   deps.sh --if-needed  do nothing when everything is already in place
+#   deps.sh                  install and fetch everything
+#   deps.sh --if-needed      do nothing when everything is already in place
+#   deps.sh --kernel SERIES  only what building SERIES's patched kernel
+#                            needs (make check starts its first kernel on
+#                            that while the rest installs); with
+#                            --if-needed, nothing when that is in place
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# make kernel: the compiler, Kconfig's parsers, the timeconst script,
+# objtool's libelf, patch; and ccache, so a kernel whose pvkit patches
+# changed rebuilds only them
+KERNEL_PACKAGES=(gcc make libc6-dev perl xz-utils patch flex bison bc libelf-dev
+	libssl-dev ccache)
 PACKAGES=(
-	gcc make libc6-dev perl kmod cpio xz-utils zstd busybox-static
+	"${KERNEL_PACKAGES[@]}" kmod cpio zstd busybox-static
 	qemu-system-x86 sparse linux-source-6.1 linux-source-6.12 clang libclang-rt-dev
 	fio iperf3 e2fsprogs
-	# make kernel: Kconfig's parsers, the timeconst script, objtool; and
-	# ccache, so a kernel whose pvkit patches changed rebuilds only them
-	flex bison bc libelf-dev libssl-dev ccache
 )
 for series in $PVKIT_SERIES; do
 	PACKAGES+=("$(series_headers_meta "$series")")
@@ -46,17 +52,35 @@ everything_present() {
 	[ -f "$(l0_qemu_dir)/.ready" ] || ! l0_qemu_wanted
 }
 
+# Whether what building SERIES's kernel needs is installed.
+kernel_build_present() {
+	local c
+	for c in gcc make xz patch flex bison bc ccache; do
+		command -v "$c" >/dev/null 2>&1 || return 1
+	done
+	for c in libelf-dev libssl-dev "linux-source-$1"; do
+		dpkg-query -W -f='${Status}' "$c" 2>/dev/null | grep -q 'ok installed' ||
+			return 1
+	done
+}
+
+# install_packages PACKAGE...: apt-get install, after an apt-get update
+# unless one ran in the last hour (make check installs in two parts).
 install_packages() {
 	[ "$(id -u)" = 0 ] || die "make deps must run as root (it uses apt-get)"
-	local log
+	local log stamp
 	log=$PVKIT_BUILD/deps-apt.log
+	stamp=$PVKIT_BUILD/.apt-updated
 	mkdir -p "$PVKIT_BUILD"
-	info "installing Debian packages: ${PACKAGES[*]}"
-	apt-get update -q >"$log" 2>&1 ||
-		die "apt-get update failed (is a Debian mirror reachable?); log: $log"
+	info "installing Debian packages: $*"
+	if [ -z "$(find "$stamp" -mmin -60 2>/dev/null)" ]; then
+		apt-get update -q >>"$log" 2>&1 ||
+			die "apt-get update failed (is a Debian mirror reachable?); log: $log"
+		touch "$stamp"
+	fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends "${PACKAGES[@]}" >>"$log" 2>&1 ||
-		die "apt-get install failed for: ${PACKAGES[*]}; log: $log"
+		--no-install-recommends "$@" >>"$log" 2>&1 ||
+		die "apt-get install failed for: $*; log: $log"
 }
 
 # Unpacks linux-image-<kver> into the cache with its modules.dep.
@@ -143,11 +167,35 @@ fetch_l0_qemu() {
 	touch "$dir/.ready"
 }
 
-if [ "${1:-}" = --if-needed ] && everything_present; then
+if_needed=0
+kernel=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--if-needed) if_needed=1 ;;
+	--kernel)
+		[ $# -ge 2 ] || die "deps.sh: --kernel needs a series ($PVKIT_SERIES)"
+		kernel=$2
+		shift ;;
+	*) die "deps.sh: unknown option '$1' (--if-needed, --kernel SERIES)" ;;
+	esac
+	shift
+done
+
+if [ -n "$kernel" ]; then
+	case " $PVKIT_SERIES " in
+	*" $kernel "*) ;;
+	*) die "deps.sh: unknown kernel series '$kernel' (supported: $PVKIT_SERIES)" ;;
+	esac
+	[ "$if_needed" = 1 ] && kernel_build_present "$kernel" && exit 0
+	install_packages "${KERNEL_PACKAGES[@]}" "linux-source-$kernel"
 	exit 0
 fi
 
-install_packages
+if [ "$if_needed" = 1 ] && everything_present; then
+	exit 0
+fi
+
+install_packages "${PACKAGES[@]}"
 for series in $PVKIT_SERIES; do
 	kver=$(series_kver "$series")
 	[ -n "$kver" ] || die "cannot resolve the $series kernel from $(series_headers_meta "$series")"
