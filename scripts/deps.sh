@@ -33,16 +33,29 @@ done
 HOST_COMMANDS="gcc clang make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb
 	fio iperf3 mke2fs flex bison bc ccache"
 
-everything_present() {
-	local c series kver
-	for c in $HOST_COMMANDS; do
+# commands_present COMMAND...: whether every one is on PATH.
+commands_present() {
+	local c
+	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || return 1
 	done
-	for c in busybox-static libclang-rt-dev libelf-dev libssl-dev linux-source-6.1 \
-		linux-source-6.12; do
-		dpkg-query -W -f='${Status}' "$c" 2>/dev/null | grep -q 'ok installed' ||
+}
+
+# packages_installed PACKAGE...: whether dpkg has every one installed.
+packages_installed() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			return 1
 	done
+}
+
+everything_present() {
+	local series kver
+	# shellcheck disable=SC2086
+	commands_present $HOST_COMMANDS || return 1
+	packages_installed busybox-static libclang-rt-dev libelf-dev libssl-dev \
+		linux-source-6.1 linux-source-6.12 || return 1
 	for series in $PVKIT_SERIES; do
 		kver=$(series_kver "$series")
 		[ -n "$kver" ] && kver_kdir "$kver" >/dev/null || return 1
@@ -54,14 +67,8 @@ everything_present() {
 
 # Whether what building SERIES's kernel needs is installed.
 kernel_build_present() {
-	local c
-	for c in gcc make xz patch flex bison bc ccache; do
-		command -v "$c" >/dev/null 2>&1 || return 1
-	done
-	for c in libelf-dev libssl-dev "linux-source-$1"; do
-		dpkg-query -W -f='${Status}' "$c" 2>/dev/null | grep -q 'ok installed' ||
-			return 1
-	done
+	commands_present gcc make xz patch flex bison bc ccache &&
+		packages_installed libelf-dev libssl-dev "linux-source-$1"
 }
 
 # install_packages PACKAGE...: apt-get install, after an apt-get update
