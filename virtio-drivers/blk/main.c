@@ -84,19 +84,16 @@ out:
 /*
  * A virtqueue broke, or the device returned a used length beyond a
  * request's buffers: every virtqueue is marked broken, so the virtio
- * core refuses them too, and all I/O ends.
+ * core refuses them too, and all I/O ends. A bad length was logged
+ * where it was found (request.c).
  */
 static void pvblk_broken_work(struct work_struct *work)
 {
 	struct pvblk *vblk = container_of(work, struct pvblk, broken_work);
-	char why[96] = "a virtqueue is broken";
 
-	if (atomic_read(&vblk->bad_len_seen))
-		snprintf(why, sizeof(why),
-			 "the device used %u bytes of a request with room for %u",
-			 vblk->bad_len, vblk->bad_len_max);
 	virtio_break_device(vblk->vdev);
-	pvblk_kill(vblk, 0, why);
+	pvblk_kill(vblk, 0, atomic_read(&vblk->bad_len_seen) ?
+		   NULL : "a virtqueue is broken");
 }
 
 /* One request virtqueue per hardware queue, interrupts spread by CPU. */

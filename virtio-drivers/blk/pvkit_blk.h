@@ -61,9 +61,7 @@ struct pvblk {
 	struct work_struct config_work;	/* capacity change */
 	struct work_struct broken_work;	/* a virtqueue broke */
 	bool broken;			/* the device broke the rules */
-	atomic_t bad_len_seen;		/* the first bad used length: */
-	unsigned int bad_len;		/* what the device returned */
-	unsigned int bad_len_max;	/* what the request could take */
+	atomic_t bad_len_seen;		/* a used length was too long */
 };
 
 /* The driver's part of each block request (the tag set's cmd_size). */

@@ -234,15 +234,17 @@ static void pvblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 /*
  * The device says it wrote @len bytes into a request that has room for
  * fewer: it cannot be trusted with any request any more. The request
- * fails; the first such length is kept for the kill path's log line.
+ * fails. The first such length is logged here, before that failure
+ * reaches its caller, since the kill path that resets the device runs
+ * later, from a work item.
  */
 static void pvblk_bad_len(struct pvblk *vblk, struct pvblk_req *req,
 			  unsigned int len)
 {
-	if (atomic_cmpxchg(&vblk->bad_len_seen, 0, 1) == 0) {
-		vblk->bad_len = len;
-		vblk->bad_len_max = req->in_len;
-	}
+	if (atomic_cmpxchg(&vblk->bad_len_seen, 0, 1) == 0)
+		dev_err(&vblk->vdev->dev,
+			"%s: the device used %u bytes of a request with room for %u: failing all I/O\n",
+			vblk->disk->disk_name, len, req->in_len);
 	req->status = VIRTIO_BLK_S_IOERR;
 }
 
