@@ -158,6 +158,12 @@ if command -v ccache >/dev/null; then
 	export CCACHE_BASEDIR=$tree CCACHE_NOHASHDIR=1 CCACHE_STATSLOG=$stats
 	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-4G} CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 fi
+# pahole only matters for BTF, which these kernels leave out, but
+# Kconfig writes its version (0 if absent) into every file's config
+# header: a kernel built before make check had installed pahole (it
+# comes with linux-headers-6.12) missed ccache for every file once it
+# was there. A name that is no command makes it 0 on every machine.
+nopahole=PAHOLE=pvkit-no-pahole
 
 info "building the $flavor $series kernel (linux-source-$series $version, ${#patches[@]} patches, CC=\"$cc\"; several minutes)"
 start=$(date +%s)
@@ -174,7 +180,7 @@ for p in "${patches[@]}"; do
 done
 
 (cd "$tree" && scripts/kconfig/merge_config.sh -n -m "${fragments[@]}" &&
-	make CC="$cc" allnoconfig KCONFIG_ALLCONFIG=.config) >>"$log" 2>&1 ||
+	make CC="$cc" "$nopahole" allnoconfig KCONFIG_ALLCONFIG=.config) >>"$log" 2>&1 ||
 	failed "configuring the $series kernel failed"
 # every option a fragment sets must have survived Kconfig's dependencies,
 # unless this series' Kconfig has no such symbol
@@ -193,7 +199,7 @@ missing=$(cat "${fragments[@]}" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' 
 [ -z "$missing" ] ||
 	die "config options the fragments set did not survive Kconfig (a missing dependency?): $(echo $missing)"
 
-(cd "$tree" && make -j"$(nproc)" CC="$cc" bzImage modules modules.builtin) >>"$log" 2>&1 ||
+(cd "$tree" && make -j"$(nproc)" CC="$cc" "$nopahole" bzImage modules modules.builtin) >>"$log" 2>&1 ||
 	failed "building the $series kernel failed"
 
 tmp=$out.tmp.$$
@@ -204,7 +210,7 @@ cp "$tree/.config" "$tmp/config"
 cp "$tree/modules.builtin" "$tree/System.map" "$tmp/"
 mkdir -p "$tmp/modules"
 find "$tree" -name '*.ko' -not -path '*/tools/*' -exec cp {} "$tmp/modules/" \;
-release=$(cd "$tree" && make -s kernelrelease)
+release=$(cd "$tree" && make -s "$nopahole" kernelrelease)
 {
 	echo "release=$release"
 	echo "source=linux-source-$series $version"
