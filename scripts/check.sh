@@ -275,7 +275,7 @@ scenarios=(--jobs "${PVKIT_TEST_JOBS:-$lanes}" --host kvm,hv,tcg --cpus 1,2
 	--exclude 'kvm-*-2cpu,*-custom-*-2cpu')
 if kill -0 "$kernels_pid" 2>/dev/null; then
 	# The kernels are still building (a fresh machine, or a changed
-	# series). A nested guest uses about 0.6 of a core (its tests'
+	# series). A nested guest uses 0.6 to 0.9 of a core (its tests'
 	# waits), and the niced builds take the rest, so the scenarios run
 	# beside the builds: Debian's kernels' first, then each patched
 	# kernel's as soon as it is built (the debug one first), so that
