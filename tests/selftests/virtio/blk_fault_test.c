@@ -13,9 +13,9 @@
  * soon after (its status reads 0 while pvkit_blk is still bound), fail
  * every later request at once and hold none; the other disks must go on
  * working; unbinding and binding the device again must give a disk that
- * reads, and that the fault kills again. Last, pvkit_blk must unload with the dead disks and
- * load again (the tools disk is unmounted and mounted again for that).
- * No kernel problem may be logged.
+ * reads, and that the fault kills again. Last, pvkit_blk must unload
+ * with the dead disks and load again (the tools disk is unmounted and
+ * mounted again for that). No kernel problem may be logged.
  */
 #define _GNU_SOURCE
 #include <errno.h>
