@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make deps: installs everything pvkit's build and tests need, as root,
-# idempotently. Guest kernels are Debian linux-image packages fetched with
+# idempotently. Guest kernels are Debian linux-image packages, and the
+# two kernels' headers Debian's linux-headers packages, fetched with
 # apt-get download and unpacked into the cache (never installed on the
 # host); the kselftest headers and checkpatch come from linux-source, and
 # make patches diffs against both series' linux-source.
@@ -21,14 +22,13 @@ set -euo pipefail
 # changed rebuilds only them
 KERNEL_PACKAGES=(gcc make libc6-dev perl xz-utils patch flex bison bc libelf-dev
 	libssl-dev ccache)
+# (pahole: Debian's 6.12 headers carry vmlinux's BTF, and Kbuild adds
+# BTF to the modules built against them)
 PACKAGES=(
 	"${KERNEL_PACKAGES[@]}" kmod cpio zstd busybox-static
 	qemu-system-x86 sparse linux-source-6.1 linux-source-6.12 clang libclang-rt-dev
-	fio iperf3 e2fsprogs
+	fio iperf3 e2fsprogs pahole
 )
-for series in $PVKIT_SERIES; do
-	PACKAGES+=("$(series_headers_meta "$series")")
-done
 
 HOST_COMMANDS="gcc clang make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb
 	fio iperf3 mke2fs flex bison bc ccache"
@@ -55,7 +55,7 @@ everything_present() {
 	# shellcheck disable=SC2086
 	commands_present $HOST_COMMANDS || return 1
 	packages_installed busybox-static libclang-rt-dev libelf-dev libssl-dev \
-		linux-source-6.1 linux-source-6.12 || return 1
+		linux-source-6.1 linux-source-6.12 pahole || return 1
 	for series in $PVKIT_SERIES; do
 		kver=$(series_kver "$series")
 		[ -n "$kver" ] && kver_kdir "$kver" >/dev/null || return 1
@@ -108,6 +108,39 @@ fetch_guest_kernel() {
 	[ -f "$dir/boot/vmlinuz-$kver" ] ||
 		die "linux-image-$kver has no boot/vmlinuz-$kver"
 	depmod -b "$dir" "$kver"
+	touch "$dir/.ready"
+}
+
+# Unpacks linux-headers-<kver>, with its -common part and its
+# linux-kbuild, into the cache, unless that header set is installed.
+# Installing them is what a user building for a kernel does, but here it
+# would bring a kernel onto the host: Debian 12's 6.12 headers depend on
+# the 6.12 image, which would become the host's next boot kernel, and whose
+# initramfs builds (twice: the image's hook, then initramfs-tools'
+# trigger) took 5 of the 6 minutes make check's package install took
+# on a fresh machine.
+fetch_headers() {
+	local kver=$1 dir tmp deb parts
+	kver_kdir "$kver" >/dev/null && return 0
+	dir=$(headers_dir "$kver")
+	info "fetching kernel headers linux-headers-$kver"
+	parts=$(apt-cache depends "linux-headers-$kver" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-\(headers\|kbuild\)-[^ ]*\)$/\1/p' | tr '\n' ' ')
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2086
+	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root \
+		"linux-headers-$kver" $parts >/dev/null) ||
+		die "apt-get download linux-headers-$kver ${parts}failed"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$dir"
+	done
+	rm -rf "$tmp"
+	# the arch part's Makefile includes the common part's from /usr/src
+	sed -i 's|^include /usr/src/|include ../|' "$dir/usr/src/linux-headers-$kver/Makefile"
+	[ -x "$dir/usr/src/linux-headers-$kver/scripts/basic/fixdep" ] ||
+		die "linux-headers-$kver unpacked into $dir lacks scripts/basic/fixdep"
 	touch "$dir/.ready"
 }
 
@@ -206,8 +239,7 @@ install_packages "${PACKAGES[@]}"
 for series in $PVKIT_SERIES; do
 	kver=$(series_kver "$series")
 	[ -n "$kver" ] || die "cannot resolve the $series kernel from $(series_headers_meta "$series")"
-	kver_kdir "$kver" >/dev/null ||
-		die "headers for $kver missing after install; apt-get install linux-headers-$kver"
+	fetch_headers "$kver"
 	fetch_guest_kernel "$kver"
 done
 fetch_kernel_tools

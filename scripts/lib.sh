@@ -41,7 +41,14 @@ series_kver() {
 	echo "$deps" | tr ',|' '\n\n' | sed -n 's/^ *linux-headers-\([0-9][^ ]*-amd64\).*/\1/p' | head -n 1
 }
 
-# The header directory of an installed kernel release, or nothing.
+# Where scripts/deps.sh unpacks a Debian kernel's header packages that
+# are not installed (make deps never installs a kernel on the host).
+headers_dir() {
+	echo "$PVKIT_CACHE/headers/$1"
+}
+
+# The header directory of a kernel release: installed, or else unpacked by
+# scripts/deps.sh; nothing when neither.
 kver_kdir() {
 	local d
 	for d in "/lib/modules/$1/build" "/usr/src/linux-headers-$1"; do
@@ -50,7 +57,9 @@ kver_kdir() {
 			return 0
 		fi
 	done
-	return 1
+	d=$(headers_dir "$1")
+	[ -f "$d/.ready" ] || return 1
+	echo "$d/usr/src/linux-headers-$1"
 }
 
 # The kernel release a header directory was configured for (Debian's 6.1
