@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Picks the kernel header directory to build pvkit's modules against and
 # prints it. Order: KDIR, then KVER, then the running kernel's headers,
-# then the newest Debian header set installed. Anything missing or
+# then the newest Debian header set installed, then the newest one that
+# make deps unpacked into the cache. Anything missing or
 # inconsistent ends in one line naming the Debian package to install.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -50,8 +51,16 @@ if d=$(kver_kdir "$(uname -r)"); then
 	exit 0
 fi
 
-newest=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's|.*/linux-headers-||' | sort -V | tail -n 1)
+newest=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's|.*/linux-headers-||' | sort -V | tail -n 1 || true)
+if [ -n "$newest" ]; then
+	kver=$newest
+	check_kdir "/usr/src/linux-headers-$newest"
+	exit 0
+fi
+
+# the newest header set make deps unpacked
+newest=$(ls -d "$(headers_dir "")"*/.ready 2>/dev/null | sed 's|/\.ready$||; s|.*/||' | sort -V | tail -n 1 || true)
 [ -n "$newest" ] ||
-	die "no kernel headers installed; install linux-headers-amd64 (or run make deps)"
+	die "no kernel headers installed or unpacked; install linux-headers-amd64, or run make deps (it unpacks Debian 12's 6.1 and 6.12 headers into $(headers_dir ""))"
 kver=$newest
-check_kdir "/usr/src/linux-headers-$newest"
+check_kdir "$(kver_kdir "$newest")"
