@@ -90,21 +90,30 @@ install_packages() {
 		die "apt-get install failed for: $*; log: $log"
 }
 
+# download_unpack DIR PACKAGE...: fetches the packages with apt-get
+# download and unpacks them all into DIR, emptied first (nothing is
+# installed).
+download_unpack() {
+	local dir=$1 tmp deb
+	shift
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$@" >/dev/null) ||
+		die "apt-get download $* failed"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$dir"
+	done
+	rm -rf "$tmp"
+}
+
 # Unpacks linux-image-<kver> into the cache with its modules.dep.
 fetch_guest_kernel() {
-	local kver=$1 dir tmp deb
+	local kver=$1 dir
 	dir=$(guest_dir "$kver")
 	[ -f "$dir/.ready" ] && return 0
 	info "fetching guest kernel linux-image-$kver"
-	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root \
-		"linux-image-$kver" >/dev/null) ||
-		die "apt-get download linux-image-$kver failed"
-	deb=$(ls "$tmp"/*.deb)
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	dpkg-deb -x "$deb" "$dir"
-	rm -rf "$tmp"
+	download_unpack "$dir" "linux-image-$kver"
 	[ -f "$dir/boot/vmlinuz-$kver" ] ||
 		die "linux-image-$kver has no boot/vmlinuz-$kver"
 	depmod -b "$dir" "$kver"
@@ -120,23 +129,14 @@ fetch_guest_kernel() {
 # trigger) took 5 of the 6 minutes make check's package install took
 # on a fresh machine.
 fetch_headers() {
-	local kver=$1 dir tmp deb parts
+	local kver=$1 dir parts
 	kver_kdir "$kver" >/dev/null && return 0
 	dir=$(headers_dir "$kver")
 	info "fetching kernel headers linux-headers-$kver"
 	parts=$(apt-cache depends "linux-headers-$kver" 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-\(headers\|kbuild\)-[^ ]*\)$/\1/p' | tr '\n' ' ')
-	tmp=$(mktemp -d)
+		sed -n 's/^ *Depends: \(linux-\(headers\|kbuild\)-[^ ]*\)$/\1/p')
 	# shellcheck disable=SC2086
-	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root \
-		"linux-headers-$kver" $parts >/dev/null) ||
-		die "apt-get download linux-headers-$kver ${parts}failed"
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	for deb in "$tmp"/*.deb; do
-		dpkg-deb -x "$deb" "$dir"
-	done
-	rm -rf "$tmp"
+	download_unpack "$dir" "linux-headers-$kver" $parts
 	# the arch part's Makefile includes the common part's from /usr/src
 	sed -i 's|^include /usr/src/|include ../|' "$dir/usr/src/linux-headers-$kver/Makefile"
 	[ -x "$dir/usr/src/linux-headers-$kver/scripts/basic/fixdep" ] ||
