@@ -23,15 +23,16 @@ set -euo pipefail
 KERNEL_PACKAGES=(gcc make libc6-dev perl xz-utils patch flex bison bc libelf-dev
 	libssl-dev ccache)
 # (pahole: Debian's 6.12 headers carry vmlinux's BTF, and Kbuild adds
-# BTF to the modules built against them)
+# BTF to the modules built against them; quilt: make check applies each
+# series with it, as Documentation/patches.rst tells users to)
 PACKAGES=(
 	"${KERNEL_PACKAGES[@]}" kmod cpio zstd busybox-static
 	qemu-system-x86 sparse linux-source-6.1 linux-source-6.12 clang libclang-rt-dev
-	fio iperf3 e2fsprogs pahole
+	fio iperf3 e2fsprogs pahole quilt
 )
 
 HOST_COMMANDS="gcc clang make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb
-	fio iperf3 mke2fs flex bison bc ccache"
+	fio iperf3 mke2fs flex bison bc ccache quilt"
 
 # commands_present COMMAND...: whether every one is on PATH.
 commands_present() {

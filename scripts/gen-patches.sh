@@ -435,6 +435,22 @@ EOF
 	rm -rf "$tree"
 }
 
+# quilt_check SERIES DIR: quilt push -a, as Documentation/patches.rst
+# tells users to apply the series, takes every patch with no fuzz.
+quilt_check() {
+	local series=$1 dir=$2 tree log
+	tree=$(mktemp -d)
+	pristine_tree "$series" "$tree" with-kselftest
+	log=$tree/.quilt.log
+	if ! (cd "$tree" && QUILT_PATCHES=$dir quilt push -a --fuzz=0) >"$log" 2>&1 ||
+		grep -qiE 'offset|fuzz' "$log"; then
+		cat "$log" >&2
+		rm -rf "$tree"
+		die "$series: quilt push -a does not apply the series exactly to Debian's linux-source-$series"
+	fi
+	rm -rf "$tree"
+}
+
 # apply_check SERIES DIR: the series applies to the pristine files
 # exactly, the in-tree selftests build with that kernel's lib.mk, and
 # drivers/virt/pvkit builds against the series' Debian headers.
@@ -451,6 +467,7 @@ apply_check() {
 			die "$series: $p does not apply exactly to Debian's linux-source-$series"
 		fi
 	done <"$dir/series"
+	quilt_check "$series" "$dir"
 	# the uapi headers as headers_install would put them
 	mkdir -p "$tree/.usr/include/linux"
 	cp "$tree"/include/uapi/linux/pvkit_*.h "$tree/.usr/include/linux/"
@@ -520,7 +537,7 @@ for series in $series_list; do
 		checkpatch_series "$PVKIT_ROOT/patches/$series"
 		built="its selftests and modules build"
 		[ "$module_build" = 1 ] || built="its selftests build"
-		echo "patches/$series: up to date; applies with no offset or fuzz; $built; checkpatch clean"
+		echo "patches/$series: up to date; applies with no offset or fuzz (patch -p1 and quilt push -a); $built; checkpatch clean"
 	else
 		generate "$series" "$PVKIT_ROOT/patches/$series"
 		echo "patches/$series: $(grep -c . "$PVKIT_ROOT/patches/$series/series") patches"
