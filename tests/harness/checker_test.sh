@@ -9,7 +9,9 @@
 # request or resident-memory watch that failed, pvkit-hv error lines and
 # device resets no test asked for, per-queue counts that do not hold
 # together, an early console with no line before the UART's, a failed
-# case whose reason must carry its first assertion)
+# case whose reason must carry its first assertion, KASAN and UBSAN
+# reports, a debug kernel's run without kmemleak's scan or whose dmesg
+# lost its start)
 # and compares its
 # counts with the expected ones. Prints TAP.
 set -euo pipefail
@@ -17,12 +19,12 @@ awk_file=$(dirname "$0")/tap-check.awk
 n=0
 bad=0
 
-# expect NAME "PASSED FAILED SKIPPED" LOG [HOST [NEEDED-HOST-CHECKS [EARLY]]]
+# expect NAME "PASSED FAILED SKIPPED" LOG [HOST [NEEDED-HOST-CHECKS [EARLY [DEBUG]]]]
 expect() {
 	local got
 	n=$((n + 1))
 	got=$(printf '%s\n' "$3" | awk -v host="${4:-}" -v need="${5:-}" \
-		-v early_console="${6:-0}" -f "$awk_file" |
+		-v early_console="${6:-0}" -v debug_kernel="${7:-0}" -f "$awk_file" |
 		sed -n 's/^counts //p')
 	if [ "$got" = "$2" ]; then
 		echo "ok $n checker: $1"
@@ -36,7 +38,7 @@ ok_run=$'##PVKIT## begin t\nTAP version 13\n1..2\nok 1 a\nok 2 b\n##PVKIT## exit
 dmesg=$'##PVKIT## dmesg-begin\n[ 1.0] hello\n##PVKIT## dmesg-end'
 
 echo "TAP version 13"
-echo "1..54"
+echo "1..59"
 expect "clean run passes" "2 0 0" "$ok_run"$'\n'"$dmesg"$'\n##PVKIT## done'
 expect "not ok fails" "1 1 0" $'##PVKIT## begin t\n1..2\nok 1 a\nnot ok 2 b\n##PVKIT## exit t 1\n##PVKIT## done'
 # a failing case's reason carries its first assertion, not a later one
@@ -59,6 +61,12 @@ expect "lockdep report fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 2.0]
 expect "a mitigation advisory is not a problem" "2 0 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 0.4] Speculative Return Stack Overflow: WARNING: See https://kernel.org/doc/html/latest/admin-guide/hw-vuln/srso.html for mitigation options.\n##PVKIT## dmesg-end\n##PVKIT## done'
 expect "kmemleak's banner is not a leak" "2 0 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 0.0] kmemleak: Kernel memory leak detector initialized (mem pool available: 15482)\n##PVKIT## dmesg-end\n##PVKIT## kmemleak-scanned 0\n##PVKIT## done'
 expect "kmemleak's report fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 60.0] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)\n##PVKIT## dmesg-end\n##PVKIT## done'
+expect "a KASAN report fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 3.0] ==================================================================\n[ 3.0] BUG: KASAN: slab-out-of-bounds in f+0x1/0x2\n##PVKIT## dmesg-end\n##PVKIT## done'
+expect "a UBSAN report fails" "2 1 0" "$ok_run"$'\n##PVKIT## dmesg-begin\n[ 3.0] UBSAN: shift-out-of-bounds in x.c:1:2\n##PVKIT## dmesg-end\n##PVKIT## done'
+debug_log=$'##PVKIT## kmemleak-scanned 0\n##PVKIT## dmesg-begin\nLinux version 6.12.0-pvkit-debug\n[ 1.0] hello\n##PVKIT## dmesg-end\n##PVKIT## done'
+expect "a debug kernel's run with its scan and whole log passes" "2 0 0" "$ok_run"$'\n'"$debug_log" "" "" 0 1
+expect "a debug kernel's run without kmemleak's scan fails" "2 1 0" "$ok_run"$'\n'"${debug_log#*$'\n'}" "" "" 0 1
+expect "a debug kernel's dmesg that lost its start fails" "2 1 0" "$ok_run"$'\n'"${debug_log/Linux version*-debug$'\n'/}" "" "" 0 1
 expect "unreferenced objects after the scans fail" "2 1 0" "$ok_run"$'\n##PVKIT## kmemleak-scanned 3\n##PVKIT## done'
 expect "BUG_ON() fails" "2 2 0" "$ok_run"$'\n[ 3.0] kernel BUG at mm/slub.c:435!\n[ 3.0] invalid opcode: 0000 [#1] PREEMPT SMP NOPTI\n##PVKIT## done'
 expect "panic on console fails" "0 2 0" $'[ 1.0] Kernel panic - not syncing: No working init found.'

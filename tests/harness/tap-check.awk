@@ -47,6 +47,10 @@
 #     earlycon=pvkit), the JSON's "hypercall_lines_before_uart" must be
 #     at least 1: boot lines reached pvkit-hv through CONSOLE_WRITE
 #     before the UART printed anything.
+#   With -v debug_kernel=1 (make kernel DEBUG=1), "##PVKIT##
+#     kmemleak-scanned N" must be there and the dmesg dump must start at
+#     the kernel's first line ("Linux version"), or the kernel's own
+#     checkers (KASAN, UBSAN, lockdep, kmemleak) were not all heard.
 #   "##PVKIT## host-check NAME ok" passes, "... fail WHY" fails: checks the
 #     launch script made where the VMM ran, after it exited. With
 #     -v need="NAME ...", each named check must have reported.
@@ -69,6 +73,16 @@ function close_test(rc) {
 	if (rc != 0 && test_failed == 0 && seen >= plan && plan >= 0)
 		fail(test ": exited with status " rc " although every case passed")
 	test = ""
+}
+
+# A debug kernel's checkers report into the kernel log, most of them
+# below the console's level: the verdict needs kmemleak's scan and the
+# whole log, from its first line on.
+function check_debug_kernel() {
+	if (!kmemleak_scanned)
+		fail("debug kernel: no ##PVKIT## kmemleak-scanned (kmemleak off or unreadable): leaks went unchecked")
+	if (!dmesg_whole)
+		fail("debug kernel: the guest's dmesg dump does not start at \"Linux version\" (missing or wrapped): reports may be lost")
 }
 
 function unhex(h,    i, out, hexdigits) {
@@ -178,12 +192,22 @@ BEGIN {
 }
 /^pvkit-hv: error: / { vmm_err[++nvmm_err] = $0 }
 /^pvkit-hv: [a-z]+[0-9]+: queue [0-9]+: .*device needs reset/ { vmm_reset[++nvmm_reset] = $0 }
-/^##PVKIT## (dmesg|l1-kernel-log)-begin/ { in_dmesg = 1; next }
+/^##PVKIT## (dmesg|l1-kernel-log)-begin/ {
+	in_dmesg = 1
+	dmesg_first = $2 == "dmesg-begin"
+	next
+}
+# The guest's dmesg dump is whole when it starts at the kernel's first line.
+dmesg_first {
+	dmesg_first = 0
+	dmesg_whole = $0 ~ /^(\[ *[0-9.]+\] )?Linux version /
+}
 /^##PVKIT## (dmesg|l1-kernel-log)-end/ { in_dmesg = 0; next }
 /^##PVKIT## done/ { done = 1; next }
 
 # guest-init's count of kmemleak's unreferenced objects after its scans
 /^##PVKIT## kmemleak-scanned / {
+	kmemleak_scanned = 1
 	if ($3 + 0 > 0)
 		fail("kmemleak: " $3 " unreferenced objects after the tests")
 	next
@@ -399,6 +423,8 @@ END {
 		if (early_console)
 			check_early_console()
 	}
+	if (debug_kernel)
+		check_debug_kernel()
 	n = split(need, needed, " ")
 	for (i = 1; i <= n; i++)
 		if (!(needed[i] in host_check))
