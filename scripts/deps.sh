@@ -62,7 +62,7 @@ everything_present() {
 		[ -n "$kver" ] && kver_kdir "$kver" >/dev/null || return 1
 		[ -f "$(guest_dir "$kver")/.ready" ] || return 1
 	done
-	[ -f "$(kernel_tools_dir)/.ready" ] || return 1
+	kernel_tools_ready || return 1
 	[ -f "$(l0_qemu_dir)/.ready" ] || ! l0_qemu_wanted
 }
 
@@ -146,13 +146,20 @@ fetch_headers() {
 }
 
 # kselftest harness headers and checkpatch.pl from Debian's linux-source.
+kernel_tools_ready() {
+	local series
+	[ -f "$(kernel_tools_dir)/.ready" ] || return 1
+	for series in $PVKIT_SERIES; do
+		[ -f "$(series_checkpatch "$series")" ] || return 1
+	done
+}
+
 fetch_kernel_tools() {
-	local dir tarball
+	local dir tarball series
 	dir=$(kernel_tools_dir)
-	[ -f "$dir/.ready" ] && return 0
-	tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
-	[ -n "$tarball" ] || die "no /usr/src/linux-source-6.1.tar.*; install linux-source-6.1"
-	info "extracting kselftest headers and checkpatch from $(basename "$tarball")"
+	kernel_tools_ready && return 0
+	tarball=$(series_source_tarball 6.1)
+	info "extracting kselftest headers and checkpatch from $(basename "$tarball"), and each series' own checkpatch"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	tar -xf "$tarball" -C "$dir" --strip-components=1 --wildcards \
@@ -160,6 +167,14 @@ fetch_kernel_tools() {
 		'*/tools/testing/selftests/kselftest_harness.h' \
 		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
 		'*/scripts/const_structs.checkpatch'
+	# each series is checked with its own kernel's checkpatch
+	for series in $PVKIT_SERIES; do
+		tarball=$(series_source_tarball "$series")
+		mkdir -p "$dir/checkpatch-$series"
+		tar -xf "$tarball" -C "$dir/checkpatch-$series" --strip-components=1 \
+			--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+			'*/scripts/const_structs.checkpatch'
+	done
 	touch "$dir/.ready"
 }
 

@@ -498,13 +498,13 @@ apply_check() {
 	rm -rf "$tree"
 }
 
-# checkpatch_series DIR: checkpatch.pl on every patch. The rules that
+# checkpatch_series SERIES DIR: that kernel's checkpatch.pl on every patch. The rules that
 # scripts/checkpatch-exceptions lifts for a source file are lifted for
 # the patch that carries the file's in-tree copy, and for nothing else.
 checkpatch_series() {
-	local dir=$1 checkpatch p f rules ignore out
-	checkpatch=$(kernel_tools_dir)/scripts/checkpatch.pl
-	[ -f "$checkpatch" ] || die "no checkpatch.pl in $(kernel_tools_dir); run make deps"
+	local series=$1 dir=$2 checkpatch p f rules ignore out
+	checkpatch=$(series_checkpatch "$series")
+	[ -f "$checkpatch" ] || die "no $checkpatch (linux-source-$series's); run make deps"
 	while read -r p; do
 		ignore=""
 		while read -r f rules; do
@@ -534,7 +534,7 @@ for series in $series_list; do
 		fi
 		rm -rf "$scratch"
 		apply_check "$series" "$PVKIT_ROOT/patches/$series"
-		checkpatch_series "$PVKIT_ROOT/patches/$series"
+		checkpatch_series "$series" "$PVKIT_ROOT/patches/$series"
 		built="its selftests and modules build"
 		[ "$module_build" = 1 ] || built="its selftests build"
 		echo "patches/$series: up to date; applies with no offset or fuzz (patch -p1 and quilt push -a); $built; checkpatch clean"

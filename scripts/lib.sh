@@ -94,6 +94,12 @@ kernel_tools_dir() {
 	echo "$PVKIT_CACHE/kernel-tools"
 }
 
+# series_checkpatch SERIES: that kernel source's own checkpatch.pl, which
+# make check runs on its series (scripts/deps.sh unpacks it).
+series_checkpatch() {
+	echo "$(kernel_tools_dir)/checkpatch-$1/scripts/checkpatch.pl"
+}
+
 # Where scripts/deps.sh unpacks the backports QEMU that runs the nested
 # path's L0 (on Debian 12, whose own QEMU's SVM emulation is older).
 l0_qemu_dir() {
