@@ -498,9 +498,10 @@ apply_check() {
 	rm -rf "$tree"
 }
 
-# checkpatch_series SERIES DIR: that kernel's checkpatch.pl on every patch. The rules that
-# scripts/checkpatch-exceptions lifts for a source file are lifted for
-# the patch that carries the file's in-tree copy, and for nothing else.
+# checkpatch_series SERIES DIR: that kernel's own checkpatch.pl on every
+# patch. The rules that scripts/checkpatch-exceptions lifts for a source
+# file are lifted for the patch that carries the file's in-tree copy,
+# and for nothing else.
 checkpatch_series() {
 	local series=$1 dir=$2 checkpatch p f rules ignore out
 	checkpatch=$(series_checkpatch "$series")
