@@ -7,9 +7,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-tools=$(kernel_tools_dir)
-checkpatch=$tools/scripts/checkpatch.pl
-[ -f "$checkpatch" ] || die "no checkpatch.pl in $tools; run make deps"
+# 6.1's: 6.12's string rules (strscpy) do not fit pvkit-hv's user space
+checkpatch=$(series_checkpatch 6.1)
+[ -f "$checkpatch" ] || die "no $checkpatch; run make deps"
 
 cd "$PVKIT_ROOT"
 mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null ||

@@ -159,14 +159,12 @@ fetch_kernel_tools() {
 	dir=$(kernel_tools_dir)
 	kernel_tools_ready && return 0
 	tarball=$(series_source_tarball 6.1)
-	info "extracting kselftest headers and checkpatch from $(basename "$tarball"), and each series' own checkpatch"
+	info "extracting kselftest headers from $(basename "$tarball"), and each series' checkpatch"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	tar -xf "$tarball" -C "$dir" --strip-components=1 --wildcards \
 		'*/tools/testing/selftests/kselftest.h' \
-		'*/tools/testing/selftests/kselftest_harness.h' \
-		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
-		'*/scripts/const_structs.checkpatch'
+		'*/tools/testing/selftests/kselftest_harness.h'
 	# each series is checked with its own kernel's checkpatch
 	for series in $PVKIT_SERIES; do
 		tarball=$(series_source_tarball "$series")

@@ -435,6 +435,19 @@ EOF
 	rm -rf "$tree"
 }
 
+# applies_exactly LOG CMD...: CMD, its output in LOG, succeeded and
+# neither moved a hunk (offset) nor bent its context (fuzz).
+applies_exactly() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 && ! grep -qiE 'offset|fuzz' "$log"
+}
+
+# quilt_push TREE DIR: quilt push -a of the series in DIR, in TREE.
+quilt_push() {
+	(cd "$1" && QUILT_PATCHES=$2 quilt push -a --fuzz=0)
+}
+
 # quilt_check SERIES DIR: quilt push -a, as Documentation/patches.rst
 # tells users to apply the series, takes every patch with no fuzz.
 quilt_check() {
@@ -442,8 +455,7 @@ quilt_check() {
 	tree=$(mktemp -d)
 	pristine_tree "$series" "$tree" with-kselftest
 	log=$tree/.quilt.log
-	if ! (cd "$tree" && QUILT_PATCHES=$dir quilt push -a --fuzz=0) >"$log" 2>&1 ||
-		grep -qiE 'offset|fuzz' "$log"; then
+	if ! applies_exactly "$log" quilt_push "$tree" "$dir"; then
 		cat "$log" >&2
 		rm -rf "$tree"
 		die "$series: quilt push -a does not apply the series exactly to Debian's linux-source-$series"
@@ -460,8 +472,8 @@ apply_check() {
 	pristine_tree "$series" "$tree" with-kselftest
 	log=$tree/.patch.log
 	while read -r p; do
-		if ! patch -d "$tree" -p1 --fuzz=0 --no-backup-if-mismatch <"$dir/$p" >"$log" 2>&1 ||
-			grep -qiE 'offset|fuzz' "$log"; then
+		if ! applies_exactly "$log" patch -d "$tree" -p1 --fuzz=0 \
+			--no-backup-if-mismatch -i "$dir/$p"; then
 			cat "$log" >&2
 			rm -rf "$tree"
 			die "$series: $p does not apply exactly to Debian's linux-source-$series"
