@@ -309,7 +309,7 @@ int64_t balloon__page_report(struct vcpu *vcpu, const uint64_t *arg)
 		bytes += r[i].len;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ns = (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
+	ns = hv_ns_between(&t0, &t1);
 	b->s.report_ns += ns;
 	if (ns > b->s.report_max_ns)
 		b->s.report_max_ns = ns;
@@ -409,7 +409,6 @@ bool balloon__stats(struct vm *vm, struct balloon_stats *s)
 void balloon__json(struct vm *vm, FILE *out)
 {
 	struct balloon_stats s;
-	struct timespec now;
 	const struct pvkit_mem_stats *m = &s.mem;
 
 	balloon__stats(vm, &s);
@@ -424,11 +423,9 @@ void balloon__json(struct vm *vm, FILE *out)
 		fputs("null}", out);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	fprintf(out, "{\"reports\": %llu, \"age_s\": %.1f, \"total\": %llu, \"free\": %llu, \"available\": %llu, \"cached\": %llu,\n      \"swap_in\": %llu, \"swap_out\": %llu, \"major_faults\": %llu, \"minor_faults\": %llu}}",
 		(unsigned long long)s.mem_reports,
-		(now.tv_sec - s.mem_at.tv_sec) +
-		(now.tv_nsec - s.mem_at.tv_nsec) / 1e9,
+		hv_ns_since(&s.mem_at) / 1e9,
 		(unsigned long long)m->total, (unsigned long long)m->free,
 		(unsigned long long)m->available, (unsigned long long)m->cached,
 		(unsigned long long)m->swap_in, (unsigned long long)m->swap_out,

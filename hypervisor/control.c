@@ -47,14 +47,6 @@ static const char * const event_names[] = {
 _Static_assert((1u << ARRAY_SIZE(event_names)) - 1 == PVKIT_EV_ALL,
 	       "a name for every event");
 
-static double seconds_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
 /* A JSON string (or null), escaped; the paths come from the user. */
 static void json_string(FILE *out, const char *s)
 {
@@ -103,7 +95,7 @@ static void json_guest(struct vm *vm, FILE *out)
 		return;
 	}
 	g = &r.info;
-	age = seconds_since(&r.at);
+	age = hv_ns_since(&r.at) / 1e9;
 	fprintf(out, "  \"guest\": {\"heartbeat\": \"%s\", \"report_age_s\": %.1f, \"reports\": %llu,\n",
 		age > HV_GUEST_STALE_S ? "stopped" : "ok", age,
 		(unsigned long long)r.count);
@@ -132,7 +124,7 @@ static int ctl_info(struct vm *vm, FILE *out)
 	fprintf(out, "{\n  \"pid\": %d,\n  \"state\": \"%s\",\n",
 		(int)getpid(), ctl->request ? "stopping" :
 			       pause__paused(vm) ? "paused" : "running");
-	fprintf(out, "  \"uptime_s\": %.1f,\n", seconds_since(&ctl->started));
+	fprintf(out, "  \"uptime_s\": %.1f,\n", hv_ns_since(&ctl->started) / 1e9);
 	fprintf(out, "  \"vcpus\": %u,\n  \"memory_mib\": %llu,\n",
 		vm->nr_vcpus, (unsigned long long)(vm->ram_size >> 20));
 	fputs("  \"kernel\": ", out);
@@ -191,7 +183,7 @@ static int ctl_request(struct vm *vm, FILE *out, uint32_t event,
 		return 0;
 	}
 	fprintf(out, "ok: asked the guest to %s; pvkit-hv ends it in %.0f s if it has not ended by then\n",
-		what, -seconds_since(&ctl->deadline));
+		what, -hv_ns_since(&ctl->deadline) / 1e9);
 	return 0;
 }
 
@@ -354,7 +346,7 @@ static void control_check_deadline(struct vm *vm)
 	unsigned int timeout = vm->cfg->shutdown_timeout;
 
 	if (!ctl->request || !timeout || ctl->forced ||
-	    seconds_since(&ctl->deadline) < 0)
+	    hv_ns_since(&ctl->deadline) / 1e9 < 0)
 		return;
 	ctl->forced = true;
 	hv_err("the guest did not %s within %u s of the request: ending it (exit status %d)",
@@ -369,7 +361,7 @@ static int control_poll_ms(struct vm *vm)
 
 	if (!ctl->request || !vm->cfg->shutdown_timeout || ctl->forced)
 		return -1;
-	left = -seconds_since(&ctl->deadline);
+	left = -hv_ns_since(&ctl->deadline) / 1e9;
 	return left > 0 ? (int)(left * 1000) + 1 : 0;
 }
 

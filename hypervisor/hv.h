@@ -235,6 +235,23 @@ struct vm {
 	struct balloon *balloon;	/* balloon.c's, under lock */
 };
 
+/* Nanoseconds from @a to @b, two CLOCK_MONOTONIC readings. */
+static inline int64_t hv_ns_between(const struct timespec *a,
+				    const struct timespec *b)
+{
+	return (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 +
+	       (b->tv_nsec - a->tv_nsec);
+}
+
+/* Nanoseconds of CLOCK_MONOTONIC since @a. */
+static inline int64_t hv_ns_since(const struct timespec *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return hv_ns_between(a, &now);
+}
+
 /* guest_mem.c */
 void *guest_mem__ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 int guest_mem__read(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);

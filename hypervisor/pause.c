@@ -76,12 +76,6 @@ static int wait_parked(struct vm *vm)
 	return vm->pause.parked < vm->nr_running ? -1 : 0;
 }
 
-static double seconds_between(const struct timespec *a,
-			      const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
 int pause__ctl_pause(struct vm *vm, FILE *out)
 {
 	struct kvm_clock_data clock = { 0 };
@@ -143,7 +137,7 @@ int pause__ctl_resume(struct vm *vm, FILE *out)
 		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	paused_s = seconds_between(&vm->pause.since, &now);
+	paused_s = hv_ns_between(&vm->pause.since, &now) / 1e9;
 	vm->pause.paused = false;
 	pthread_cond_broadcast(&vm->pause.cond);
 	pthread_mutex_unlock(&vm->lock);
