@@ -121,6 +121,7 @@ struct vm_stats {
 	uint64_t hypercalls;
 	uint64_t hypercall_errors;
 	uint64_t hypercalls_by_slot[HV_HC_SLOTS];	/* see hypercall.c */
+	uint64_t setup_us;	/* from main() until the vCPUs start; 0 before */
 };
 
 /* Host-to-guest events (PVKIT_EV_*), under vm->lock. */

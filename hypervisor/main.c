@@ -488,7 +488,8 @@ static int start_stop_signal_thread(struct vm *vm)
 	return err ? -1 : 0;
 }
 
-static int run_vm(const struct vm_config *cfg)
+/* @started: when main() began, for the set-up time in the statistics */
+static int run_vm(const struct vm_config *cfg, const struct timespec *started)
 {
 	static struct backends be;
 	static struct vm vm;
@@ -513,7 +514,12 @@ static int run_vm(const struct vm_config *cfg)
 		return HV_EXIT_ERROR;
 	}
 	if (add_devices(&vm, &be) || boot__load_linux(&vm) ||
-	    control__start(&vm) || vcpu__start_all(&vm))
+	    control__start(&vm))
+		return HV_EXIT_ERROR;
+	pthread_mutex_lock(&vm.lock);
+	vm.stats.setup_us = hv_ns_since(started) / 1000;
+	pthread_mutex_unlock(&vm.lock);
+	if (vcpu__start_all(&vm))
 		return HV_EXIT_ERROR;
 	if (cfg->console_stdin &&
 	    input__start_reader(&vm, &vm.console_in, STDIN_FILENO))
@@ -539,6 +545,7 @@ static int run_vm(const struct vm_config *cfg)
 
 int main(int argc, char **argv)
 {
+	struct timespec started;
 	struct vm_config cfg = {
 		.cmdline = DEFAULT_CMDLINE,
 		.cpus = 1,
@@ -547,6 +554,7 @@ int main(int argc, char **argv)
 	};
 	int ret;
 
+	clock_gettime(CLOCK_MONOTONIC, &started);
 	if (argc < 2) {
 		print_help(stderr);
 		return HV_EXIT_USAGE;
@@ -566,5 +574,5 @@ int main(int argc, char **argv)
 		return ret;
 	fflush(stdout);
 	/* After a failed set-up, vCPU threads may still be running. */
-	_exit(run_vm(&cfg));
+	_exit(run_vm(&cfg, &started));
 }

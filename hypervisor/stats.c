@@ -38,6 +38,7 @@ void stats__print(struct vm *vm, FILE *f)
 	else
 		fprintf(f, "{\n  \"exit_code\": null,\n");
 	fprintf(f, "  \"vcpus\": %u,\n", vm->nr_vcpus);
+	fprintf(f, "  \"setup_ms\": %.1f,\n", s.setup_us / 1000.0);
 	fprintf(f, "  \"exits\": {\"io\": %llu, \"mmio\": %llu, \"other\": %llu},\n",
 		(unsigned long long)s.exits_io,
 		(unsigned long long)s.exits_mmio,

@@ -14,7 +14,8 @@
 #   - pvkit-hv's resident memory when an idle guest touched and freed
 #     1 GiB, without and with pvkit_mmu.ko;
 #   - time from starting each VMM to the guest's init, RUNS times each,
-#     for pvkit-hv, QEMU q35 and QEMU microvm, same kernel and initramfs;
+#     for pvkit-hv, QEMU q35 and QEMU microvm, same kernel and initramfs,
+#     and pvkit-hv's own set-up time within it (its statistics);
 #   - disk and network figures (fio, iperf3) per driver, and pvkit-hv's
 #     exits per request (io-bench.sh beside this script, and TOOLS_IMG).
 . "$1"
@@ -25,6 +26,7 @@ now_ms() {
 }
 
 CTL=/tmp/pvkit-bench.sock
+STATS=/tmp/pvkit-bench-stats.json
 
 # exit_counts: pvkit-hv's exits so far (hv_counters, io-bench.sh).
 exit_counts() {
@@ -40,7 +42,7 @@ rss_beyond_ram_kb() {
 
 vmm_command() {
 	case "$1" in
-	hv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --control $CTL --kernel $KERNEL --initrd $INITRD --cmdline" ;;
+	hv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --control $CTL --stats $STATS --kernel $KERNEL --initrd $INITRD --cmdline" ;;
 	q35) echo "$QEMU -M q35 -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON -kernel $KERNEL -initrd $INITRD -append" ;;
 	iohv) echo "$HV run --mem ${MEM_MB}M --cpus 1 --control $CTL $(io_args hv) --kernel $KERNEL --initrd $INITRD --cmdline" ;;
 	iopc) echo "$QEMU -M pc -accel kvm -cpu host -m $MEM_MB -smp 1 $QEMU_COMMON $(io_args kvm) -kernel $KERNEL -initrd $INITRD -append" ;;
@@ -102,6 +104,16 @@ run_guest() {
 	wait $pid
 	status=$?
 	[ "$status" = 0 ] || echo "##PVKIT## error bench: $vmm ($job) exited with status $status"
+	# pvkit-hv's own part of a boot: from its start to the guest's first
+	# instruction (loading the kernel, creating the VM and its devices)
+	if [ "$vmm" = hv ] && [ "$job" = boot ]; then
+		setup=$(sed -n 's/^ *"setup_ms": *\([0-9.]*\),*$/\1/p' "$STATS")
+		if [ -n "$setup" ]; then
+			echo "##PVKIT## bench boot_setup_hv $setup ms"
+		else
+			echo "##PVKIT## error bench: no setup_ms in pvkit-hv's statistics $STATS"
+		fi
+	fi
 	rm -f "$fifo"
 }
 

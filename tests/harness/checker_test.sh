@@ -86,7 +86,7 @@ ctl_bad="ctl bad-command 1 pvkit-hv: error: unknown command 'frobnicate' (comman
 ctl_nosock="ctl no-socket 1 pvkit-hv: error: cannot connect to '/tmp/x/absent': No such file or directory"
 ctl_shutdown='ctl shutdown 0 ok: asked the guest to power off'
 hv_queues='"virtio":{"blk0":{"queues":[{"kicks":5,"interrupts":5,"chains":6,"poll":{"hits":0}}],"reads":3},"net0":{"queues":[{"kicks":1,"interrupts":3,"chains":3,"poll":{"hits":0}},{"kicks":2,"interrupts":2,"chains":2,"poll":{"hits":0}}]}}'
-hv_stats='hv-stats {"vcpus":1,'"$hv_queues"',"power_off":1,"event_enable":1,"event_fetch":1}'
+hv_stats='hv-stats {"vcpus":1,"setup_ms":171.5,'"$hv_queues"',"power_off":1,"event_enable":1,"event_fetch":1}'
 hv_log() {
 	local m='##PVKIT## '
 	printf '%s\n' "$m""guest-up 6.1.0-56-amd64 host=hv job=test" \
@@ -110,6 +110,8 @@ hv_expect "hv ctl accepting an unknown command fails" "7 1 0" 1 'ctl bad-command
 hv_expect "hv ctl that succeeds without a socket fails" "7 1 0" 2 'ctl no-socket 0 {}'
 hv_expect "hv shutdown refused fails" "7 1 0" 3 'ctl shutdown 1 pvkit-hv: error: the guest has not enabled pvkit events'
 hv_expect "hv shutdown the guest's init never got fails" "7 1 0" 4 'await-shutdown'
+hv_expect "hv statistics with no set-up time fail" "7 1 0" 5 "${hv_stats/\"setup_ms\":171.5/\"setup_ms\":0.0}"
+hv_expect "hv statistics without the set-up time fail" "7 1 0" 5 "${hv_stats/\"setup_ms\":171.5,/}"
 hv_expect "hv shutdown without the event fetched fails" "7 1 0" 5 "${hv_stats/\"event_fetch\":1/\"event_fetch\":0}"
 hv_expect "hv queue that took chains without an interrupt fails" "7 1 0" 5 "${hv_stats/\"interrupts\":5/\"interrupts\":0}"
 hv_expect "hv test disk without a queue per vCPU fails" "7 1 0" 5 "${hv_stats/\"vcpus\":1/\"vcpus\":2}"

@@ -18,7 +18,8 @@
 #   "##PVKIT## vmm-exit STATUS": the VMM (QEMU or pvkit-hv, in L1 or on
 #     this host) must end with status 0 (the guest powered off).
 #   With -v host=hv, "##PVKIT## hv-stats JSON" must show the guest's power
-#     off arrived as a hypercall, and the control socket must have worked
+#     off arrived as a hypercall and pvkit-hv's own set-up time (setup_ms
+#     above 0), and the control socket must have worked
 #     (tests/harness/hv-control prints "##PVKIT## ctl NAME STATUS ANSWER"):
 #     - "info" succeeded and shows the guest enabled pvkit's events, and
 #       the guest's report (GUEST_INFO) with a live heartbeat and the
@@ -412,10 +413,12 @@ END {
 	if (host == "hv") {
 		if (hv_stats == "")
 			fail("pvkit-hv wrote no statistics")
-		else if (match(hv_stats, /"power_off": *[1-9]/))
-			passed++
-		else
+		else if (!match(hv_stats, /"power_off": *[1-9]/))
 			fail("the guest's power off did not arrive as a hypercall: " hv_stats)
+		else if (!match(hv_stats, /"setup_ms": *[0-9.]*[1-9]/))
+			fail("pvkit-hv's statistics lack its set-up time before the guest ran: " hv_stats)
+		else
+			passed++
 		check_control()
 		check_vmm_trouble()
 		if (hv_stats != "")
