@@ -3,9 +3,11 @@
 # Watching the nested L1 from the host, sourced by tests/run: l0_run runs
 # L0's QEMU (tests/run, l0_nested_cmd) beside l1_watch, which ends an L1
 # whose kernel log went silent (l1-init writes a heartbeat there) and
-# keeps what L0's monitor says of L1's CPU; and l1_clock_jump, which
-# reads L1's kernel log for a jump of its clock. Needs bash; tested by
-# l1_watch_test.sh with a stand-in for QEMU.
+# keeps what L0's monitor says of L1's CPU; l1_clock_jump reads L1's
+# kernel log for a jump of its clock; l1_fault and l1_evidence say how
+# L1 failed, and l0_run_twice runs L1 once more when it did. Needs bash
+# (and an info function, lib.sh's); tested by l1_watch_test.sh with a
+# stand-in for QEMU.
 
 # l1-init writes a heartbeat to L1's kernel log every 10 s: a log silent
 # for this long is an L1 that stopped running (l1_watch).
@@ -86,4 +88,75 @@ l1_clock_jump() {
 		split(substr($0, RSTART, RLENGTH), f, " ")
 		if (f[8] - f[10] > 3600e9) { printf "%.0f\n", (f[8] - f[10]) / 1e9; found = 1; exit }
 	} END { exit !found }' "$1/l1-kernel.log"
+}
+
+# l1_triple_faulted WORK: whether L0's QEMU saw the nested L1 triple-fault.
+l1_triple_faulted() {
+	grep -q '^Triple fault' "$1/l0-qemu.log" 2>/dev/null
+}
+
+# l1_fault WORK: says how the nested L1 failed, if it triple-faulted,
+# stopped running or its clock jumped, and fails if it did none of these.
+l1_fault() {
+	local jump
+	if l1_triple_faulted "$1"; then
+		echo "triple-faulted"
+	elif l1_stopped "$1"; then
+		echo "stopped running (no kernel log for ${L1_SILENCE}s)"
+	elif jump=$(l1_clock_jump "$1"); then
+		echo "clock jumped ${jump} s forward"
+	else
+		return 1
+	fi
+}
+
+# l1_evidence WORK: what the nested L1 left outside its console, for the
+# scenario's log: an error if L1 triple-faulted, stopped or its clock
+# jumped, then L1's kernel log (its heartbeats counted, not listed).
+l1_evidence() {
+	local jump
+	l1_triple_faulted "$1" &&
+		echo "##PVKIT## error the nested L1 triple-faulted (QEMU log: $1/l0-qemu.log)"
+	jump=$(l1_clock_jump "$1") &&
+		echo "##PVKIT## error the nested L1's clock jumped ${jump} s forward (its TSC, which L0's QEMU emulates)"
+	if l1_stopped "$1"; then
+		echo "##PVKIT## error the nested L1 stopped running: $(head -n 1 "$1/l1-stopped.log")"
+		sed 1d "$1/l1-stopped.log" | sed 's/^/##PVKIT## l0-monitor /'
+	fi
+	echo "##PVKIT## l1-kernel-log-begin"
+	# /dev/kmsg records: "LEVEL,SEQ,USEC,FLAGS;TEXT".
+	if [ -f "$1/l1-kernel.log" ]; then
+		awk '{ sub(/\r$/, "") }
+		     /^[0-9]+,[0-9]+,[0-9]+,[^;]*;/ {
+			split($0, h, ","); sub(/^[^;]*;/, "")
+			if ($0 == "pvkit-l1: heartbeat") { beats++; last = h[3] / 1e6; next }
+			printf "[L1 %12.6f] %s\n", h[3] / 1e6, $0; next } { print }
+			END { if (beats) printf "[L1] %d heartbeats, the last at %.1f s\n", beats, last }' \
+			"$1/l1-kernel.log"
+	fi
+	echo "##PVKIT## l1-kernel-log-end"
+}
+
+# l0_run_twice WORK SECS LOG CMD...: l0_run, with a failed L1's evidence
+# (l1_evidence) added to LOG; if L1 failed (l1_fault), once more, said
+# aloud, the first attempt's log kept as LOG.attempt1. For a run whose
+# figures all come from one L1 (make bench): a fault of L0's emulation
+# half an hour in would lose them all. Returns the last run's status.
+# Call it with errexit off.
+l0_run_twice() {
+	local work=$1 secs=$2 log=$3 attempt start why rc
+	shift 3
+	rm -f "$log.attempt1"
+	for attempt in 1 2; do
+		rm -f "$work/l0-qemu.log"
+		start=$SECONDS
+		l0_run "$work" "$secs" "$log" "$@"
+		rc=$?
+		why=$(l1_fault "$work") || break
+		l1_evidence "$work" >>"$log"
+		[ "$attempt" = 1 ] || break
+		mv "$log" "$log.attempt1"
+		info "the nested L1 $why after $((SECONDS - start))s (an environment fault, see Documentation/testing.rst); running it again, first attempt's log: $log.attempt1"
+	done
+	return "$rc"
 }

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Proves that l1-watch.sh ends a nested L1 whose kernel log went silent
 # and keeps what L0's monitor said of its CPU, and leaves alone an L1 that
-# keeps its heartbeat or has not logged its first line yet. A stand-in
+# keeps its heartbeat or has not logged its first line yet; that it
+# finds a jump of L1's clock; and that l0_run_twice runs an L1 that
+# stopped once more, and no more than that. A stand-in
 # for L0's QEMU writes the pid file, the kernel log and the monitor's
 # answers as QEMU does. Prints TAP.
 set -euo pipefail
 . "$(dirname "$0")/l1-watch.sh"
+info() { echo "info: $*" >>"$work/info"; }
 L1_SILENCE=5
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -46,7 +49,7 @@ check() {
 }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..14"
 
 start=$SECONDS
 l0_run "$work" 60 "$work/console" bash "$work/fake-l0" "$work" 2 1 && rc=0 || rc=$?
@@ -79,4 +82,35 @@ echo "4,9,468863367583,-;clocksource: Long readout interval, skipping watchdog c
 	>>"$work/l1-kernel.log"
 check "a TSC 468469 s ahead of the watchdog's clock is one" \
 	'[ "$(l1_clock_jump "$work")" = 468469 ]'
+# l0_run_twice: an L1 that stops runs once more; the second run's
+# console is the log, the first's is kept beside it. The stand-in stops
+# on the attempts listed in its third argument.
+cat >"$work/fake-l0-attempts" <<'FAKE'
+work=$1 stops=$2
+n=$(($(cat "$work/attempts" 2>/dev/null || echo 0) + 1))
+echo $n >"$work/attempts"
+echo "console of attempt $n"
+case " $stops " in
+*" $n "*) exec bash "$work/fake-l0" "$work" 2 1 ;;
+*) exec bash "$work/fake-l0" "$work" 2 0 ;;
+esac
+FAKE
+rm -f "$work/attempts" "$work/info"
+l0_run_twice "$work" 60 "$work/console" bash "$work/fake-l0-attempts" "$work" 1 && rc=0 || rc=$?
+check "an L1 that stopped once runs again and its second run counts (status $rc)" \
+	'[ "$rc" = 0 ] && [ "$(cat "$work/attempts")" = 2 ] &&
+	 grep -q "^console of attempt 2$" "$work/console" &&
+	 ! grep -q "##PVKIT## error" "$work/console"'
+check "the first run's log is kept, with why it ended" \
+	'grep -q "^console of attempt 1$" "$work/console.attempt1" &&
+	 grep -q "^##PVKIT## error the nested L1 stopped running" "$work/console.attempt1"'
+check "and the second run is said aloud" \
+	'grep -q "the nested L1 stopped running .*running it again" "$work/info"'
+rm -f "$work/attempts"
+l0_run_twice "$work" 60 "$work/console" bash "$work/fake-l0-attempts" "$work" "1 2" && rc=0 || rc=$?
+check "an L1 that stops twice is not run a third time, and fails (status $rc)" \
+	'[ "$rc" != 0 ] && [ "$(cat "$work/attempts")" = 2 ]'
+check "its last log says why" \
+	'grep -q "^##PVKIT## error the nested L1 stopped running" "$work/console" &&
+	 grep -q "^##PVKIT## l1-kernel-log-end" "$work/console"'
 [ "$bad" -eq 0 ]
