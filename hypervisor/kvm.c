@@ -17,6 +17,9 @@
 #define KVM_IDENTITY_MAP_ADDR	0xfffbc000ULL
 #define KVM_TSS_ADDR		0xfffbd000UL
 
+/* Guest RAM's alignment in pvkit-hv's address space: an x86 huge page */
+#define GUEST_RAM_ALIGN		(2ULL << 20)
+
 #define APIC_LVT0		0x350
 #define APIC_LVT1		0x360
 #define APIC_MODE_NMI		0x4
@@ -117,6 +120,34 @@ int kvm__set_clock(struct vm *vm, const struct kvm_clock_data *clock)
 	return -1;
 }
 
+/*
+ * Guest RAM, placed on a 2 MiB boundary of pvkit-hv's address space.
+ * KVM maps guest memory with 2 MiB entries only where the host has a
+ * huge page there and the guest and host addresses agree modulo 2 MiB;
+ * guest RAM starts at guest physical 0, and mmap() promises only 4 KiB
+ * alignment. Without it, each 4 KiB page the guest touches first costs
+ * a fault of its own (nested, Debian 6.12 took 7.3 s to init instead of
+ * 4.9 s). Huge pages are also asked for, for hosts that give them only
+ * on request; where they are off, the advice fails and changes nothing.
+ */
+static uint8_t *map_guest_ram(uint64_t size)
+{
+	uint64_t lead, span = size + GUEST_RAM_ALIGN;
+	uint8_t *p, *ram;
+
+	p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	lead = -(uintptr_t)p & (GUEST_RAM_ALIGN - 1);
+	ram = p + lead;
+	if (lead)
+		munmap(p, lead);
+	munmap(ram + size, GUEST_RAM_ALIGN - lead);
+	madvise(ram, size, MADV_HUGEPAGE);
+	return ram;
+}
+
 int kvm__create_vm(struct vm *vm)
 {
 	struct kvm_userspace_memory_region region;
@@ -149,8 +180,7 @@ int kvm__create_vm(struct vm *vm)
 	}
 
 	vm->ram_size = vm->cfg->mem_size;
-	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	vm->ram = map_guest_ram(vm->ram_size);
 	if (vm->ram == MAP_FAILED) {
 		hv_err("cannot map %llu MiB of guest RAM: %s",
 		       (unsigned long long)(vm->ram_size >> 20),
