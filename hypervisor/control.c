@@ -346,7 +346,7 @@ static void control_check_deadline(struct vm *vm)
 	unsigned int timeout = vm->cfg->shutdown_timeout;
 
 	if (!ctl->request || !timeout || ctl->forced ||
-	    hv_ns_since(&ctl->deadline) / 1e9 < 0)
+	    hv_ns_since(&ctl->deadline) < 0)
 		return;
 	ctl->forced = true;
 	hv_err("the guest did not %s within %u s of the request: ending it (exit status %d)",
