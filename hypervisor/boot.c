@@ -8,22 +8,32 @@
  * 64-bit mode on identity-mapped page tables at the kernel's 64-bit
  * entry point.
  *
+ * When the unpacked-kernel cache (kernel_cache.c) has this bzImage, the
+ * kernel is loaded unpacked instead and started at its own 64-bit entry,
+ * as the bzImage's decompressor would start it: at a random 2 MiB
+ * aligned physical address below the initrd and, if it has relocations,
+ * a random virtual offset (KASLR, which "nokaslr" turns off).
+ *
  * Guest physical layout:
  *   0x00500  GDT                 0x07000  boot_params (zero page)
  *   0x09000  page tables (PML4, PDPT, 4 PDs: 4 GiB in 2 MiB pages)
  *   0x20000  command line        0x9fc00  MP table (reserved in e820)
- *   0x100000 kernel              top of RAM: initrd
+ *   0x100000 kernel (or, unpacked, from 16 MiB)   top of RAM: initrd
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <asm/bootparam.h>
 
 #include "hv.h"
+#include "kernel_cache.h"
+#include "vmlinux.h"
 
 #define BOOT_GDT_ADDR		0x500
 #define BOOT_PARAMS_ADDR	0x7000
@@ -280,6 +290,135 @@ int boot__read_kernel(struct vm *vm)
 	return 0;
 }
 
+/* Whether @word is one of the command line's words */
+static bool cmdline_has(const char *cmdline, const char *word)
+{
+	size_t len = strlen(word);
+	const char *p;
+
+	for (p = strstr(cmdline, word); p; p = strstr(p + len, word))
+		if ((p == cmdline || isspace((unsigned char)p[-1])) &&
+		    (!p[len] || isspace((unsigned char)p[len])))
+			return true;
+	return false;
+}
+
+/* A random number below @n (at least 1), for KASLR */
+static uint64_t random_below(uint64_t n)
+{
+	struct timespec ts;
+	uint64_t r;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
+		/* no entropy yet: the time will do, as the kernel's rdtsc does */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		r = ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ getpid();
+	}
+	return r % n;
+}
+
+/*
+ * Loads the unpacked kernel @k and places the initrd above it; *@entry
+ * is where the boot CPU starts.
+ */
+static int load_unpacked(struct vm *vm, struct boot_params *bp,
+			 const struct setup_header *hdr,
+			 const struct vmlinux *k, uint64_t *entry)
+{
+	uint64_t need, ceiling, phys = k->link_phys, delta = 0;
+	uint8_t *dst;
+
+	need = (k->span + VMLINUX_ALIGN - 1) & ~(VMLINUX_ALIGN - 1);
+	if (vm->cfg->initrd && place_initrd(vm, bp, hdr, phys + need))
+		return -1;
+	ceiling = vm->cfg->initrd ? bp->hdr.ramdisk_image : vm->ram_size;
+	ceiling &= ~(VMLINUX_ALIGN - 1);
+	if (ceiling < phys + need) {
+		hv_err("kernel needs %llu MiB of RAM; give more --mem",
+		       (unsigned long long)((phys + need) >> 20));
+		return -1;
+	}
+	if (vmlinux__relocatable(k) && need <= VMLINUX_VIRT_RANGE - phys &&
+	    !cmdline_has(vm->cfg->cmdline, "nokaslr")) {
+		phys += random_below((ceiling - phys - need) / VMLINUX_ALIGN + 1) *
+			VMLINUX_ALIGN;
+		delta = random_below((VMLINUX_VIRT_RANGE - k->link_phys - need) /
+				     VMLINUX_ALIGN + 1) * VMLINUX_ALIGN;
+		bp->hdr.loadflags |= KASLR_FLAG;
+		vm->stats.kernel_kaslr = true;
+		vm->stats.kernel_offset = delta;
+	}
+	dst = guest_mem__ptr(vm, phys, k->span);
+	if (!dst) {
+		hv_err("kernel does not fit in guest RAM");
+		return -1;
+	}
+	vmlinux__load(k, dst, delta);
+	*entry = phys + k->entry;
+	return 0;
+}
+
+/* Copies the bzImage's protected-mode part to KERNEL_ADDR. */
+static int load_bzimage(struct vm *vm, struct boot_params *bp,
+			const struct setup_header *hdr,
+			const struct file_buf *kernel, size_t setup_size,
+			uint64_t *entry)
+{
+	size_t pm_size = kernel->size - setup_size;
+	uint64_t kernel_end, run_end;
+
+	/* Loaded below LOAD_PHYSICAL_ADDR, the kernel unpacks itself there. */
+	run_end = KERNEL_MIN_RUN_ADDR + hdr->init_size;
+	kernel_end = KERNEL_ADDR + pm_size > run_end ? KERNEL_ADDR + pm_size :
+		     run_end;
+	if (kernel_end > vm->ram_size) {
+		hv_err("kernel needs %llu MiB of RAM to unpack; give more --mem",
+		       (unsigned long long)(kernel_end >> 20) + 1);
+		return -1;
+	}
+	memcpy(guest_mem__ptr(vm, KERNEL_ADDR, pm_size),
+	       kernel->data + setup_size, pm_size);
+	if (vm->cfg->initrd && place_initrd(vm, bp, hdr, kernel_end))
+		return -1;
+	*entry = KERNEL_ADDR + 0x200;
+	return 0;
+}
+
+/*
+ * The kernel from the cache if it has it (0), else the bzImage (1), the
+ * cache told to unpack it for the next boot unless that failed once.
+ * -1: neither could be loaded.
+ */
+static int load_kernel(struct vm *vm, struct boot_params *bp,
+		       const struct setup_header *hdr, struct file_buf *kernel,
+		       size_t setup_size, uint64_t *entry)
+{
+	const char *dir = vm->cfg->kernel_cache, *why;
+	struct kcache_map m = { 0 };
+	struct vmlinux k;
+	int ret;
+
+	if (dir && !kcache__lookup(dir, kernel->data, kernel->size, &m)) {
+		if (!vmlinux__parse(m.data, m.size, &k, &why)) {
+			ret = load_unpacked(vm, bp, hdr, &k, entry);
+			kcache__release(&m);
+			vm->stats.kernel_cached = !ret;
+			return ret;
+		}
+		hv_info("kernel cache: the unpacked kernel is unusable (%s); booting the bzImage",
+			why);
+		kcache__release(&m);
+		dir = NULL;
+	}
+	if (load_bzimage(vm, bp, hdr, kernel, setup_size, entry))
+		return -1;
+	/* the cache's thread takes the buffer */
+	if (dir && !kcache__fill_later(dir, kernel->data, kernel->size,
+				       setup_size))
+		kernel->data = NULL;
+	return 1;
+}
+
 int boot__load_linux(struct vm *vm)
 {
 	const char *cmdline = vm->cfg->cmdline;
@@ -289,31 +428,18 @@ int boot__load_linux(struct vm *vm)
 	};
 	struct setup_header hdr;
 	struct boot_params *bp;
-	size_t setup_size, pm_size, cmd_len = strlen(cmdline);
-	uint64_t kernel_end, run_end;
+	size_t setup_size, cmd_len = strlen(cmdline);
+	uint64_t entry;
 
 	/* passed in boot__read_kernel(); this fills hdr and setup_size */
 	vm->kernel_image = NULL;
 	if (!kernel.data || check_kernel(&kernel, &hdr, &setup_size))
 		goto fail;
-
-	pm_size = kernel.size - setup_size;
-	/* Loaded below LOAD_PHYSICAL_ADDR, the kernel unpacks itself there. */
-	run_end = KERNEL_MIN_RUN_ADDR + hdr.init_size;
-	kernel_end = KERNEL_ADDR + pm_size > run_end ? KERNEL_ADDR + pm_size :
-		     run_end;
-	if (kernel_end > vm->ram_size) {
-		hv_err("kernel needs %llu MiB of RAM to unpack; give more --mem",
-		       (unsigned long long)(kernel_end >> 20) + 1);
-		goto fail;
-	}
 	if (cmd_len >= hdr.cmdline_size || cmd_len >= BOOT_CMDLINE_ROOM) {
 		hv_err("command line is %zu bytes; this kernel takes at most %u",
 		       cmd_len, hdr.cmdline_size ? hdr.cmdline_size - 1 : 0);
 		goto fail;
 	}
-	memcpy(guest_mem__ptr(vm, KERNEL_ADDR, pm_size),
-	       kernel.data + setup_size, pm_size);
 
 	bp = guest_mem__ptr(vm, BOOT_PARAMS_ADDR, sizeof(*bp));
 	memset(bp, 0, sizeof(*bp));
@@ -325,7 +451,7 @@ int boot__load_linux(struct vm *vm)
 	memcpy(guest_mem__ptr(vm, BOOT_CMDLINE_ADDR, cmd_len + 1), cmdline,
 	       cmd_len + 1);
 
-	if (vm->cfg->initrd && place_initrd(vm, bp, &hdr, kernel_end))
+	if (load_kernel(vm, bp, &hdr, &kernel, setup_size, &entry) < 0)
 		goto fail;
 
 	add_e820(bp, 0, EBDA_ADDR, E820_RAM);
@@ -338,7 +464,7 @@ int boot__load_linux(struct vm *vm)
 
 	write_page_tables(vm);
 	write_gdt(vm);
-	if (start_boot_cpu(vm, KERNEL_ADDR + 0x200)) {
+	if (start_boot_cpu(vm, entry)) {
 		hv_err("setting up the boot CPU: %s", strerror(errno));
 		goto fail;
 	}
@@ -347,4 +473,28 @@ int boot__load_linux(struct vm *vm)
 fail:
 	free(kernel.data);
 	return -1;
+}
+
+int boot__unpack_kernel(const char *path, const char *dir)
+{
+	struct setup_header hdr;
+	struct file_buf kernel;
+	size_t setup_size;
+	const char *why;
+	int ret = -1;
+
+	if (read_file("kernel", path, &kernel))
+		return -1;
+	if (check_kernel(&kernel, &hdr, &setup_size))
+		goto out;
+	if (kcache__fill(dir, kernel.data, kernel.size, setup_size, &why)) {
+		hv_err("kernel cache: cannot keep '%s' unpacked in %s: %s",
+		       path, dir, why);
+		goto out;
+	}
+	hv_info("kernel cache: '%s' is unpacked in %s", path, dir);
+	ret = 0;
+out:
+	free(kernel.data);
+	return ret;
 }

@@ -89,6 +89,7 @@ struct vm_config {
 	unsigned int nr_nics;
 	const char *control_path;
 	unsigned int shutdown_timeout;	/* seconds; 0: never force */
+	const char *kernel_cache;	/* --kernel-cache DIR; NULL: off */
 	bool console_stdin;		/* --console-stdin */
 	bool serial_stdin;		/* --serial-stdin */
 };
@@ -122,6 +123,9 @@ struct vm_stats {
 	uint64_t hypercall_errors;
 	uint64_t hypercalls_by_slot[HV_HC_SLOTS];	/* see hypercall.c */
 	uint64_t setup_us;	/* from main() until the vCPUs start; 0 before */
+	bool kernel_cached;	/* booted unpacked, from the kernel cache */
+	bool kernel_kaslr;	/* ...at a virtual offset pvkit-hv chose: */
+	uint64_t kernel_offset;	/* bytes above the link address */
 };
 
 /* Host-to-guest events (PVKIT_EV_*), under vm->lock. */
@@ -289,6 +293,8 @@ int cpuid__setup(struct vcpu *vcpu);
 /* boot.c: the kernel is read and checked before /dev/kvm is opened */
 int boot__read_kernel(struct vm *vm);
 int boot__load_linux(struct vm *vm);
+/* pvkit-hv unpack: @kernel's unpacked kernel into the cache @dir, now */
+int boot__unpack_kernel(const char *kernel, const char *dir);
 
 /* mptable.c */
 int mptable__write(struct vm *vm, uint64_t gpa, uint64_t room);

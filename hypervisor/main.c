@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "hv.h"
+#include "kernel_cache.h"
 #include "pci.h"
 #include "vq_fault.h"
 #include "vq_poll.h"
@@ -86,6 +87,7 @@ static void print_help(FILE *out)
 		"       pvkit-hv ctl SOCKET console-send|serial-send TEXT\n"
 		"       pvkit-hv ctl SOCKET pause|resume\n"
 		"       pvkit-hv ctl SOCKET balloon SIZE\n"
+		"       pvkit-hv unpack --kernel FILE [--kernel-cache DIR]\n"
 		"\n"
 		"Boots a Linux bzImage in a KVM virtual machine with pvkit's\n"
 		"hypercall interface (Documentation/hypercall-abi.rst).\n"
@@ -117,6 +119,13 @@ static void print_help(FILE *out)
 		"                   like 52:54:00:12:34:56 (default: generated);\n"
 		"                   F, test only: bad-id or bad-len, as for\n"
 		"                   --disk, on every received frame\n"
+		"  --kernel-cache DIR|off\n"
+		"                   keep the bzImage's kernel unpacked in DIR\n"
+		"                   (made if missing) and boot it from there the\n"
+		"                   next time, with KASLR done by pvkit-hv; off:\n"
+		"                   the guest unpacks it at every boot (default:\n"
+		"                   $XDG_CACHE_HOME/pvkit-hv, else\n"
+		"                   ~/.cache/pvkit-hv, else off)\n"
 		"  --stats FILE     write exit, hypercall and virtqueue counts as\n"
 		"                   JSON at exit\n"
 		"  --control SOCKET serve 'pvkit-hv ctl' on this unix socket: info,\n"
@@ -309,6 +318,14 @@ static int parse_net(char *arg, struct vm_config *cfg)
 	return 0;
 }
 
+/* getopt_long()'s ':' (a value missing) or '?' (an unknown option) */
+static int option_error(int c, char **argv)
+{
+	if (c == ':')
+		return usage_error("%s needs a value", argv[optind - 1]);
+	return usage_error("unknown option '%s'", argv[optind - 1]);
+}
+
 static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 {
 	static const struct option opts[] = {
@@ -322,6 +339,7 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		{ "net", required_argument, NULL, 'N' },
 		{ "control", required_argument, NULL, 'C' },
 		{ "shutdown-timeout", required_argument, NULL, 'T' },
+		{ "kernel-cache", required_argument, NULL, 'K' },
 		{ "console-stdin", no_argument, NULL, 'I' },
 		{ "serial-stdin", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
@@ -367,6 +385,11 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 				return usage_error("--shutdown-timeout takes 0 to 86400 seconds, not '%s'",
 						   optarg);
 			break;
+		case 'K':
+			if (!*optarg)
+				return usage_error("--kernel-cache takes a directory or 'off'");
+			cfg->kernel_cache = strcmp(optarg, "off") ? optarg : NULL;
+			break;
 		case 'I':
 			cfg->console_stdin = true;
 			break;
@@ -384,10 +407,8 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		case 'h':
 			print_help(stdout);
 			exit(0);
-		case ':':
-			return usage_error("%s needs a value", argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return option_error(c, argv);
 		}
 	}
 	if (optind < argc)
@@ -403,6 +424,42 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 		return usage_error("--initrd '%s': %s", cfg->initrd,
 				   strerror(errno));
 	return 0;
+}
+
+/*
+ * pvkit-hv unpack --kernel FILE [--kernel-cache DIR]: fills the kernel
+ * cache now, as a first boot would in the background.
+ */
+static int unpack_command(int argc, char **argv, const char *dir)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "kernel-cache", required_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *kernel = NULL;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'K':
+			dir = optarg;
+			break;
+		default:
+			return option_error(c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!kernel)
+		return usage_error("unpack: --kernel is required");
+	if (!dir || !strcmp(dir, "off") || !*dir)
+		return usage_error("unpack: no cache directory (give --kernel-cache DIR, or set HOME)");
+	return boot__unpack_kernel(kernel, dir) ? HV_EXIT_ERROR : 0;
 }
 
 /* The disk images and taps, opened before /dev/kvm (hv.h, virtio_blk.c). */
@@ -551,6 +608,7 @@ int main(int argc, char **argv)
 		.cpus = 1,
 		.mem_size = DEFAULT_MEM,
 		.shutdown_timeout = HV_SHUTDOWN_TIMEOUT,
+		.kernel_cache = kcache__default_dir(),
 	};
 	int ret;
 
@@ -565,8 +623,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "ctl"))
 		return control__client(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "unpack"))
+		return unpack_command(argc - 1, argv + 1, cfg.kernel_cache);
 	if (strcmp(argv[1], "run"))
-		return usage_error("unknown command '%s' (the commands are 'run' and 'ctl')",
+		return usage_error("unknown command '%s' (the commands are 'run', 'ctl' and 'unpack')",
 				   argv[1]);
 
 	ret = parse_run_args(argc - 1, argv + 1, &cfg);

@@ -39,6 +39,13 @@ void stats__print(struct vm *vm, FILE *f)
 		fprintf(f, "{\n  \"exit_code\": null,\n");
 	fprintf(f, "  \"vcpus\": %u,\n", vm->nr_vcpus);
 	fprintf(f, "  \"setup_ms\": %.1f,\n", s.setup_us / 1000.0);
+	fprintf(f, "  \"kernel_cached\": %s,\n",
+		s.kernel_cached ? "true" : "false");
+	if (s.kernel_kaslr)
+		fprintf(f, "  \"kernel_offset\": %llu,\n",
+			(unsigned long long)s.kernel_offset);
+	else
+		fprintf(f, "  \"kernel_offset\": null,\n");
 	fprintf(f, "  \"exits\": {\"io\": %llu, \"mmio\": %llu, \"other\": %llu},\n",
 		(unsigned long long)s.exits_io,
 		(unsigned long long)s.exits_mmio,

@@ -29,6 +29,7 @@ PACKAGES=(
 	"${KERNEL_PACKAGES[@]}" kmod cpio zstd busybox-static
 	qemu-system-x86 sparse linux-source-6.1 linux-source-6.12 clang libclang-rt-dev
 	fio iperf3 e2fsprogs pahole quilt
+	libzstd-dev liblzma-dev zlib1g-dev libxxhash-dev
 )
 
 HOST_COMMANDS="gcc clang make cpio depmod modprobe xz sparse qemu-system-x86_64 dpkg-deb
@@ -56,7 +57,8 @@ everything_present() {
 	# shellcheck disable=SC2086
 	commands_present $HOST_COMMANDS || return 1
 	packages_installed busybox-static libclang-rt-dev libelf-dev libssl-dev \
-		linux-source-6.1 linux-source-6.12 pahole || return 1
+		linux-source-6.1 linux-source-6.12 pahole libzstd-dev liblzma-dev \
+		zlib1g-dev libxxhash-dev || return 1
 	for series in $PVKIT_SERIES; do
 		kver=$(series_kver "$series")
 		[ -n "$kver" ] && kver_kdir "$kver" >/dev/null || return 1

@@ -69,7 +69,7 @@ usage() {
 
 [ -r "$kernel" ] || { echo "Bail out! no kernel '$kernel'"; exit 1; }
 echo "TAP version 13"
-echo "1..23"
+echo "1..27"
 
 usage "no command" "$hv"
 expect "unknown command" 2 "unknown command 'frob'" "$hv" frob
@@ -103,6 +103,14 @@ expect "bad MAC" 2 "'zz' is not a unicast MAC" \
 	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,mac=zz
 expect "both stdin consoles" 2 "both read standard input" \
 	"$hv" run --kernel "$kernel" --console-stdin --serial-stdin
+expect "empty kernel cache" 2 "--kernel-cache takes a directory or 'off'" \
+	"$hv" run --kernel "$kernel" --kernel-cache ""
+expect "unpack without --kernel" 2 "unpack: --kernel is required" \
+	"$hv" unpack --kernel-cache "$work/kc"
+expect "unpack of no bzImage" 1 "not a bzImage" \
+	"$hv" unpack --kernel "$work/zeros" --kernel-cache "$work/kc"
+expect "unpack under a file" 1 "cannot keep .* unpacked in .*: Not a directory" \
+	"$hv" unpack --kernel "$kernel" --kernel-cache "$work/text/kc"
 usage "ctl without a socket" "$hv" ctl
 expect "ctl to no pvkit-hv" 1 "cannot connect" "$hv" ctl "$work/none" info
 expect "no /dev/kvm" 1 "cannot open /dev/kvm" \
@@ -129,6 +137,6 @@ else
 	echo "missing:$missing" >"$work/err"
 	not_ok "--help names every option"
 fi
-[ "$n" = 23 ] || echo "not ok $((n + 1)) ran $n cases, not 23"
+[ "$n" = 27 ] || echo "not ok $((n + 1)) ran $n cases, not 27"
 echo "# $((n - bad)) passed, $bad failed"
-[ "$bad" = 0 ] && [ "$n" = 23 ]
+[ "$bad" = 0 ] && [ "$n" = 27 ]
