@@ -132,9 +132,9 @@ int kcache__unpack(const uint8_t *bz, size_t size, size_t pm_offset,
 	int (*unpack)(const uint8_t *in, size_t in_len, uint8_t *out,
 		      size_t out_len, const char **why);
 	struct setup_header hdr;
+	size_t off, trailer = 4;
 	const uint8_t *in;
 	uint32_t len;
-	size_t off;
 
 	if (size < SETUP_HDR_OFFSET + sizeof(hdr)) {
 		*why = "too small for a bzImage";
@@ -148,7 +148,10 @@ int kcache__unpack(const uint8_t *bz, size_t size, size_t pm_offset,
 		return -1;
 	}
 	in = bz + off;
-	/* the build appends the unpacked size, little-endian */
+	/*
+	 * The last four bytes are the unpacked size, little-endian: gzip's
+	 * own trailer ends with it, and the build appends it to the others.
+	 */
 	memcpy(&len, in + hdr.payload_length - 4, 4);
 	len = le32toh(len);
 	if (!len || len > MAX_UNPACKED) {
@@ -161,6 +164,7 @@ int kcache__unpack(const uint8_t *bz, size_t size, size_t pm_offset,
 		unpack = unpack_xz;
 	} else if (!memcmp(in, gzip_magic, sizeof(gzip_magic))) {
 		unpack = unpack_gzip;
+		trailer = 0;		/* the size is gzip's own */
 	} else {
 		*why = "the payload is not zstd, xz or gzip";
 		return -1;
@@ -170,7 +174,7 @@ int kcache__unpack(const uint8_t *bz, size_t size, size_t pm_offset,
 		*why = "no memory to unpack the kernel";
 		return -1;
 	}
-	if (unpack(in, hdr.payload_length - 4, *out, len, why)) {
+	if (unpack(in, hdr.payload_length - trailer, *out, len, why)) {
 		free(*out);
 		*out = NULL;
 		return -1;
