@@ -122,16 +122,16 @@ run_guest() {
 		fi
 		# 1: this boot started from the kernel cache
 		grep -q '"kernel_cached": true' "$STATS" && cached=1 || cached=0
-		echo "##PVKIT## bench boot_kernel_cached_hv $cached boots"
+		echo "##PVKIT## bench boot_kernel_cached_hv $cached boot"
 	fi
 	rm -f "$fifo"
 }
 
 t0=$(now_ms)
-if $HV unpack --kernel "$KERNEL" --kernel-cache "$KCACHE" >/dev/null; then
+if said=$($HV unpack --kernel "$KERNEL" --kernel-cache "$KCACHE" 2>&1); then
 	echo "##PVKIT## bench kernel_unpack_hv $(($(now_ms) - t0)) ms"
 else
-	echo "##PVKIT## error bench: pvkit-hv could not unpack $KERNEL into $KCACHE"
+	echo "##PVKIT## error bench: $said"
 fi
 
 # ONLY=io (make bench ONLY=io): the disk and network figures alone;
