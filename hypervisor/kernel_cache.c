@@ -12,6 +12,7 @@
  * payload. It is written to an unnamed file, then linked into the
  * directory whole: a reader sees a complete entry or none.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -39,6 +40,8 @@
 /* No kernel unpacks to more; a larger size in a payload is corrupt */
 #define MAX_UNPACKED		(512U << 20)
 #define SETUP_HDR_OFFSET	0x1f1
+/* Entries kept: those of the kernels booted most recently */
+#define KEEP_ENTRIES		4
 
 struct entry_header {
 	char magic[8];
@@ -204,6 +207,8 @@ int kcache__lookup(const char *dir, const uint8_t *bz, size_t size,
 	/* populated in one go: cheaper than a fault per page as it is read */
 	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
 		   0);
+	/* used now: the last entry prune() would remove */
+	futimens(fd, NULL);
 	close(fd);
 	if (map == MAP_FAILED)
 		return -1;
@@ -291,6 +296,41 @@ static int make_dir(const char *dir)
 	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+/* Removes the entries used least recently beyond KEEP_ENTRIES. */
+static void prune(const char *dir)
+{
+	char path[PATH_MAX], oldest[NAME_MAX + 1];
+	struct timespec when;
+	unsigned int n;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	for (;;) {
+		d = opendir(dir);
+		if (!d)
+			return;
+		n = 0;
+		while ((e = readdir(d))) {
+			if (!strstr(e->d_name, ".vmlinux") ||
+			    fstatat(dirfd(d), e->d_name, &st, 0))
+				continue;
+			if (!n++ || st.st_mtim.tv_sec < when.tv_sec ||
+			    (st.st_mtim.tv_sec == when.tv_sec &&
+			     st.st_mtim.tv_nsec < when.tv_nsec)) {
+				when = st.st_mtim;
+				snprintf(oldest, sizeof(oldest), "%s", e->d_name);
+			}
+		}
+		closedir(d);
+		if (n <= KEEP_ENTRIES)
+			return;
+		snprintf(path, sizeof(path), "%s/%s", dir, oldest);
+		if (unlink(path))
+			return;
+	}
+}
+
 int kcache__fill(const char *dir, const uint8_t *bz, size_t size,
 		 size_t pm_offset, const char **why)
 {
@@ -315,6 +355,8 @@ int kcache__fill(const char *dir, const uint8_t *bz, size_t size,
 	ret = store_entry(dir, path, &h, data);
 	if (ret)
 		*why = strerror(errno);
+	else
+		prune(dir);
 	free(data);
 	return ret;
 }

@@ -7,8 +7,9 @@
  * Each unpacks to its bytes; a payload that says another size, or is
  * none of the three, is refused. An entry filled for a bzImage is found
  * for that bzImage, byte for byte, and not for one that differs in a
- * byte; a damaged entry is ignored, and a cache directory that cannot
- * be made is an error with a reason, not a crash.
+ * byte; a damaged entry is ignored, a cache directory that cannot be
+ * made is an error with a reason, not a crash, and a fifth kernel
+ * pushes out the entry used least recently.
  */
 #include <fcntl.h>
 #include <lzma.h>
@@ -221,6 +222,49 @@ TEST_F(kcache, directory_that_cannot_be_made)
 	EXPECT_EQ(-1, kcache__fill(dir, self->bz, self->bz_size, SETUP_SIZE,
 				   &self->why));
 	EXPECT_NE(NULL, self->why);
+}
+
+/* Dates the entries of @dir made since 1970's first 1000 s at @t. */
+static int date_new_entries(const char *dir, unsigned int t)
+{
+	char cmd[200];
+
+	snprintf(cmd, sizeof(cmd),
+		 "find %s -name '*.vmlinux' -newermt @1000 -exec touch -d @%u {} +",
+		 dir, t);
+	return system(cmd);
+}
+
+TEST_F(kcache, keeps_the_kernels_used_last)
+{
+	static uint8_t bz[5][KERNEL_BYTES * 2];
+	const int hit[5] = { 0, -1, 0, 0, 0 };
+	struct kcache_map m = { 0 };
+	size_t size[5];
+	unsigned int i;
+
+	for (i = 0; i < 5; i++) {
+		self->kernel[0] = i;
+		size[i] = make_bzimage(bz[i], sizeof(bz[i]), ZSTD,
+				       self->kernel, KERNEL_BYTES);
+		ASSERT_NE(0U, size[i]);
+	}
+	/* A to D, used at 100 s to 400 s */
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, kcache__fill(self->dir, bz[i], size[i],
+					  SETUP_SIZE, &self->why));
+		ASSERT_EQ(0, date_new_entries(self->dir, 100 * (i + 1)));
+	}
+	/* A used again, now: B is the one used least recently */
+	ASSERT_EQ(0, kcache__lookup(self->dir, bz[0], size[0], &m));
+	kcache__release(&m);
+	ASSERT_EQ(0, kcache__fill(self->dir, bz[4], size[4], SETUP_SIZE,
+				  &self->why));
+	for (i = 0; i < 5; i++) {
+		EXPECT_EQ(hit[i], kcache__lookup(self->dir, bz[i], size[i], &m))
+			TH_LOG("kernel %u", i);
+		kcache__release(&m);
+	}
 }
 
 TEST_HARNESS_MAIN
