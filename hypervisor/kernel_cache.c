@@ -189,13 +189,17 @@ int kcache__unpack(const uint8_t *bz, size_t size, size_t pm_offset,
 int kcache__lookup(const char *dir, const uint8_t *bz, size_t size,
 		   struct kcache_map *m)
 {
-	XXH128_hash_t key = bz_key(bz, size);
 	struct entry_header h;
 	char path[PATH_MAX];
+	XXH128_hash_t key;
 	struct stat st;
 	void *map;
 	int fd;
 
+	/* no directory yet, no entry: the hash can wait for the fill */
+	if (access(dir, F_OK))
+		return -1;
+	key = bz_key(bz, size);
 	entry_path(path, sizeof(path), dir, key);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
