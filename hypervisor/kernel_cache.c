@@ -19,12 +19,14 @@
 #include <limits.h>
 #include <lzma.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -42,6 +44,9 @@
 #define SETUP_HDR_OFFSET	0x1f1
 /* Entries kept: those of the kernels booted most recently */
 #define KEEP_ENTRIES		4
+/* An entry being written without O_TMPFILE; stale after an hour */
+#define TMP_PREFIX		".unpacking."
+#define STALE_TMP_S		3600
 
 struct entry_header {
 	char magic[8];
@@ -257,29 +262,71 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Writes a whole entry to an unnamed file in @dir, then names it @path. */
+/* Test hook: behave as on a filesystem without O_TMPFILE */
+static bool no_tmpfile;
+
+void kcache__test_without_tmpfile(bool on)
+{
+	no_tmpfile = on;
+}
+
+static int write_entry(int fd, const struct entry_header *h,
+		       const uint8_t *data)
+{
+	uint8_t page[ENTRY_DATA_OFFSET] = { 0 };
+
+	memcpy(page, h, sizeof(*h));
+	return write_all(fd, page, sizeof(page)) ||
+	       write_all(fd, data, h->data_size) ? -1 : 0;
+}
+
+/*
+ * Writes a whole entry to an unnamed file in @dir, then names it @path.
+ * Where the filesystem has no unnamed files (NFS, vfat, older overlayfs),
+ * to a dot-file in @dir that a lookup never opens, then renamed.
+ */
 static int store_entry(const char *dir, const char *path,
 		       const struct entry_header *h, const uint8_t *data)
 {
-	uint8_t page[ENTRY_DATA_OFFSET] = { 0 };
-	char proc[64];
+	char proc[64], tmp[PATH_MAX];
 	int fd, ret;
 
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	fd = no_tmpfile ? -1 : open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		ret = write_entry(fd, h, data);
+		if (!ret) {
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+			ret = linkat(AT_FDCWD, proc, AT_FDCWD, path,
+				     AT_SYMLINK_FOLLOW);
+			/* another pvkit-hv stored the same kernel first */
+			if (ret && errno == EEXIST)
+				ret = 0;
+		}
+		close(fd);
+		return ret ? -1 : 0;
+	}
+	if (!no_tmpfile && errno != EOPNOTSUPP && errno != EISDIR &&
+	    errno != EINVAL)
+		return -1;
+	if (snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "XXXXXX", dir) >=
+	    (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	memcpy(page, h, sizeof(*h));
-	ret = write_all(fd, page, sizeof(page)) ||
-	      write_all(fd, data, h->data_size);
-	if (!ret) {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		ret = linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
-		/* another pvkit-hv stored the same kernel first */
-		if (ret && errno == EEXIST)
-			ret = 0;
+	ret = fchmod(fd, 0644) || write_entry(fd, h, data);
+	if (close(fd))
+		ret = -1;
+	/* rename() replaces an entry another pvkit-hv stored: the same bytes */
+	if (ret || rename(tmp, path)) {
+		ret = errno;
+		unlink(tmp);
+		errno = ret;
+		return -1;
 	}
-	close(fd);
-	return ret ? -1 : 0;
+	return 0;
 }
 
 /* mkdir -p @dir */
@@ -300,11 +347,14 @@ static int make_dir(const char *dir)
 	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
 }
 
-/* Removes the entries used least recently beyond KEEP_ENTRIES. */
+/*
+ * Removes the entries used least recently beyond KEEP_ENTRIES, and
+ * temporary files older than STALE_TMP_S.
+ */
 static void prune(const char *dir)
 {
 	char path[PATH_MAX], oldest[NAME_MAX + 1];
-	struct timespec when;
+	struct timespec when = { 0 };
 	unsigned int n;
 	struct dirent *e;
 	struct stat st;
@@ -316,8 +366,15 @@ static void prune(const char *dir)
 			return;
 		n = 0;
 		while ((e = readdir(d))) {
-			if (!strstr(e->d_name, ".vmlinux") ||
-			    fstatat(dirfd(d), e->d_name, &st, 0))
+			if (fstatat(dirfd(d), e->d_name, &st, 0))
+				continue;
+			/* left by a pvkit-hv stopped while storing */
+			if (!strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) &&
+			    st.st_mtime < time(NULL) - STALE_TMP_S) {
+				unlinkat(dirfd(d), e->d_name, 0);
+				continue;
+			}
+			if (!strstr(e->d_name, ".vmlinux"))
 				continue;
 			if (!n++ || st.st_mtim.tv_sec < when.tv_sec ||
 			    (st.st_mtim.tv_sec == when.tv_sec &&

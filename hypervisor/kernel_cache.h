@@ -8,6 +8,7 @@
 #ifndef PVKIT_HV_KERNEL_CACHE_H
 #define PVKIT_HV_KERNEL_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,9 @@ int kcache__fill(const char *dir, const uint8_t *bz, size_t size,
 		 size_t pm_offset, const char **why);
 int kcache__fill_later(const char *dir, uint8_t *bz, size_t size,
 		       size_t pm_offset);
+
+/* For tests: store entries as on a filesystem without O_TMPFILE */
+void kcache__test_without_tmpfile(bool on);
 
 /* The default directory ($XDG_CACHE_HOME or ~/.cache, then pvkit-hv) */
 const char *kcache__default_dir(void);

@@ -7,10 +7,13 @@
  * Each unpacks to its bytes; a payload that says another size, or is
  * none of the three, is refused. An entry filled for a bzImage is found
  * for that bzImage, byte for byte, and not for one that differs in a
- * byte; a damaged entry is ignored, a cache directory that cannot be
- * made is an error with a reason, not a crash, and a fifth kernel
- * pushes out the entry used least recently.
+ * byte, and is stored whole also where there is no O_TMPFILE (a stale
+ * temporary file of that way is removed later); a damaged
+ * entry is ignored, a cache directory that cannot be made is an error
+ * with a reason, not a crash, and a fifth kernel pushes out the entry
+ * used least recently.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <lzma.h>
 #include <stdlib.h>
@@ -180,6 +183,57 @@ TEST_F(kcache, fill_then_lookup_finds_the_same_kernel)
 	/* filling again, as a second pvkit-hv would, is no error */
 	EXPECT_EQ(0, kcache__fill(self->dir, self->bz, self->bz_size,
 				  SETUP_SIZE, &self->why));
+}
+
+TEST_F(kcache, fills_where_the_filesystem_has_no_tmpfile)
+{
+	struct kcache_map m = { 0 };
+	struct dirent *e;
+	struct stat st;
+	int files = 0;
+	DIR *d;
+
+	kcache__test_without_tmpfile(true);
+	EXPECT_EQ(0, kcache__fill(self->dir, self->bz, self->bz_size,
+				  SETUP_SIZE, &self->why)) TH_LOG("%s", self->why);
+	/* a second pvkit-hv storing the same kernel replaces it whole */
+	EXPECT_EQ(0, kcache__fill(self->dir, self->bz, self->bz_size,
+				  SETUP_SIZE, &self->why));
+	kcache__test_without_tmpfile(false);
+	ASSERT_EQ(0, kcache__lookup(self->dir, self->bz, self->bz_size, &m));
+	EXPECT_EQ(0, memcmp(m.data, self->kernel, KERNEL_BYTES));
+	kcache__release(&m);
+	/* one entry, readable by others, and no temporary file left */
+	d = opendir(self->dir);
+	ASSERT_NE(NULL, d);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		EXPECT_NE(NULL, strstr(e->d_name, ".vmlinux"))
+			TH_LOG("left in the cache: %s", e->d_name);
+		EXPECT_EQ(0, fstatat(dirfd(d), e->d_name, &st, 0));
+		EXPECT_EQ(0644U, st.st_mode & 0777);
+		files++;
+	}
+	closedir(d);
+	EXPECT_EQ(1, files);
+}
+
+TEST_F(kcache, a_fill_removes_stale_temporary_files)
+{
+	char cmd[400];
+
+	/* one left by a pvkit-hv stopped long ago, one being written now */
+	snprintf(cmd, sizeof(cmd),
+		 "touch -d @1000 %s/.unpacking.old && touch %s/.unpacking.new",
+		 self->dir, self->dir);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, kcache__fill(self->dir, self->bz, self->bz_size,
+				  SETUP_SIZE, &self->why));
+	snprintf(cmd, sizeof(cmd),
+		 "test ! -e %s/.unpacking.old && test -e %s/.unpacking.new",
+		 self->dir, self->dir);
+	EXPECT_EQ(0, system(cmd));
 }
 
 TEST_F(kcache, another_bzimage_misses)
