@@ -414,7 +414,7 @@ static int load_kernel(struct vm *vm, struct boot_params *bp,
 		return -1;
 	/* the cache's thread takes the buffer */
 	if (dir && !kcache__fill_later(dir, kernel->data, kernel->size,
-				       setup_size))
+				       setup_size, &m))
 		kernel->data = NULL;
 	return 1;
 }

@@ -205,13 +205,16 @@ int kcache__lookup(const char *dir, const uint8_t *bz, size_t size,
 	if (access(dir, F_OK))
 		return -1;
 	key = bz_key(bz, size);
+	m->keyed = true;
+	m->key_high = key.high64;
+	m->key_low = key.low64;
 	entry_path(path, sizeof(path), dir, key);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) || st.st_size < ENTRY_DATA_OFFSET) {
 		close(fd);
-		return -1;
+		goto damaged;
 	}
 	/* populated in one go: cheaper than a fault per page as it is read */
 	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
@@ -226,16 +229,20 @@ int kcache__lookup(const char *dir, const uint8_t *bz, size_t size,
 	    h.key_high != key.high64 || h.key_low != key.low64 ||
 	    h.bz_size != size ||
 	    h.data_size != (uint64_t)st.st_size - ENTRY_DATA_OFFSET) {
-		hv_info("kernel cache: ignoring %s: not the entry of this kernel",
-			path);
 		munmap(map, st.st_size);
-		return -1;
+		goto damaged;
 	}
 	m->map = map;
 	m->map_size = st.st_size;
 	m->data = (const uint8_t *)map + ENTRY_DATA_OFFSET;
 	m->size = h.data_size;
 	return 0;
+damaged:
+	/* out of the way of the fill that follows the miss */
+	hv_info("kernel cache: removing %s: not the entry of this kernel",
+		path);
+	unlink(path);
+	return -1;
 }
 
 void kcache__release(struct kcache_map *m)
@@ -392,10 +399,10 @@ static void prune(const char *dir)
 	}
 }
 
-int kcache__fill(const char *dir, const uint8_t *bz, size_t size,
-		 size_t pm_offset, const char **why)
+/* kcache__fill() with @key, the hash of @bz, already taken */
+static int fill_keyed(const char *dir, const uint8_t *bz, size_t size,
+		      size_t pm_offset, XXH128_hash_t key, const char **why)
 {
-	XXH128_hash_t key = bz_key(bz, size);
 	struct entry_header h = { .magic = ENTRY_MAGIC };
 	char path[PATH_MAX];
 	uint8_t *data;
@@ -422,11 +429,19 @@ int kcache__fill(const char *dir, const uint8_t *bz, size_t size,
 	return ret;
 }
 
+int kcache__fill(const char *dir, const uint8_t *bz, size_t size,
+		 size_t pm_offset, const char **why)
+{
+	return fill_keyed(dir, bz, size, pm_offset, bz_key(bz, size), why);
+}
+
 struct fill_job {
 	char *dir;
 	uint8_t *bz;
 	size_t size;
 	size_t pm_offset;
+	bool keyed;
+	XXH128_hash_t key;
 };
 
 static void *fill_thread(void *arg)
@@ -437,7 +452,10 @@ static void *fill_thread(void *arg)
 
 	/* only when the vCPUs leave the host CPU idle */
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
-	if (kcache__fill(job->dir, job->bz, job->size, job->pm_offset, &why))
+	if (!job->keyed)
+		job->key = bz_key(job->bz, job->size);
+	if (fill_keyed(job->dir, job->bz, job->size, job->pm_offset, job->key,
+		       &why))
 		hv_info("kernel cache: could not keep the unpacked kernel in %s: %s",
 			job->dir, why);
 	free(job->dir);
@@ -447,7 +465,7 @@ static void *fill_thread(void *arg)
 }
 
 int kcache__fill_later(const char *dir, uint8_t *bz, size_t size,
-		       size_t pm_offset)
+		       size_t pm_offset, const struct kcache_map *missed)
 {
 	struct fill_job *job = calloc(1, sizeof(*job));
 	pthread_attr_t attr;
@@ -464,6 +482,12 @@ int kcache__fill_later(const char *dir, uint8_t *bz, size_t size,
 	job->bz = bz;
 	job->size = size;
 	job->pm_offset = pm_offset;
+	/* the lookup's hash: no second pass over the bzImage */
+	if (missed && missed->keyed) {
+		job->keyed = true;
+		job->key.high64 = missed->key_high;
+		job->key.low64 = missed->key_low;
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	ret = pthread_create(&thread, &attr, fill_thread, job);

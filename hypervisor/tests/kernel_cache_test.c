@@ -8,10 +8,11 @@
  * none of the three, is refused. An entry filled for a bzImage is found
  * for that bzImage, byte for byte, and not for one that differs in a
  * byte, and is stored whole also where there is no O_TMPFILE (a stale
- * temporary file of that way is removed later); a damaged
- * entry is ignored, a cache directory that cannot be made is an error
- * with a reason, not a crash, and a fifth kernel pushes out the entry
- * used least recently.
+ * temporary file of that way is removed later); a fill on a thread names
+ * the entry by the hash a lookup took; a damaged entry is ignored and
+ * removed, so a fill replaces it; a cache directory that cannot be made
+ * is an error with a reason, not a crash, and a fifth kernel pushes out
+ * the entry used least recently.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -260,6 +261,68 @@ TEST_F(kcache, damaged_entry_is_ignored)
 		 self->dir);
 	ASSERT_EQ(0, system(cmd));
 	EXPECT_EQ(-1, kcache__lookup(self->dir, self->bz, self->bz_size, &m));
+	/* removed, so that the next fill can store a good one */
+	ASSERT_EQ(0, kcache__fill(self->dir, self->bz, self->bz_size,
+				  SETUP_SIZE, &self->why));
+	ASSERT_EQ(0, kcache__lookup(self->dir, self->bz, self->bz_size, &m));
+	kcache__release(&m);
+}
+
+/* Waits up to 20 s for kcache__fill_later()'s thread to store an entry. */
+static int await_entries(const char *dir, unsigned int want)
+{
+	unsigned int i, n;
+	struct dirent *e;
+	DIR *d;
+
+	for (i = 0; i < 200; i++) {
+		d = opendir(dir);
+		if (!d)
+			return -1;
+		n = 0;
+		while ((e = readdir(d)))
+			n += !!strstr(e->d_name, ".vmlinux");
+		closedir(d);
+		if (n >= want)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+/* A malloc()ed copy of @bz, which kcache__fill_later() takes */
+static uint8_t *dup_bz(const uint8_t *bz, size_t size)
+{
+	uint8_t *copy = malloc(size);
+
+	if (copy)
+		memcpy(copy, bz, size);
+	return copy;
+}
+
+TEST_F(kcache, fill_later_names_the_entry_by_the_lookups_hash)
+{
+	struct kcache_map m = { 0 }, other;
+	uint8_t *copy;
+
+	/* a miss in an existing directory: the lookup took the hash */
+	EXPECT_EQ(-1, kcache__lookup(self->dir, self->bz, self->bz_size, &m));
+	ASSERT_TRUE(m.keyed);
+	other = m;
+	copy = dup_bz(self->bz, self->bz_size);
+	ASSERT_NE(NULL, copy);
+	ASSERT_EQ(0, kcache__fill_later(self->dir, copy, self->bz_size,
+					SETUP_SIZE, &m));
+	ASSERT_EQ(0, await_entries(self->dir, 1));
+	EXPECT_EQ(0, kcache__lookup(self->dir, self->bz, self->bz_size, &m));
+	kcache__release(&m);
+	/* the fill trusts the hash it is given: another one, another name */
+	other.key_low ^= 1;
+	copy = dup_bz(self->bz, self->bz_size);
+	ASSERT_NE(NULL, copy);
+	ASSERT_EQ(0, kcache__fill_later(self->dir, copy, self->bz_size,
+					SETUP_SIZE, &other));
+	EXPECT_EQ(0, await_entries(self->dir, 2));
 }
 
 TEST_F(kcache, directory_that_cannot_be_made)
