@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include <sys/types.h>
 #include <linux/kvm.h>
 
 #include "compiler.h"
@@ -100,6 +101,9 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
+	int stats_fd;		/* KVM_GET_STATS_FD's, or -1 */
+	off_t halts_at;		/* where its halt_exits is in it, or -1 */
+	off_t blocking_at;	/* where its blocking is, or -1 */
 };
 
 /* Port-I/O exits by what they were for; see pio.c. */
@@ -289,6 +293,19 @@ int virtio_net__add(struct vm *vm, struct virtio_net *net);
 
 /* cpuid.c */
 int cpuid__setup(struct vcpu *vcpu);
+
+/*
+ * vcpu_stats.c: whether the guest went idle, from KVM's counters of each
+ * vCPU. vcpu_stats__open() takes them from KVM, vcpu_stats__use() from
+ * the stats file @fd (-1: none). vm__idle_known(): every vCPU has them;
+ * vm__halts(): the halts of all vCPUs so far; vm__all_blocked(): every
+ * vCPU waits in KVM for an interrupt now.
+ */
+void vcpu_stats__open(struct vcpu *vcpu);
+void vcpu_stats__use(struct vcpu *vcpu, int fd);
+bool vm__idle_known(const struct vm *vm);
+uint64_t vm__halts(const struct vm *vm);
+bool vm__all_blocked(const struct vm *vm);
 
 /* boot.c: the kernel is read and checked before /dev/kvm is opened */
 int boot__read_kernel(struct vm *vm);

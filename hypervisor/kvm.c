@@ -87,6 +87,7 @@ int kvm__create_vcpus(struct vm *vm)
 		}
 		if (cpuid__setup(vcpu) < 0)
 			return -1;
+		vcpu_stats__open(vcpu);
 		if (vcpu_setup_lapic(vcpu) < 0) {
 			hv_err("vCPU %u local APIC set-up: %s", i,
 			       strerror(errno));

@@ -245,29 +245,42 @@ bool virtio_dev__stopping(struct virtio_dev *dev)
 	return __atomic_load_n(&dev->stopping, __ATOMIC_ACQUIRE);
 }
 
+enum poll_end { POLL_HIT, POLL_MISS, POLL_IDLE };
+
 /*
  * Looks at @q's avail ring for up to its poll window (vq_poll.h), in
- * short sleeps: true as soon as a chain is there, false once the window
- * passed empty or a reset stops the queue.
+ * short sleeps: POLL_HIT as soon as a chain is there, POLL_MISS once the
+ * window passed empty or a reset stops the queue, POLL_IDLE once the
+ * guest went idle, when that can be told (@idle_known): a vCPU halted
+ * since the batch began with @halts halts, or every vCPU waits now.
  */
-static bool virtio_queue_poll(struct virtio_queue *q)
+static enum poll_end virtio_queue_poll(struct virtio_queue *q,
+				       bool idle_known, uint64_t halts)
 {
 	struct pollfd p = { .fd = q->dev->stop_fd, .events = POLLIN };
 	uint64_t start = vq_poll__now(), now = start, step;
+	const struct vm *vm = q->dev->vm;
 	struct timespec ts;
 
 	for (;;) {
 		if (vq__avail_pending(&q->vq)) {
-			vq_poll__hit(&q->poll);
-			return true;
+			vq_poll__hit(&q->poll, now - start);
+			return POLL_HIT;
 		}
 		if (virtio_dev__stopping(q->dev))
-			return false;
+			return POLL_MISS;
+		if (idle_known &&
+		    (vm__halts(vm) != halts || vm__all_blocked(vm))) {
+			vq_poll__idle(&q->poll);
+			return POLL_IDLE;
+		}
 		if (now - start >= q->poll.ns) {
 			vq_poll__miss(&q->poll);
-			return false;
+			return POLL_MISS;
 		}
 		step = q->poll.ns / 4;
+		if (idle_known && step > VQ_POLL_IDLE_STEP_NS)
+			step = VQ_POLL_IDLE_STEP_NS;
 		if (step < VQ_POLL_STEP_MIN_NS)
 			step = VQ_POLL_STEP_MIN_NS;
 		if (step > q->poll.ns - (now - start))
@@ -282,7 +295,9 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 {
 	struct vq_chain *c = malloc(sizeof(*c));
 	uint64_t slept_from = 0;
+	bool idle_known = vm__idle_known(q->dev->vm);
 	const char *why = NULL;
+	uint64_t halts = 0;
 	unsigned int done;
 	int r, len;
 
@@ -291,6 +306,8 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 		return;
 	}
 	vq_poll__init(&q->poll, q->dev->poll_us);
+	if (idle_known)
+		vq_poll__idle_known(&q->poll);
 	/* the poll's short sleeps, not the default 50 us of slack */
 	if (q->poll.max_ns)
 		prctl(PR_SET_TIMERSLACK, 1000UL);
@@ -303,6 +320,8 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 			bool held = false;
 
 			vq__disable_kicks(&q->vq);
+			if (idle_known)
+				halts = vm__halts(q->dev->vm);
 			for (;;) {
 				done = 0;
 				r = 0;
@@ -328,7 +347,8 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 				if (!held || !q->poll.ns ||
 				    vq_poll__hold_over(&q->poll, held_from,
 						       vq_poll__now()) ||
-				    !virtio_queue_poll(q))
+				    virtio_queue_poll(q, idle_known, halts) !=
+				    POLL_HIT)
 					break;
 			}
 			if (held)
@@ -816,7 +836,7 @@ void virtio__stats(struct vm *vm, FILE *f)
 		for (i = 0; i < dev->nr_queues; i++) {
 			struct virtio_queue *q = &dev->queues[i];
 
-			fprintf(f, "%s{\"kicks\": %llu, \"interrupts\": %llu, \"chains\": %llu, \"poll\": {\"hits\": %llu, \"misses\": %llu, \"grows\": %llu, \"shrinks\": %llu, \"window_ns\": %u}}",
+			fprintf(f, "%s{\"kicks\": %llu, \"interrupts\": %llu, \"chains\": %llu, \"poll\": {\"hits\": %llu, \"misses\": %llu, \"grows\": %llu, \"shrinks\": %llu, \"idles\": %llu, \"window_ns\": %u}}",
 				i ? ", " : "", (unsigned long long)q->kicks,
 				(unsigned long long)q->interrupts,
 				(unsigned long long)q->chains,
@@ -824,6 +844,7 @@ void virtio__stats(struct vm *vm, FILE *f)
 				(unsigned long long)q->poll.misses,
 				(unsigned long long)q->poll.grows,
 				(unsigned long long)q->poll.shrinks,
+				(unsigned long long)q->poll.idles,
 				q->poll.ns);
 		}
 		fprintf(f, "]");

@@ -12,7 +12,15 @@ void vq_poll__init(struct vq_poll *p, unsigned int max_us)
 {
 	if (max_us > VQ_POLL_MAX_US)
 		max_us = VQ_POLL_MAX_US;
-	*p = (struct vq_poll){ .max_ns = max_us * 1000u };
+	*p = (struct vq_poll){
+		.max_ns = max_us * 1000u, .min_ns = VQ_POLL_START_NS,
+	};
+}
+
+void vq_poll__idle_known(struct vq_poll *p)
+{
+	p->min_ns = VQ_POLL_IDLE_MIN_NS < p->max_ns ? VQ_POLL_IDLE_MIN_NS :
+						      p->max_ns;
 }
 
 /* Closes the window, and spaces out the probes if it never hit. */
@@ -32,7 +40,7 @@ static void vq_poll_close(struct vq_poll *p)
 static void vq_poll_shrink(struct vq_poll *p)
 {
 	p->shrinks++;
-	if (p->probing || p->ns / 2 < VQ_POLL_START_NS)
+	if (p->probing || p->ns / 2 < p->min_ns)
 		vq_poll_close(p);
 	else
 		p->ns /= 2;
@@ -42,24 +50,20 @@ void vq_poll__woke(struct vq_poll *p, uint64_t slept_ns)
 {
 	uint64_t ns;
 
-	if (!p->max_ns)
-		return;
-	if (p->ns) {
-		/* the guest posts more slowly than any window may wait */
-		if (slept_ns > p->max_ns)
-			vq_poll_shrink(p);
-		return;
-	}
-	if (slept_ns > p->max_ns)
+	/* a new batch (one cut short by the hold's end is over too) */
+	p->hit_in_batch = false;
+	p->batch_wait_ns = 0;
+	/* an open window is left to its hits and misses */
+	if (!p->max_ns || p->ns)
 		return;
 	if (p->skip) {
 		p->skip--;
 		return;
 	}
 	/* a window that would catch the next chain at this pace */
-	ns = slept_ns + slept_ns / 4;
-	if (ns < VQ_POLL_START_NS)
-		ns = VQ_POLL_START_NS;
+	ns = p->pace_ns ? p->pace_ns : slept_ns + slept_ns / 4;
+	if (ns < p->min_ns)
+		ns = p->min_ns;
 	if (ns > p->max_ns)
 		ns = p->max_ns;
 	p->ns = ns;
@@ -67,17 +71,50 @@ void vq_poll__woke(struct vq_poll *p, uint64_t slept_ns)
 	p->grows++;
 }
 
-void vq_poll__hit(struct vq_poll *p)
+void vq_poll__hit(struct vq_poll *p, uint64_t waited_ns)
 {
 	p->hits++;
 	p->probing = false;
 	p->backoff = 0;
+	p->hit_in_batch = true;
+	if (waited_ns > p->batch_wait_ns)
+		p->batch_wait_ns = waited_ns < p->max_ns ? waited_ns : p->max_ns;
+}
+
+void vq_poll__idle(struct vq_poll *p)
+{
+	p->idles++;
+	p->probing = false;
+	p->backoff = 0;
+	p->hit_in_batch = false;
+	p->batch_wait_ns = 0;
+	p->pace_ns = p->ns;
 }
 
 void vq_poll__miss(struct vq_poll *p)
 {
+	uint32_t ns;
+
 	p->misses++;
-	vq_poll_shrink(p);
+	if (!p->hit_in_batch) {
+		vq_poll_shrink(p);
+		return;
+	}
+	/* the end of a batch that hit: the window follows its pace */
+	ns = p->batch_wait_ns * 2 > p->ns / 2 ? p->batch_wait_ns * 2 :
+						 p->ns / 2;
+	if (ns < p->min_ns)
+		ns = p->min_ns;
+	if (ns > p->max_ns)
+		ns = p->max_ns;
+	if (ns > p->ns)
+		p->grows++;
+	else if (ns < p->ns)
+		p->shrinks++;
+	p->ns = ns;
+	p->pace_ns = ns;
+	p->batch_wait_ns = 0;
+	p->hit_in_batch = false;
 }
 
 bool vq_poll__hold_over(const struct vq_poll *p, uint64_t first_ns,

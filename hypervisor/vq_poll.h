@@ -11,22 +11,25 @@
  * Holding the interrupt pays only when the guest posts more without
  * waiting for it (several requests in flight); a guest that waits for
  * each completion (queue depth 1) would only be made to wait longer.
- * Nothing but trying tells the two apart, so the window follows what
- * its own tries show:
+ * Where KVM's counters tell that the guest went idle (vcpu_stats.c), the
+ * window ends then too (vq_poll__idle): a guest that waits halts, and
+ * gets its interrupt at once. Beyond that, the window follows what its
+ * own tries show:
  *
- * - a window a chain arrived in (a hit) keeps its size;
- * - a window that passed empty (a miss) halves, and drops to 0 below
- *   VQ_POLL_START_NS or when it was a probe that never hit;
- * - at 0, when the queue slept and the next kick came within the
- *   maximum, the next window is a probe a quarter longer than that
- *   sleep (at least VQ_POLL_START_NS, at most the maximum), so that it
- *   would catch the next chain at the same pace;
+ * - a batch in which chains arrived in the window (hits) ends with a
+ *   window that passes empty: that miss is the batch's end, not a
+ *   failure. The next window is twice the longest wait a hit of the
+ *   batch took (the guest's pace of posting), at least the least window
+ *   and at least half the window it replaces;
+ * - a window that passed empty with no hit in its batch halves, and
+ *   drops to 0 below the least window or when it was a probe;
+ * - at 0, the next kick opens a probe a quarter longer than the sleep
+ *   before it (at least the least window, at most the maximum), or as
+ *   long as the last window that hit, when there was one;
  * - after a probe that missed, that many more kicks wait before the
  *   next probe, twice as many each time (VQ_POLL_BACKOFF_MAX at most)
  *   until a window hits: at queue depth 1 one request in up to
- *   VQ_POLL_BACKOFF_MAX waits a little longer, the rest not at all;
- * - a window that is open when the next kick comes later than the
- *   maximum halves (the guest posts more slowly than any window).
+ *   VQ_POLL_BACKOFF_MAX waits a little longer, the rest not at all.
  *
  * The held-back interrupt is never later than VQ_POLL_HOLD_MAX windows
  * of the maximum after the first completion it covers.
@@ -37,39 +40,61 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VQ_POLL_START_NS	10000u
+#define VQ_POLL_START_NS	10000u	/* the least window */
+/*
+ * the least window where the guest's idling can be told: a guest that
+ * waits ends it early, and a longer one lets the guest halt after its
+ * kick without the window passing first
+ */
+#define VQ_POLL_IDLE_MIN_NS	100000u
 #define VQ_POLL_MAX_US		1000u	/* largest poll= a device takes */
 #define VQ_POLL_HOLD_MAX	8u
 #define VQ_POLL_BACKOFF_MAX	64u	/* kicks between probes, at most */
 /* the shortest sleep within a window (virtio_pci.c, virtio_queue_poll) */
 #define VQ_POLL_STEP_MIN_NS	2000u
+/* the longest such sleep when the guest's idling can be told */
+#define VQ_POLL_IDLE_STEP_NS	25000u
 
 struct vq_poll {
 	uint32_t max_ns;	/* 0: never poll */
+	uint32_t min_ns;	/* the least window */
 	uint32_t ns;		/* the current window, 0 .. max_ns */
 	bool probing;		/* ns is a probe that has not hit yet */
 	uint32_t backoff;	/* kicks between probes after a failed one */
 	uint32_t skip;		/* kicks still to wait before the next probe */
+	bool hit_in_batch;	/* a window of this batch hit */
+	uint32_t batch_wait_ns;	/* the longest wait of a hit in this batch */
+	uint32_t pace_ns;	/* the last window that hit, for a probe */
 	/* statistics, for --stats */
 	uint64_t hits;		/* windows a chain arrived in */
 	uint64_t misses;	/* windows that passed empty */
-	uint64_t grows;		/* probes */
+	uint64_t grows;		/* probes, and windows that grew */
 	uint64_t shrinks;
+	uint64_t idles;		/* windows the guest went idle in */
 };
 
 /* Sets @p up for windows of at most @max_us microseconds (0: off). */
 void vq_poll__init(struct vq_poll *p, unsigned int max_us);
 
+/* The guest's idling can be told: windows of VQ_POLL_IDLE_MIN_NS at least. */
+void vq_poll__idle_known(struct vq_poll *p);
+
 /*
  * The queue slept (kicks on) for @slept_ns before the next kick woke it:
- * may start a probe, or shrink an open window.
+ * may start a probe.
  */
 void vq_poll__woke(struct vq_poll *p, uint64_t slept_ns);
 
-/* A chain arrived in the window (a hit). */
-void vq_poll__hit(struct vq_poll *p);
+/* A chain arrived in the window (a hit), @waited_ns after it opened. */
+void vq_poll__hit(struct vq_poll *p, uint64_t waited_ns);
 
-/* The window passed empty (a miss). */
+/*
+ * The guest went idle in the window (vcpu_stats.c): it waits for the
+ * held interrupt, so the batch ends; the window stays as it is.
+ */
+void vq_poll__idle(struct vq_poll *p);
+
+/* The window passed empty (a miss): the batch ends. */
 void vq_poll__miss(struct vq_poll *p);
 
 /*

@@ -31,6 +31,7 @@ struct vm *double_vm_create(uint64_t ram_size)
 	vm->ram_size = ram_size;
 	vm->nr_vcpus = 1;
 	vm->vcpus[0].vm = vm;
+	vcpu_stats__use(&vm->vcpus[0], -1);	/* idling: not known */
 	pthread_mutex_init(&vm->lock, NULL);
 	pause__init(vm);
 	if (pci__init(vm)) {
