@@ -8,7 +8,6 @@
  * such counters (before Linux 5.16), this is not known and the window
  * alone ends a batch.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>

@@ -264,7 +264,7 @@ static int stats_file(const char *const *names, unsigned int n)
 		return -1;
 	h.data_offset = h.desc_offset + n * dsize;
 	if (pwrite(fd, &h, sizeof(h), 0) != sizeof(h))
-		return -1;
+		goto fail;
 	for (i = 0; i < n; i++) {
 		memset(desc, 0, sizeof(desc));
 		d->size = 1;
@@ -274,9 +274,12 @@ static int stats_file(const char *const *names, unsigned int n)
 		    (ssize_t)dsize ||
 		    pwrite(fd, &zero, sizeof(zero),
 			   h.data_offset + i * sizeof(zero)) != sizeof(zero))
-			return -1;
+			goto fail;
 	}
 	return fd;
+fail:
+	close(fd);
+	return -1;
 }
 
 static const char *const kvm_names[] = {
