@@ -19,7 +19,7 @@ void vq_poll__init(struct vq_poll *p, unsigned int max_us)
 
 void vq_poll__idle_known(struct vq_poll *p)
 {
-	p->min_ns = VQ_POLL_IDLE_MIN_NS < p->max_ns ? VQ_POLL_IDLE_MIN_NS :
+	p->min_ns = p->max_ns > VQ_POLL_IDLE_MIN_NS ? VQ_POLL_IDLE_MIN_NS :
 						      p->max_ns;
 }
 
