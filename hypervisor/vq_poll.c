@@ -46,13 +46,19 @@ static void vq_poll_shrink(struct vq_poll *p)
 		p->ns /= 2;
 }
 
+/* A batch is over: what its hits showed starts afresh. */
+static void vq_poll_batch_over(struct vq_poll *p)
+{
+	p->hit_in_batch = false;
+	p->batch_wait_ns = 0;
+}
+
 void vq_poll__woke(struct vq_poll *p, uint64_t slept_ns)
 {
 	uint64_t ns;
 
 	/* a new batch (one cut short by the hold's end is over too) */
-	p->hit_in_batch = false;
-	p->batch_wait_ns = 0;
+	vq_poll_batch_over(p);
 	/* an open window is left to its hits and misses */
 	if (!p->max_ns || p->ns)
 		return;
@@ -86,9 +92,8 @@ void vq_poll__idle(struct vq_poll *p)
 	p->idles++;
 	p->probing = false;
 	p->backoff = 0;
-	p->hit_in_batch = false;
-	p->batch_wait_ns = 0;
 	p->pace_ns = p->ns;
+	vq_poll_batch_over(p);
 }
 
 void vq_poll__miss(struct vq_poll *p)
@@ -113,8 +118,7 @@ void vq_poll__miss(struct vq_poll *p)
 		p->shrinks++;
 	p->ns = ns;
 	p->pace_ns = ns;
-	p->batch_wait_ns = 0;
-	p->hit_in_batch = false;
+	vq_poll_batch_over(p);
 }
 
 bool vq_poll__hold_over(const struct vq_poll *p, uint64_t first_ns,
