@@ -13,17 +13,31 @@
 # fio: O_DIRECT, libaio, a fixed time (pvkit_io_seconds, default 5) after
 # a one-second ramp; each figure pvkit_io_rounds times (default 2). The
 # in-tree virtio drivers' modules are loaded only for their turn
-# (/etc/pvkit/kmods.bench-*).
+# (/etc/pvkit/kmods.bench-*). pvkit_io_part=disk or =net: those figures
+# only (nested, make bench measures the disks in an L1 of their own).
 export PATH=/bin:/usr/bin:/usr/sbin	# fio, iperf3: the tools disk
 host=$1
 secs=5
 rounds=2
+part=all
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	pvkit_io_seconds=*) secs=${arg#*=} ;;
 	pvkit_io_rounds=*) rounds=${arg#*=} ;;
+	pvkit_io_part=*) part=${arg#*=} ;;
 	esac
 done
+case "$part" in
+all | disk | net) ;;
+*)
+	echo "##PVKIT## error io bench: pvkit_io_part=$part (disk, net or all)"
+	exit 1
+	;;
+esac
+disks=0
+nets=0
+[ "$part" = net ] || disks=1
+[ "$part" = disk ] || nets=1
 NET_HOST_IP=10.0.4.1	# the virtio NIC's tap; see io-bench.sh
 NET_GUEST_IP=10.0.4.2
 E1000_HOST_IP=10.0.5.1	# the e1000 NIC's tap
@@ -232,10 +246,14 @@ intree() {
 	kmods_unload "$grp"
 }
 
-disk=$(disk_by_serial pvkit-bench) || marker error "io bench: no disk with serial pvkit-bench"
-vdev=$(basename "$(readlink -f "/sys/block/$disk/device")")
-nic=$(virtio_net_if pvkit_net) || marker error "io bench: no NIC under pvkit_net"
-vnet=$(basename "$(readlink -f "/sys/class/net/$nic/device")")
+if [ $disks = 1 ]; then
+	disk=$(disk_by_serial pvkit-bench) || marker error "io bench: no disk with serial pvkit-bench"
+	vdev=$(basename "$(readlink -f "/sys/block/$disk/device")")
+fi
+if [ $nets = 1 ]; then
+	nic=$(virtio_net_if pvkit_net) || marker error "io bench: no NIC under pvkit_net"
+	vnet=$(basename "$(readlink -f "/sys/class/net/$nic/device")")
+fi
 # Rounds (pvkit_io_rounds, default 2) take turns, pvkit's driver first,
 # so that a slow spell of the shared machine does not fall on one side
 # only; the report takes each figure's median.
@@ -243,26 +261,31 @@ round=0
 while [ $round -lt "$rounds" ]; do
 	round=$((round + 1))
 	if [ "$host" = hv ]; then
-		blk_run pvkit_hv
-		# the same disk with pvkit-hv's polling off (pvkit-hv's blk2)
-		if d=$(disk_by_serial pvkit-bench-np); then
-			fio_all "$d" pvkit_hv_nopoll blk2
-		else
-			marker error "io bench: no disk with serial pvkit-bench-np"
+		if [ $disks = 1 ]; then
+			blk_run pvkit_hv
+			# the same disk with pvkit-hv's polling off (pvkit-hv's blk2)
+			if d=$(disk_by_serial pvkit-bench-np); then
+				fio_all "$d" pvkit_hv_nopoll blk2
+			else
+				marker error "io bench: no disk with serial pvkit-bench-np"
+			fi
 		fi
-		net_run pvkit_net pvkit_hv
+		[ $nets = 1 ] && net_run pvkit_net pvkit_hv
 		continue
 	fi
-	blk_run pvkit_kvm
-	intree virtio_blk virtio_blk pvkit_blk "$vdev" blk_run virtio_kvm
-	[ $round = 1 ] && kmods_load ata
-	for ctrl in ata_piix:ide ahci:ahci; do
-		if d=$(ata_disk "${ctrl%:*}"); then
-			fio_all "$d" "${ctrl#*:}_kvm"
-		else
-			marker error "io bench: no disk on ${ctrl%:*}"
-		fi
-	done
+	if [ $disks = 1 ]; then
+		blk_run pvkit_kvm
+		intree virtio_blk virtio_blk pvkit_blk "$vdev" blk_run virtio_kvm
+		[ $round = 1 ] && kmods_load ata
+		for ctrl in ata_piix:ide ahci:ahci; do
+			if d=$(ata_disk "${ctrl%:*}"); then
+				fio_all "$d" "${ctrl#*:}_kvm"
+			else
+				marker error "io bench: no disk on ${ctrl%:*}"
+			fi
+		done
+	fi
+	[ $nets = 1 ] || continue
 	net_run pvkit_net pvkit_kvm
 	intree virtio_net virtio_net pvkit_net "$vnet" net_run virtio_net virtio_kvm
 	[ $round = 1 ] && kmods_load e1000
@@ -270,3 +293,5 @@ while [ $round -lt "$rounds" ]; do
 		[ -e "$n" ] && net_all "${n##*/}" "$E1000_GUEST_IP" "$E1000_HOST_IP" e1000_kvm
 	done
 done
+# the VMM side knows the figures are all there
+marker io-done

@@ -33,7 +33,8 @@ function exits_limits(    k, q) {
 	k = median("kicks_per_req_randread_hv")
 	q = median("irqs_per_req_randread_hv")
 	return sprintf("%s; at 4 KiB QD 32, %.2f kicks and %.2f interrupts per request%s", limits["exits"], k, q,
-		       k > 0.5 ? ": fio submits one request at a time, and pvkit-hv's queue thread seldom catches the next one in its poll window; nested with one L1 CPU, the thread's wake-ups take turns with the guest's vCPU (PVKIT_L1_CPUS=2 gives it a CPU of its own)" : "")
+		       k > 0.5 ? ": fio submits one request at a time, and pvkit-hv's queue thread seldom catches the next one in its poll window; nested with one L1 CPU, the thread's wake-ups take turns with the guest's vCPU (make bench gives the disks' L1 PVKIT_L1_DISK_CPUS, default 2)" : \
+		       ": pvkit-hv's queue thread, polling on a CPU beside the guest's, takes most requests from the ring before the guest would kick, and holds the interrupt until the guest stops posting or halts (hypervisor/vq_poll.h)")
 }
 
 # spread NAME: the largest over the smallest of NAME's samples; the

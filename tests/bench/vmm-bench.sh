@@ -70,8 +70,16 @@ run_guest() {
 	$(vmm_command "$vmm") "$APPEND pvkit_job=$job pvkit_host=$3" \
 		</dev/null >"$fifo" 2>&1 &
 	pid=$!
+	# the guest's whole console, shown when its job did not finish
+	console=/tmp/pvkit-bench-console
+	: >"$console"
+	finished=0
 	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$console"
 		case "$line" in
+		"##PVKIT## io-done"*)
+			finished=1
+			;;
 		"##PVKIT## init-start"*)
 			[ "$job" = boot ] &&
 				echo "##PVKIT## bench boot_to_init_$vmm $(($(now_ms) - start)) ms"
@@ -117,6 +125,10 @@ run_guest() {
 	wait $pid
 	status=$?
 	[ "$status" = 0 ] || echo "##PVKIT## error bench: $vmm ($job) exited with status $status"
+	if [ "$job" = io ] && [ $finished = 0 ]; then
+		echo "##PVKIT## error bench: the I/O guest on $vmm ended before its figures were done; the last of its console:"
+		tail -n 40 "$console" | tr -d '\r' | sed 's/^/##PVKIT## guest-console /'
+	fi
 	# pvkit-hv's own part of a boot: from its start to the guest's first
 	# instruction (loading the kernel, creating the VM and its devices)
 	if [ "$vmm" = hv ] && [ "$job" = boot ]; then

@@ -59,9 +59,10 @@ l0_run() {
 	l1_watch "$work" &
 	watcher=$!
 	# bash's "Terminated" for a QEMU the watcher ended is dropped:
-	# l1_evidence says why
+	# l1_evidence says why. The log is written a line at a time (sed
+	# -u; tr would hold 4 KiB), so a long run can be followed in it.
 	{
-		timeout -k 10 "$secs" "$@" </dev/null 2>&1 | tr -d '\r' >"$log"
+		timeout -k 10 "$secs" "$@" </dev/null 2>&1 | sed -u 's/\r//g' >"$log"
 		rc=${PIPESTATUS[0]}
 	} 2>/dev/null
 	kill "$watcher" 2>/dev/null
