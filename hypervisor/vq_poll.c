@@ -90,6 +90,15 @@ void vq_poll__hit(struct vq_poll *p, uint64_t waited_ns)
 void vq_poll__idle(struct vq_poll *p)
 {
 	p->idles++;
+	/*
+	 * nothing came in the batch: the guest posted, then waited for
+	 * the interrupt the window held back, and halted only after its
+	 * way to idle, which nested takes hundreds of microseconds
+	 */
+	if (!p->hit_in_batch) {
+		vq_poll_shrink(p);
+		return;
+	}
 	p->probing = false;
 	p->backoff = 0;
 	p->pace_ns = p->ns;

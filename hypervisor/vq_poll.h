@@ -13,8 +13,10 @@
  * each completion (queue depth 1) would only be made to wait longer.
  * Where KVM's counters tell that the guest went idle (vcpu_stats.c), the
  * window ends then too (vq_poll__idle): a guest that waits halts, and
- * gets its interrupt at once. Beyond that, the window follows what its
- * own tries show:
+ * gets its interrupt then. It still waited from its kick to its halt
+ * (nested, hundreds of microseconds), so a window the guest's halt ends
+ * before anything came counts as a miss. Beyond that, the window follows
+ * what its own tries show:
  *
  * - a batch in which chains arrived in the window (hits) ends with a
  *   window that passes empty: that miss is the batch's end, not a
@@ -90,7 +92,8 @@ void vq_poll__hit(struct vq_poll *p, uint64_t waited_ns);
 
 /*
  * The guest went idle in the window (vcpu_stats.c): it waits for the
- * held interrupt, so the batch ends; the window stays as it is.
+ * held interrupt, so the batch ends. After hits the window stays as it
+ * is; without one it shrinks as after a miss.
  */
 void vq_poll__idle(struct vq_poll *p);
 
