@@ -19,11 +19,37 @@ BEGIN {
 	limits["disk", "ahci_kvm"] = "NCQ keeps 32 in flight, but each command costs MMIO register exits to QEMU's userspace and an interrupt" nested
 	limits["disk", "pvkit_hv"] = "pvkit-hv serves a queue from one thread with synchronous preadv/pwritev, one request after another, polling for the next one (vq_poll.h)" nested
 	limits["disk", "pvkit_hv_nopoll"] = "as pvkit_blk (hv), with the queue's polling off (--disk ...,poll=0): a kick and an interrupt for whatever the guest posts between two of the queue thread's sleeps" nested
+	# wide (-v wide=N): pvkit-hv's disks measured once more in an L1
+	# with N CPUs (tests/run's run_bench), figures named ..._l1cpuN
+	if (wide != "") {
+		w = "_l1cpu" wide
+		disk_cfgs = disk_cfgs " pvkit_hv" w " pvkit_hv_nopoll" w
+		disk_heads = disk_heads " | pvkit_blk (hv, L1 " wide " CPUs) | pvkit_blk (hv, poll=0, L1 " wide " CPUs)"
+		limits["disk", "pvkit_hv" w] = "as pvkit_blk (hv) in an L1 with " wide " CPUs, where the queue thread polls on a CPU beside the guest's vCPU instead of taking turns with it" nested
+		limits["disk", "pvkit_hv_nopoll" w] = "as pvkit_blk (hv, poll=0) in an L1 with " wide " CPUs" nested
+	}
 	limits["net", "pvkit_kvm"] = "QEMU's userspace virtio-net on a tap (no vhost-net in L1) copies every frame" nested
 	limits["net", "virtio_kvm"] = limits["net", "pvkit_kvm"]
 	limits["net", "e1000_kvm"] = "each frame is MMIO descriptor-tail and interrupt-cause register exits to QEMU's emulated e1000" nested
 	limits["net", "pvkit_hv"] = "pvkit-hv's one thread per queue between the tap and the ring, without mergeable RX buffers" nested
 	limits["exits"] = "counted: pvkit-hv's own exits + queue kicks (ioeventfd, in L1's kernel) + one EOI exit per interrupt"
+}
+
+# exits_row LABEL KEY GOAL: the exits table's row of window KEY (the
+# suffix of exits_per_req_KEY and its parts).
+function exits_row(label, key, goal) {
+	printf "| %s | %s | %s | %s | %s | | %s | %s |\n", label,
+	       io_val("exits_per_req_" key, "%.3f"), io_val("vmm_exits_per_req_" key, "%.3f"),
+	       io_val("kicks_per_req_" key, "%.3f"), io_val("irqs_per_req_" key, "%.3f"), goal,
+	       goal != "" && ("exits_per_req_" key) in unit ? met_md(met(median("exits_per_req_" key), goal)) : "" > md
+}
+
+# exits_figs KEY GOAL: window KEY's exits figures in results.json.
+function exits_figs(key, goal) {
+	io_fig("exits_per_req_" key, "", goal, limits["exits"])
+	io_fig("vmm_exits_per_req_" key, "", "", limits["exits"])
+	io_fig("kicks_per_req_" key, "", "", limits["exits"])
+	io_fig("irqs_per_req_" key, "", "", limits["exits"])
 }
 
 # exits_limits: what the measured kicks and interrupts per request say.
@@ -33,7 +59,7 @@ function exits_limits(    k, q) {
 	k = median("kicks_per_req_randread_hv")
 	q = median("irqs_per_req_randread_hv")
 	return sprintf("%s; at 4 KiB QD 32, %.2f kicks and %.2f interrupts per request%s", limits["exits"], k, q,
-		       k > 0.5 ? ": fio submits one request at a time, and pvkit-hv's queue thread seldom catches the next one in its poll window; nested with one L1 CPU, the thread's wake-ups take turns with the guest's vCPU (make bench gives the disks' L1 PVKIT_L1_DISK_CPUS, default 2)" : \
+		       k > 0.5 ? ": fio submits one request at a time, and pvkit-hv's queue thread seldom catches the next one in its poll window; nested with one L1 CPU, the thread's wake-ups take turns with the guest's vCPU (make bench measures pvkit-hv's disks once more in an L1 with PVKIT_L1_HV_DISK_CPUS, default 2)" : \
 		       ": pvkit-hv's queue thread, polling on a CPU beside the guest's, takes most requests from the ring before the guest would kick, and holds the interrupt until the guest stops posting or halts (hypervisor/vq_poll.h)")
 }
 
@@ -108,34 +134,29 @@ function io_report(    c, n, i) {
 	printf "\n## VM exits on pvkit-hv\n\n" > md
 	printf "Per request (disk) or per packet and per MB (network), from pvkit-hv's counters around the window.\n\n" > md
 	printf "| window | exits | pvkit-hv's own | kicks | interrupts | exits per MB | goal | |\n|---|---|---|---|---|---|---|---|\n" > md
-	printf "| 4 KiB random read QD 32, per request | %s | %s | %s | %s | | < 0.2 | %s |\n",
-	       io_val("exits_per_req_randread_hv", "%.3f"), io_val("vmm_exits_per_req_randread_hv", "%.3f"),
-	       io_val("kicks_per_req_randread_hv", "%.3f"), io_val("irqs_per_req_randread_hv", "%.3f"),
-	       "exits_per_req_randread_hv" in unit ? met_md(met(median("exits_per_req_randread_hv"), "< 0.2")) : "" > md
-	printf "| the same, 16 per submission (fio iodepth_batch_submit and _complete_min), per request | %s | %s | %s | %s | | < 0.2 | %s |\n",
-	       io_val("exits_per_req_randread_batch_hv", "%.3f"), io_val("vmm_exits_per_req_randread_batch_hv", "%.3f"),
-	       io_val("kicks_per_req_randread_batch_hv", "%.3f"), io_val("irqs_per_req_randread_batch_hv", "%.3f"),
-	       "exits_per_req_randread_batch_hv" in unit ? met_md(met(median("exits_per_req_randread_batch_hv"), "< 0.2")) : "" > md
-	printf "| the same, polling off (poll=0), per request | %s | %s | %s | %s | | | |\n",
-	       io_val("exits_per_req_randread_nopoll_hv", "%.3f"), io_val("vmm_exits_per_req_randread_nopoll_hv", "%.3f"),
-	       io_val("kicks_per_req_randread_nopoll_hv", "%.3f"), io_val("irqs_per_req_randread_nopoll_hv", "%.3f") > md
+	exits_row("4 KiB random read QD 32, per request", "randread_hv", "< 0.2")
+	exits_row("the same, 16 per submission (fio iodepth_batch_submit and _complete_min), per request", "randread_batch_hv", "< 0.2")
+	exits_row("the same, polling off (poll=0), per request", "randread_nopoll_hv", "")
+	if (wide != "") {
+		exits_row("4 KiB random read QD 32 in an L1 with " wide " CPUs, per request", "randread_hv" w, "< 0.2")
+		exits_row("the same, 16 per submission, per request", "randread_batch_hv" w, "< 0.2")
+		exits_row("the same, polling off (poll=0), per request", "randread_nopoll_hv" w, "")
+	}
 	printf "| TCP guest to host, per packet | %s | | | | %s | | |\n",
 	       io_val("exits_per_packet_tcp_tx_hv", "%.3f"), io_val("exits_per_mb_tcp_tx_hv", "%.1f") > md
 	printf "| TCP host to guest, per packet | %s | | | | %s | | |\n",
 	       io_val("exits_per_packet_tcp_rx_hv", "%.3f"), io_val("exits_per_mb_tcp_rx_hv", "%.1f") > md
 	limits["exits"] = exits_limits()
-	io_fig("exits_per_req_randread_hv", "", "< 0.2", limits["exits"])
-	io_fig("vmm_exits_per_req_randread_hv", "", "", limits["exits"])
-	io_fig("kicks_per_req_randread_hv", "", "", limits["exits"])
-	io_fig("irqs_per_req_randread_hv", "", "", limits["exits"])
-	io_fig("exits_per_req_randread_batch_hv", "", "< 0.2", limits["exits"])
+	exits_figs("randread_hv", "< 0.2")
+	exits_figs("randread_batch_hv", "< 0.2")
+	exits_figs("randread_nopoll_hv", "")
 	io_fig("randread_batch_iops_pvkit_hv", "randread_iops_pvkit_hv", "", limits["disk", "pvkit_hv"])
-	io_fig("vmm_exits_per_req_randread_batch_hv", "", "", limits["exits"])
-	io_fig("kicks_per_req_randread_batch_hv", "", "", limits["exits"])
-	io_fig("irqs_per_req_randread_batch_hv", "", "", limits["exits"])
-	io_fig("exits_per_req_randread_nopoll_hv", "", "", limits["exits"])
-	io_fig("kicks_per_req_randread_nopoll_hv", "", "", limits["exits"])
-	io_fig("irqs_per_req_randread_nopoll_hv", "", "", limits["exits"])
+	if (wide != "") {
+		exits_figs("randread_hv" w, "< 0.2")
+		exits_figs("randread_batch_hv" w, "< 0.2")
+		exits_figs("randread_nopoll_hv" w, "")
+		io_fig("randread_batch_iops_pvkit_hv" w, "randread_iops_pvkit_hv" w, "", limits["disk", "pvkit_hv" w])
+	}
 	io_fig("exits_per_packet_tcp_tx_hv", "", "", limits["exits"])
 	io_fig("exits_per_mb_tcp_tx_hv", "", "", limits["exits"])
 	io_fig("exits_per_packet_tcp_rx_hv", "", "", limits["exits"])
@@ -155,6 +176,15 @@ function io_report(    c, n, i) {
 	ratio("randread1_lat_hv_nopoll_vs_poll", "randread1_lat_pvkit_hv_nopoll", "randread1_lat_pvkit_hv", "")
 	ratio("randread_exits_hv_nopoll_vs_poll", "exits_per_req_randread_nopoll_hv", "exits_per_req_randread_hv", "")
 	ratio("randread_iops_hv_batch_vs_single", "randread_batch_iops_pvkit_hv", "randread_iops_pvkit_hv", "")
+	if (wide != "") {
+		ratio("randread_iops_hv_poll_vs_nopoll" w, "randread_iops_pvkit_hv" w, "randread_iops_pvkit_hv_nopoll" w, "")
+		ratio("randwrite_iops_hv_poll_vs_nopoll" w, "randwrite_iops_pvkit_hv" w, "randwrite_iops_pvkit_hv_nopoll" w, "")
+		ratio("seqread_mbs_hv_poll_vs_nopoll" w, "seqread_mbs_pvkit_hv" w, "seqread_mbs_pvkit_hv_nopoll" w, "")
+		ratio("seqwrite_mbs_hv_poll_vs_nopoll" w, "seqwrite_mbs_pvkit_hv" w, "seqwrite_mbs_pvkit_hv_nopoll" w, "")
+		ratio("randread1_lat_hv_nopoll_vs_poll" w, "randread1_lat_pvkit_hv_nopoll" w, "randread1_lat_pvkit_hv" w, "")
+		ratio("randread_exits_hv_nopoll_vs_poll" w, "exits_per_req_randread_nopoll_hv" w, "exits_per_req_randread_hv" w, "")
+		ratio("randread_iops_hv" w "_vs_hv", "randread_iops_pvkit_hv" w, "randread_iops_pvkit_hv", "")
+	}
 	n = split("tcp_tx_mbits tcp_rx_mbits", c, " ")
 	for (i = 1; i <= n; i++) {
 		ratio(c[i] "_pvkit_vs_virtio", c[i] "_pvkit_kvm", c[i] "_virtio_kvm", ">= 0.95")

@@ -3,7 +3,8 @@
 # The VMM side of make bench, run where the VMMs run (inside the nested
 # L1, or on the host in direct mode) with busybox or any POSIX shell.
 # It reads its settings from the file named by $1 (KERNEL, INITRD, HV,
-# QEMU, APPEND, MEM_MB, RUNS) and prints "##PVKIT## bench ..." lines:
+# QEMU, APPEND, MEM_MB, RUNS, ONLY, IO_VMMS) and prints "##PVKIT##
+# bench ..." lines:
 #   - the hypercall figures of a guest on pvkit-hv (printed by the guest);
 #   - VM exits per console line and lines per second, UART against the
 #     pvkit console, from pvkit-hv's statistics (its control socket) around
@@ -173,10 +174,12 @@ if [ "${ONLY:-}" != io ]; then
 		i=$((i + 1))
 	done
 fi
+# IO_VMMS: the I/O guests (default both), iopc on QEMU, iohv on pvkit-hv
 if [ "${ONLY:-}" != platform ]; then
 	io_setup
-	run_guest iopc io kvm
-	run_guest iohv io hv
+	for vmm in ${IO_VMMS:-iopc iohv}; do
+		run_guest "$vmm" io "$([ "$vmm" = iohv ] && echo hv || echo kvm)"
+	done
 	io_teardown
 fi
 echo "##PVKIT## done"
