@@ -14,7 +14,7 @@
 # a one-second ramp; each figure pvkit_io_rounds times (default 2). The
 # in-tree virtio drivers' modules are loaded only for their turn
 # (/etc/pvkit/kmods.bench-*). pvkit_io_part=disk or =net: those figures
-# only (nested, make bench measures the disks in an L1 of their own).
+# only (nested, make bench measures pvkit-hv's disks again in a second L1).
 export PATH=/bin:/usr/bin:/usr/sbin	# fio, iperf3: the tools disk
 host=$1
 secs=5
