@@ -14,20 +14,24 @@
 L1_SILENCE=${PVKIT_L1_SILENCE:-120}
 
 # l0_monitor WORK COMMAND: what L0's QEMU monitor answers to COMMAND
-# within 5 s, without the monitor's prompt and echo.
+# within 5 s, without the monitor's prompt and its echo of COMMAND.
 l0_monitor() {
 	local mon=$1/l0-monitor in out
 	# read-write opens of a fifo never block, even with QEMU gone
 	exec {in}<>"$mon.in" {out}<>"$mon.out"
 	echo "$2" >&"$in"
 	timeout 5 cat <&"$out" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/\r$//' |
-		grep -av '^(qemu)\|^QEMU .* monitor\|^$' || true
+		awk -v cmd="$2" '/^\(qemu\)|^QEMU .* monitor|^$/ { next }
+			# the echo: each longer start of COMMAND, escapes gone
+			substr($0, length($0) - length(cmd) + 1) == cmd { next }
+			{ print }' || true
 	exec {in}>&- {out}<&-
 }
 
 # l1_watch WORK: runs beside the nested L1. Once L1's kernel log has had
 # its first line and then stays silent for L1_SILENCE seconds, it keeps
-# L0's view of L1's CPU in WORK/l1-stopped.log and ends L0's QEMU: the
+# L0's view of L1's CPU and of its local APIC in WORK/l1-stopped.log and
+# ends L0's QEMU: the
 # scenario ends now, not at its timeout, and says why.
 l1_watch() {
 	local work=$1 klog=$1/l1-kernel.log idle
@@ -40,6 +44,9 @@ l1_watch() {
 			# the general and control registers, not the FPU's or SSE's
 			l0_monitor "$work" "info registers" |
 				grep -v '^FCW=\|^FPR\|^XMM\|^YMM' || true
+			# its local APIC: whether its timer is armed, and whether
+			# an interrupt waits in IRR or sits unacknowledged in ISR
+			l0_monitor "$work" "info lapic"
 		} >"$work/l1-stopped.log.tmp"
 		mv "$work/l1-stopped.log.tmp" "$work/l1-stopped.log"
 		kill "$(cat "$work/l0-qemu.pid")" 2>/dev/null
