@@ -8,6 +8,7 @@
 #ifndef PVKIT_HV_H
 #define PVKIT_HV_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,11 +61,12 @@ struct hv_fault_cfg {
 /* --disk PATH[,ro][,serial=ID][,poll=US][,write-delay=MS][,fault=...] */
 #define HV_MAX_WRITE_DELAY_MS	10000
 #define HV_DISK_POLL_US		1000	/* vq_poll.h's window at most */
+#define HV_DISK_POLL_AUTO	UINT_MAX /* no poll=: main.c decides */
 struct disk_config {
 	const char *path;
 	bool read_only;
 	const char *serial;
-	unsigned int poll_us;		/* set to HV_DISK_POLL_US by default */
+	unsigned int poll_us;		/* poll=, else HV_DISK_POLL_AUTO */
 	unsigned int write_delay_ms;	/* a slow disk, for tests */
 	struct hv_fault_cfg fault;	/* a misbehaving disk, for tests */
 };

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -104,7 +105,9 @@ static void print_help(FILE *out)
 		"                   characters (default pvkit-diskN); US: longest\n"
 		"                   time a queue looks for the guest's next\n"
 		"                   request before it interrupts and sleeps (0\n"
-		"                   to %u microseconds, default %u, 0: never);\n"
+		"                   to %u microseconds, 0: never; default %u\n"
+		"                   where pvkit-hv may run on more CPUs than\n"
+		"                   --cpus, else 0);\n"
 		"                   MS: hold each write that long first, a slow\n"
 		"                   disk for tests (0 to 10000, default 0); F,\n"
 		"                   test only: bad-id or bad-len: reads and\n"
@@ -226,7 +229,7 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 	if (cfg->nr_disks == HV_MAX_DISKS)
 		return usage_error("--disk: at most %d disks", HV_MAX_DISKS);
 	dc = &cfg->disks[cfg->nr_disks];
-	dc->poll_us = HV_DISK_POLL_US;
+	dc->poll_us = HV_DISK_POLL_AUTO;
 	dc->path = strtok_r(arg, ",", &save);
 	if (!dc->path)
 		return usage_error("--disk needs a file name");
@@ -327,6 +330,25 @@ static int option_error(int c, char **argv)
 	return usage_error("unknown option '%s'", argv[optind - 1]);
 }
 
+/*
+ * The disks without poll=: a queue thread that polls needs a CPU of its
+ * own beside the vCPUs' threads; where pvkit-hv may run on no more CPUs
+ * than the guest has vCPUs, polling only takes time from a vCPU and saves
+ * no exit (Documentation/hypervisor.rst, "Polling"), so it is off.
+ */
+static void disk_poll_defaults(struct vm_config *cfg)
+{
+	unsigned int i, poll_us = HV_DISK_POLL_US;
+	cpu_set_t cpus;
+
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus) &&
+	    CPU_COUNT(&cpus) <= (int)cfg->cpus)
+		poll_us = 0;
+	for (i = 0; i < cfg->nr_disks; i++)
+		if (cfg->disks[i].poll_us == HV_DISK_POLL_AUTO)
+			cfg->disks[i].poll_us = poll_us;
+}
+
 static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 {
 	static const struct option opts[] = {
@@ -414,6 +436,7 @@ static int parse_run_args(int argc, char **argv, struct vm_config *cfg)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	disk_poll_defaults(cfg);
 	if (cfg->console_stdin && cfg->serial_stdin)
 		return usage_error("--console-stdin and --serial-stdin both read standard input: give one");
 	if (!cfg->kernel)

@@ -836,7 +836,7 @@ void virtio__stats(struct vm *vm, FILE *f)
 		for (i = 0; i < dev->nr_queues; i++) {
 			struct virtio_queue *q = &dev->queues[i];
 
-			fprintf(f, "%s{\"kicks\": %llu, \"interrupts\": %llu, \"chains\": %llu, \"poll\": {\"hits\": %llu, \"misses\": %llu, \"grows\": %llu, \"shrinks\": %llu, \"idles\": %llu, \"window_ns\": %u}}",
+			fprintf(f, "%s{\"kicks\": %llu, \"interrupts\": %llu, \"chains\": %llu, \"poll\": {\"hits\": %llu, \"misses\": %llu, \"grows\": %llu, \"shrinks\": %llu, \"idles\": %llu, \"window_ns\": %u, \"max_ns\": %u}}",
 				i ? ", " : "", (unsigned long long)q->kicks,
 				(unsigned long long)q->interrupts,
 				(unsigned long long)q->chains,
@@ -845,7 +845,7 @@ void virtio__stats(struct vm *vm, FILE *f)
 				(unsigned long long)q->poll.grows,
 				(unsigned long long)q->poll.shrinks,
 				(unsigned long long)q->poll.idles,
-				q->poll.ns);
+				q->poll.ns, q->poll.max_ns);
 		}
 		fprintf(f, "]");
 		if (dev->ops->stats)

@@ -31,6 +31,7 @@
 # devices_check HOST [distro] runs after the VMM has exited and prints
 # one "##PVKIT## host-check NAME ok|fail ..." line per check; "distro":
 # the guest kernel has virtio_blk, so the pvkit-distro disks were used.
+# devices_poll_check STATS VCPUS does the same for pvkit-hv's polling.
 
 PATH=$PATH:/usr/sbin:/usr/bin
 DEV_TAP=pvtap0
@@ -100,7 +101,7 @@ devices_setup() {
 # devices_args HOST: the VMM's device flags (pvkit-hv or QEMU).
 devices_args() {
 	if [ "$1" = hv ]; then
-		echo "--disk $DEV_DIR/pvkit-disk.img,serial=pvkit-test" \
+		echo "--disk $DEV_DIR/pvkit-disk.img,serial=pvkit-test,poll=1000" \
 			"--disk $TOOLS_IMG,ro,serial=pvkit-tools" \
 			"--disk $DEV_DIR/pvkit-victim.img,serial=pvkit-victim" \
 			"--disk $DEV_DIR/pvkit-slow.img,serial=pvkit-slow,write-delay=500" \
@@ -160,4 +161,26 @@ devices_check() {
 		fi
 	fi
 	dev_images_rm
+}
+
+# devices_poll_check STATS VCPUS: the longest polling window of pvkit-hv's
+# disks, from its statistics (STATS) after a guest with VCPUS vCPUs: the
+# scratch disk's poll=1000 (blk0) holds, so fio's verify runs go through
+# the polling path on any host, and a disk without poll= (pvkit-distro,
+# blk6) polls only where pvkit-hv had more CPUs than VCPUS (busybox
+# nproc counts the CPUs this process may run on, as pvkit-hv does).
+devices_poll_check() {
+	local stats want got0 got6
+	stats=$(tr -d ' \n' <"$1")
+	want=0
+	[ "$(nproc)" -gt "$2" ] && want=1000000
+	got0=$(echo "$stats" | sed -n 's/.*"blk0":{"queues":\[[^]]*"max_ns":\([0-9]*\)}}\].*/\1/p')
+	got6=$(echo "$stats" | sed -n 's/.*"blk6":{"queues":\[[^]]*"max_ns":\([0-9]*\)}}\].*/\1/p')
+	if [ "$got0" != 1000000 ]; then
+		dev_marker host-check disk-poll fail "the disk with poll=1000 polls up to ${got0:-?} ns, not 1000000"
+	elif [ "$got6" != "$want" ]; then
+		dev_marker host-check disk-poll fail "a disk without poll= polls up to ${got6:-?} ns, not $want, on $(nproc) CPUs for $2 vCPUs"
+	else
+		dev_marker host-check disk-poll ok "(poll=1000: 1000000 ns; no poll=: $got6 ns on $(nproc) CPUs for $2 vCPUs)"
+	fi
 }
