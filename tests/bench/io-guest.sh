@@ -151,8 +151,9 @@ fio_all() {
 	bench "randread_lat_$2" "$(awk -v ns="$(fio_json_field read lat_mean)" 'BEGIN { printf "%.1f", ns / 1000 }')" us
 	if [ "$hvdev" = blk0 ]; then
 		# the same 32 in flight, submitted and reaped 16 at a time (one
-		# io_submit, one blk-mq plug, one kick): what batching saves in
-		# exits, on pvkit-hv only
+		# io_submit, one blk-mq plug, one kick): what batching buys each
+		# disk, and on pvkit-hv what it saves in exits (not on its
+		# poll=0 disk, blk2)
 		hv_window_begin blk "$hvdev"
 		fio_one "$1" randread 4k 32 --iodepth_batch_submit=16 \
 			--iodepth_batch_complete_min=16
