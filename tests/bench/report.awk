@@ -72,9 +72,29 @@ function ratio(label, a, b, goal,    r, sep, m) {
 	unit[name] = $5
 }
 
+# An I/O guest that ended early and ran once more (vmm-bench.sh): why,
+# and the first line of its console that says how it died.
+/^##PVKIT## io-retry / {
+	sub(/^##PVKIT## io-retry (bench: )?/, "")
+	sub(/; the last of its console:$/, "")
+	retries[++nretry] = $0
+	retry_how[nretry] = ""
+	next
+}
+
+/^##PVKIT## io-retry-console / && retry_how[nretry] == "" &&
+/PANIC|[Pp]anic|Oops|BUG:|general protection|double fault|[Tt]riple/ {
+	sub(/^##PVKIT## io-retry-console /, "")
+	retry_how[nretry] = $0
+	next
+}
+
 END {
 	printf "[\n" > json
 	printf "# pvkit benchmarks\n\nHost mode: %s. One run; medians where a figure was measured more than once.\n\n", mode > md
+	for (i = 1; i <= nretry; i++)
+		printf "**Run twice:** %s: %s. It ran once more; the figures its first run printed are samples too.\n\n",
+		       retries[i], retry_how[i] == "" ? "no panic on its console" : retry_how[i] > md
 	printf "| figure | value | samples | compared with |\n|---|---|---|---|\n" > md
 	figure("hypercall_pvkit_pio", "hypercall_kvm_in_kernel")
 	figure("hypercall_pvkit_pio_min", "")

@@ -59,10 +59,21 @@ vmm_command() {
 	esac
 }
 
-# run_guest VMM JOB: boots the guest, reacting to its markers as they come.
+# run_guest VMM JOB KIND [retry]: boots the guest (KIND: kvm or hv, for
+# its pvkit_host=), reacting to its markers as they come. An I/O guest
+# that ends before its figures are done is an error, or with "retry" an
+# "io-retry" line with the same console lines (io_failed=1): the caller
+# runs it once more.
 run_guest() {
 	vmm=$1
 	job=$2
+	fail=error
+	fail_console=guest-console
+	if [ "${4:-}" = retry ]; then
+		fail=io-retry
+		fail_console=io-retry-console
+	fi
+	io_failed=0
 	fifo=/tmp/pvkit-bench-fifo
 	rm -f "$fifo"
 	mkfifo "$fifo"
@@ -125,10 +136,12 @@ run_guest() {
 	done <"$fifo"
 	wait $pid
 	status=$?
-	[ "$status" = 0 ] || echo "##PVKIT## error bench: $vmm ($job) exited with status $status"
-	if [ "$job" = io ] && [ $finished = 0 ]; then
-		echo "##PVKIT## error bench: the I/O guest on $vmm ended before its figures were done; the last of its console:"
-		tail -n 40 "$console" | tr -d '\r' | sed 's/^/##PVKIT## guest-console /'
+	if [ "$job" = io ] && { [ $finished = 0 ] || [ "$status" != 0 ]; }; then
+		io_failed=1
+		echo "##PVKIT## $fail bench: the I/O guest on $vmm ended with status $status, its figures$([ $finished = 1 ] && echo "" || echo " not") all done; the last of its console:"
+		tail -n 40 "$console" | tr -d '\r' | sed "s/^/##PVKIT## $fail_console /"
+	elif [ "$status" != 0 ]; then
+		echo "##PVKIT## error bench: $vmm ($job) exited with status $status"
 	fi
 	# pvkit-hv's own part of a boot: from its start to the guest's first
 	# instruction (loading the kernel, creating the VM and its devices)
@@ -178,7 +191,14 @@ fi
 if [ "${ONLY:-}" != platform ]; then
 	io_setup
 	for vmm in ${IO_VMMS:-iopc iohv}; do
-		run_guest "$vmm" io "$([ "$vmm" = iohv ] && echo hv || echo kvm)"
+		kind=$([ "$vmm" = iohv ] && echo hv || echo kvm)
+		run_guest "$vmm" io "$kind" retry
+		# nested, guests have died of faults of the emulated CPU under
+		# load, with pvkit's drivers and the in-tree ones alike
+		# (Documentation/testing.rst): such a guest runs once more, its
+		# first run's figures kept as samples, the report says so, and
+		# a second such end is an error
+		[ "$io_failed" = 1 ] && run_guest "$vmm" io "$kind"
 	done
 	io_teardown
 fi
