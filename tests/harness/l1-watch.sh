@@ -12,15 +12,20 @@
 # l1-init writes a heartbeat to L1's kernel log every 10 s: a log silent
 # for this long is an L1 that stopped running (l1_watch).
 L1_SILENCE=${PVKIT_L1_SILENCE:-120}
+# how long l1_watch waits for a stopped L1 it woke to write to its log
+L1_WAKE_WAIT=${L1_WAKE_WAIT:-15}
+# how long l0_monitor reads an answer of L0's monitor
+L0_MONITOR_WAIT=${L0_MONITOR_WAIT:-5}
 
 # l0_monitor WORK COMMAND: what L0's QEMU monitor answers to COMMAND
-# within 5 s, without the monitor's prompt and its echo of COMMAND.
+# within L0_MONITOR_WAIT seconds, without its prompt and its echo of
+# COMMAND.
 l0_monitor() {
 	local mon=$1/l0-monitor in out
 	# read-write opens of a fifo never block, even with QEMU gone
 	exec {in}<>"$mon.in" {out}<>"$mon.out"
 	echo "$2" >&"$in"
-	timeout 5 cat <&"$out" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/\r$//' |
+	timeout "$L0_MONITOR_WAIT" cat <&"$out" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/\r$//' |
 		awk -v cmd="$2" '/^\(qemu\)|^QEMU .* monitor|^$/ { next }
 			# the echo: each longer start of COMMAND, escapes gone
 			substr($0, length($0) - length(cmd) + 1) == cmd { next }
@@ -30,14 +35,18 @@ l0_monitor() {
 
 # l1_watch WORK: runs beside the nested L1. Once L1's kernel log has had
 # its first line and then stays silent for L1_SILENCE seconds, it keeps
-# L0's view of L1's CPU and of its local APIC in WORK/l1-stopped.log and
-# ends L0's QEMU: the
-# scenario ends now, not at its timeout, and says why.
+# L0's view of L1's CPU and of its local APIC, then pauses and resumes
+# L1's CPU from L0's monitor: an L1 that runs again (its log moves
+# within L1_WAKE_WAIT seconds) is left to run, the episode added to
+# WORK/l1-woken.log; otherwise the view goes to WORK/l1-stopped.log and
+# L0's QEMU is ended: the scenario ends now, not at its timeout, and
+# says why.
 l1_watch() {
-	local work=$1 klog=$1/l1-kernel.log idle
+	local work=$1 klog=$1/l1-kernel.log idle seen wait
 	while sleep 5; do
 		[ -s "$klog" ] || continue
-		idle=$(($(date +%s) - $(stat -c %Y "$klog")))
+		seen=$(stat -c %Y "$klog")
+		idle=$(($(date +%s) - seen))
 		[ "$idle" -ge "$L1_SILENCE" ] || continue
 		{
 			echo "L1's kernel log was silent for ${idle}s (a heartbeat is due every 10 s); L0's monitor on L1's CPU:"
@@ -48,6 +57,28 @@ l1_watch() {
 			# an interrupt waits in IRR or sits unacknowledged in ISR
 			l0_monitor "$work" "info lapic"
 		} >"$work/l1-stopped.log.tmp"
+		# TCG's monitor reads those without waking L1's CPU; a pause and
+		# a resume make its thread look afresh at what is pending. Each
+		# stop seen so far had the timer's interrupt waiting in IRR
+		# while L1 halted with interrupts on: a missed wake-up would
+		# end here.
+		l0_monitor "$work" stop >/dev/null
+		l0_monitor "$work" cont >/dev/null
+		wait=0
+		while [ "$(stat -c %Y "$klog")" = "$seen" ] &&
+		      [ "$wait" -lt "$L1_WAKE_WAIT" ]; do
+			sleep 1
+			wait=$((wait + 1))
+		done
+		if [ "$(stat -c %Y "$klog")" != "$seen" ]; then
+			{
+				cat "$work/l1-stopped.log.tmp"
+				echo "L1 ran again once L0's monitor had paused and resumed its CPU."
+			} >>"$work/l1-woken.log"
+			rm -f "$work/l1-stopped.log.tmp"
+			continue
+		fi
+		echo "A pause and a resume of L1's CPU from L0's monitor did not wake it." >>"$work/l1-stopped.log.tmp"
 		mv "$work/l1-stopped.log.tmp" "$work/l1-stopped.log"
 		kill "$(cat "$work/l0-qemu.pid")" 2>/dev/null
 		return 0
@@ -60,8 +91,8 @@ l1_watch() {
 l0_run() {
 	local work=$1 secs=$2 log=$3 watcher rc
 	shift 3
-	rm -f "$work/l1-stopped.log" "$work/l0-qemu.pid" "$work/l0-monitor.in" \
-		"$work/l0-monitor.out" "$work/l1-kernel.log"
+	rm -f "$work/l1-stopped.log" "$work/l1-woken.log" "$work/l0-qemu.pid" \
+		"$work/l0-monitor.in" "$work/l0-monitor.out" "$work/l1-kernel.log"
 	mkfifo "$work/l0-monitor.in" "$work/l0-monitor.out"
 	l1_watch "$work" &
 	watcher=$!
@@ -118,6 +149,14 @@ l1_fault() {
 	fi
 }
 
+# l1_woken WORK: the stops of the nested L1 that l1_watch woke it from,
+# as "##PVKIT## l1-woken" lines (not errors: L1 ran on).
+l1_woken() {
+	[ -f "$1/l1-woken.log" ] &&
+		sed 's/^/##PVKIT## l1-woken /' "$1/l1-woken.log"
+	return 0
+}
+
 # l1_evidence WORK: what the nested L1 left outside its console, for the
 # scenario's log: an error if L1 triple-faulted, stopped or its clock
 # jumped, then L1's kernel log (its heartbeats counted, not listed).
@@ -131,6 +170,7 @@ l1_evidence() {
 		echo "##PVKIT## error the nested L1 stopped running: $(head -n 1 "$1/l1-stopped.log")"
 		sed 1d "$1/l1-stopped.log" | sed 's/^/##PVKIT## l0-monitor /'
 	fi
+	l1_woken "$1"
 	echo "##PVKIT## l1-kernel-log-begin"
 	# /dev/kmsg records: "LEVEL,SEQ,USEC,FLAGS;TEXT".
 	if [ -f "$1/l1-kernel.log" ]; then
@@ -160,7 +200,10 @@ l0_run_twice() {
 		start=$SECONDS
 		l0_run "$work" "$secs" "$log" "$@"
 		rc=$?
-		why=$(l1_fault "$work") || break
+		if ! why=$(l1_fault "$work"); then
+			l1_woken "$work" >>"$log"
+			break
+		fi
 		l1_evidence "$work" >>"$log"
 		[ "$attempt" = 1 ] || break
 		mv "$log" "$log.attempt1"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Proves that l1-watch.sh ends a nested L1 whose kernel log went silent
-# and keeps what L0's monitor said of its CPU, and leaves alone an L1 that
-# keeps its heartbeat or has not logged its first line yet; that it
+# and keeps what L0's monitor said of its CPU, lets one run on that the
+# monitor's pause and resume woke, and leaves alone an L1 that keeps its
+# heartbeat or has not logged its first line yet; that it
 # finds a jump of L1's clock; and that l0_run_twice runs an L1 that
 # stopped once more, and no more than that. A stand-in
 # for L0's QEMU writes the pid file, the kernel log and the monitor's
@@ -11,16 +12,21 @@ set -euo pipefail
 . "$(dirname "$0")/l1-watch.sh"
 info() { echo "info: $*" >>"$work/info"; }
 L1_SILENCE=5
+L1_WAKE_WAIT=3
+L0_MONITOR_WAIT=2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0
 bad=0
 
-# The stand-in: BEATS heartbeats a second apart, then an exit (HANG 0)
-# or silence until killed; it answers each monitor command with a
-# made-up register line, or "info lapic" with a made-up timer line.
+# The stand-in: BEATS heartbeats a second apart, then an exit (HANG 0),
+# silence until killed (1), or silence until the monitor's "cont", then
+# ten more and an exit (2: a missed wake-up); it answers each monitor
+# command with a made-up register line, or "info lapic" with a made-up
+# timer line.
 cat >"$work/fake-l0" <<'FAKE'
 work=$1 beats=$2 hang=$3 i=0
+rm -f "$work/fake-cont"
 echo $$ >"$work/l0-qemu.pid"
 : >"$work/l1-kernel.log"
 exec 3<>"$work/l0-monitor.in" 4<>"$work/l0-monitor.out"
@@ -28,6 +34,7 @@ printf 'QEMU 7.2 monitor - type help\n(qemu) ' >&4
 # the monitor answers in a process of its own, with reads that wait
 # (bash's read -t loses the start of a line that comes as it times out)
 while read -r cmd <&3; do
+	[ "$cmd" = cont ] && : >"$work/fake-cont"
 	case $cmd in
 	"info lapic") answer='Timer\t DCR=0x3 (divide by 16) initial_count = 0 current_count = 0' ;;
 	*) answer='RIP=ffffffff81abcdef HLT=1\nXMM00=0 0' ;;
@@ -44,6 +51,10 @@ monitor=$!
 trap 'kill $monitor' EXIT
 trap 'exit 143' TERM
 while :; do
+	if [ "$hang" = 2 ] && [ -f "$work/fake-cont" ]; then
+		rm "$work/fake-cont"
+		beats=$((i + 10)) hang=0
+	fi
 	if [ "$i" -lt "$beats" ]; then
 		echo "12,$i,$((i * 1000000)),-;pvkit-l1: heartbeat" >>"$work/l1-kernel.log"
 	elif [ "$hang" = 0 ]; then
@@ -65,13 +76,13 @@ check() {
 }
 
 echo "TAP version 13"
-echo "1..15"
+echo "1..19"
 
 start=$SECONDS
-l0_run "$work" 60 "$work/console" bash "$work/fake-l0" "$work" 2 1 && rc=0 || rc=$?
+l0_run "$work" 90 "$work/console" bash "$work/fake-l0" "$work" 2 1 && rc=0 || rc=$?
 took=$((SECONDS - start))
 check "a silent L1 is ended well before its timeout (${took}s, status $rc)" \
-	'[ "$took" -lt 30 ] && [ "$rc" != 0 ] && [ "$rc" != 124 ]'
+	'[ "$took" -lt 60 ] && [ "$rc" != 0 ] && [ "$rc" != 124 ]'
 check "and said so" 'l1_stopped "$work" && grep -q "silent for" "$work/l1-stopped.log"'
 check "with what the monitor said of its CPU, without prompt, echo or SSE registers" \
 	'grep -q "^RIP=ffffffff81abcdef HLT=1$" "$work/l1-stopped.log" &&
@@ -80,6 +91,19 @@ check "and what it said of L1's local APIC" \
 	'grep -q "initial_count = 0 current_count = 0" "$work/l1-stopped.log" &&
 	 ! grep -q "info lapic" "$work/l1-stopped.log"'
 check "and its process is gone" '! kill -0 "$(cat "$work/l0-qemu.pid")" 2>/dev/null'
+check "after the monitor had paused and resumed it, which did not wake it" \
+	'grep -q "did not wake it" "$work/l1-stopped.log" && [ ! -f "$work/l1-woken.log" ]'
+
+l0_run "$work" 90 "$work/console" bash "$work/fake-l0" "$work" 2 2 && rc=0 || rc=$?
+check "an L1 that the monitor's pause and resume woke runs on to its end (status $rc)" \
+	'[ "$rc" = 0 ] && ! l1_stopped "$work" && [ "$(grep -c heartbeat "$work/l1-kernel.log")" = 12 ]'
+check "with what the monitor saw kept" \
+	'grep -q "^RIP=ffffffff81abcdef HLT=1$" "$work/l1-woken.log" &&
+	 grep -q "ran again" "$work/l1-woken.log"'
+evidence=$(l1_evidence "$work")
+check "and said as no error in the scenario's log" \
+	'grep -q "^##PVKIT## l1-woken L1 ran again" <<<"$evidence" &&
+	 ! grep -q "^##PVKIT## error" <<<"$evidence"'
 
 l0_run "$work" 60 "$work/console" bash "$work/fake-l0" "$work" 8 0 && rc=0 || rc=$?
 check "an L1 with a heartbeat runs to its end (status $rc)" \
