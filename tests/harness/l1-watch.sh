@@ -13,7 +13,7 @@
 # for this long is an L1 that stopped running (l1_watch).
 L1_SILENCE=${PVKIT_L1_SILENCE:-120}
 # how long l1_watch waits for a stopped L1 it woke to write to its log
-L1_WAKE_WAIT=${L1_WAKE_WAIT:-15}
+L1_WAKE_WAIT=${PVKIT_L1_WAKE_WAIT:-15}
 # how long l0_monitor reads an answer of L0's monitor
 L0_MONITOR_WAIT=${L0_MONITOR_WAIT:-5}
 
