@@ -126,7 +126,11 @@ io_window() {
 	# the device's queues as pvkit-hv counts them (kicks, polling), for the log
 	echo "##PVKIT## io-info $2 on pvkit-hv's $dev: $("$HV" ctl "$CTL" stats | tr -d ' \n' |
 		grep -o "\"$dev\":{\"queues\":\[[^]]*\]")"
+	# tcp_tx_mbits_pvkit_hv: tcp_tx; tcp_tx_mbits_virtio_hv: tcp_tx_virtio
 	name=${2%%_mbits*}
+	case "$2" in
+	*_mbits_virtio_hv) name=${name}_virtio ;;
+	esac
 	# shellcheck disable=SC2086
 	echo "$4 $(hv_counters $dev)" | awk -v kind="$1" -v name="$name" -v bytes="$(($3 + 0))" '{
 		exits = $5 - $1; kicks = $6 - $2; irqs = $7 - $3; units = $8 - $4

@@ -7,9 +7,11 @@
 #   kvm  the virtio disk under pvkit_blk, then rebound to the in-tree
 #        virtio_blk; an IDE disk (ata_piix); an AHCI disk (ahci); the
 #        virtio NIC under pvkit_net, then virtio_net; an e1000 NIC
-#   hv   the virtio disk and NIC under pvkit_blk and pvkit_net, framed
-#        by "##PVKIT## io-begin|io-end" lines at which the VMM side
-#        reads pvkit-hv's counters (exits per request, per MB)
+#   hv   the virtio disk and NIC under pvkit_blk and pvkit_net, then
+#        rebound to virtio_blk and virtio_net, framed by "##PVKIT##
+#        io-begin|io-end" lines at which the VMM side reads pvkit-hv's
+#        counters (exits per request, per MB); a second disk that does
+#        not poll, under pvkit_blk
 # fio: O_DIRECT, libaio, a fixed time (pvkit_io_seconds, default 5) after
 # a one-second ramp; each figure pvkit_io_rounds times (default 2). The
 # in-tree virtio drivers' modules are loaded only for their turn
@@ -137,6 +139,13 @@ hv_window_end() {
 # CONFIG; on pvkit-hv, DISK is its device HVDEV (default blk0).
 fio_all() {
 	hvdev=${3:-blk0}
+	# pvkit-hv's windows: randread for pvkit_blk, randread_nopoll on
+	# blk2, randread_virtio for the in-tree driver
+	case "$2" in
+	pvkit_hv_nopoll) win=_nopoll ;;
+	virtio_hv) win=_virtio ;;
+	*) win= ;;
+	esac
 	q=/sys/block/$1/queue
 	hwq=0
 	for m in /sys/block/"$1"/mq/*; do
@@ -145,8 +154,8 @@ fio_all() {
 	marker io-info "$2 $1: $hwq hw queues of $(cat "$q/nr_requests") requests, max_sectors_kb $(cat "$q/max_sectors_kb"), max_segments $(cat "$q/max_segments")"
 	hv_window_begin blk "$hvdev"
 	fio_one "$1" randread 4k 32
-	# the window's figures: randread_hv, or randread_nopoll_hv for blk2
-	hv_window_end blk "randread$([ "$hvdev" = blk2 ] && echo _nopoll)"
+	# the window's figures: randread_hv, randread_nopoll_hv, ...
+	hv_window_end blk "randread$win"
 	bench "randread_iops_$2" "$(fio_json_field read iops)" IOPS
 	bench "randread_lat_$2" "$(awk -v ns="$(fio_json_field read lat_mean)" 'BEGIN { printf "%.1f", ns / 1000 }')" us
 	if [ "$hvdev" = blk0 ]; then
@@ -157,7 +166,7 @@ fio_all() {
 		hv_window_begin blk "$hvdev"
 		fio_one "$1" randread 4k 32 --iodepth_batch_submit=16 \
 			--iodepth_batch_complete_min=16
-		hv_window_end blk randread_batch
+		hv_window_end blk "randread_batch$win"
 		bench "randread_batch_iops_$2" "$(fio_json_field read iops)" IOPS
 	fi
 	# one request at a time: what a device's holding back of
@@ -270,8 +279,13 @@ while [ $round -lt "$rounds" ]; do
 			else
 				marker error "io bench: no disk with serial pvkit-bench-np"
 			fi
+			# the in-tree driver on the same device, exits counted too
+			intree virtio_blk virtio_blk pvkit_blk "$vdev" blk_run virtio_hv
 		fi
-		[ $nets = 1 ] && net_run pvkit_net pvkit_hv
+		if [ $nets = 1 ]; then
+			net_run pvkit_net pvkit_hv
+			intree virtio_net virtio_net pvkit_net "$vnet" net_run virtio_net virtio_hv
+		fi
 		continue
 	fi
 	if [ $disks = 1 ]; then

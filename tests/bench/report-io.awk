@@ -7,10 +7,10 @@
 
 # The drivers, as the figures' name suffixes (io-guest.sh) and headings.
 BEGIN {
-	disk_cfgs = "pvkit_kvm virtio_kvm ide_kvm ahci_kvm pvkit_hv pvkit_hv_nopoll"
-	disk_heads = "pvkit_blk (kvm) | virtio_blk (kvm) | IDE (kvm) | AHCI (kvm) | pvkit_blk (hv) | pvkit_blk (hv, poll=0)"
-	net_cfgs = "pvkit_kvm virtio_kvm e1000_kvm pvkit_hv"
-	net_heads = "pvkit_net (kvm) | virtio_net (kvm) | e1000 (kvm) | pvkit_net (hv)"
+	disk_cfgs = "pvkit_kvm virtio_kvm ide_kvm ahci_kvm pvkit_hv virtio_hv pvkit_hv_nopoll"
+	disk_heads = "pvkit_blk (kvm) | virtio_blk (kvm) | IDE (kvm) | AHCI (kvm) | pvkit_blk (hv) | virtio_blk (hv) | pvkit_blk (hv, poll=0)"
+	net_cfgs = "pvkit_kvm virtio_kvm e1000_kvm pvkit_hv virtio_hv"
+	net_heads = "pvkit_net (kvm) | virtio_net (kvm) | e1000 (kvm) | pvkit_net (hv) | virtio_net (hv)"
 
 	nested = mode ~ /nested/ ? "; nested, every exit of the guest goes through L1's KVM on L0's emulated SVM" : ""
 	limits["disk", "pvkit_kvm"] = "QEMU's userspace virtio-blk (thread-pool AIO) on a tmpfs file, so no medium: each kick and completion interrupt is a round trip through the VMM" nested
@@ -18,13 +18,15 @@ BEGIN {
 	limits["disk", "ide_kvm"] = "one request at a time (no queueing) and several port-I/O register accesses per request, each an exit to QEMU's userspace" nested
 	limits["disk", "ahci_kvm"] = "NCQ keeps 32 in flight, but each command costs MMIO register exits to QEMU's userspace and an interrupt" nested
 	limits["disk", "pvkit_hv"] = "pvkit-hv serves a queue from one thread with synchronous preadv/pwritev, one request after another, polling for the next one (vq_poll.h)" nested
+	limits["disk", "virtio_hv"] = "as pvkit_blk (hv), the same device rebound to the in-tree virtio_blk" nested
 	limits["disk", "pvkit_hv_nopoll"] = "as pvkit_blk (hv), with the queue's polling off (--disk ...,poll=0): a kick and an interrupt for whatever the guest posts between two of the queue thread's sleeps" nested
 	# wide (-v wide=N): pvkit-hv's disks measured once more in an L1
 	# with N CPUs (tests/run's run_bench), figures named ..._l1cpuN
 	if (wide != "") {
 		w = "_l1cpu" wide
-		disk_cfgs = disk_cfgs " pvkit_hv" w " pvkit_hv_nopoll" w
-		disk_heads = disk_heads " | pvkit_blk (hv, L1 " wide " CPUs) | pvkit_blk (hv, poll=0, L1 " wide " CPUs)"
+		disk_cfgs = disk_cfgs " pvkit_hv" w " virtio_hv" w " pvkit_hv_nopoll" w
+		disk_heads = disk_heads " | pvkit_blk (hv, L1 " wide " CPUs) | virtio_blk (hv, L1 " wide " CPUs) | pvkit_blk (hv, poll=0, L1 " wide " CPUs)"
+		limits["disk", "virtio_hv" w] = "as virtio_blk (hv) in an L1 with " wide " CPUs" nested
 		limits["disk", "pvkit_hv" w] = "as pvkit_blk (hv) in an L1 with " wide " CPUs, where the queue thread polls on a CPU beside the guest's vCPU instead of taking turns with it" nested
 		limits["disk", "pvkit_hv_nopoll" w] = "as pvkit_blk (hv, poll=0) in an L1 with " wide " CPUs" nested
 	}
@@ -32,6 +34,7 @@ BEGIN {
 	limits["net", "virtio_kvm"] = limits["net", "pvkit_kvm"]
 	limits["net", "e1000_kvm"] = "each frame is MMIO descriptor-tail and interrupt-cause register exits to QEMU's emulated e1000" nested
 	limits["net", "pvkit_hv"] = "pvkit-hv's one thread per queue between the tap and the ring, without mergeable RX buffers" nested
+	limits["net", "virtio_hv"] = "as pvkit_net (hv), the same device rebound to the in-tree virtio_net" nested
 	limits["exits"] = "counted: pvkit-hv's own exits + queue kicks (ioeventfd, in L1's kernel) + one EOI exit per interrupt"
 }
 
@@ -138,28 +141,42 @@ function io_report(    c, n, i) {
 	exits_row("4 KiB random read QD 32, per request", "randread_hv", "< 0.2")
 	exits_row("the same, 16 per submission (fio iodepth_batch_submit and _complete_min), per request", "randread_batch_hv", "< 0.2")
 	exits_row("the same, polling off (poll=0), per request", "randread_nopoll_hv", "")
+	exits_row("the same under the in-tree virtio_blk, per request", "randread_virtio_hv", "")
+	exits_row("the same, virtio_blk, 16 per submission, per request", "randread_batch_virtio_hv", "")
 	if (wide != "") {
 		exits_row("4 KiB random read QD 32 in an L1 with " wide " CPUs, per request", "randread_hv" w, "< 0.2")
 		exits_row("the same, 16 per submission, per request", "randread_batch_hv" w, "< 0.2")
 		exits_row("the same, polling off (poll=0), per request", "randread_nopoll_hv" w, "")
+		exits_row("the same under the in-tree virtio_blk, per request", "randread_virtio_hv" w, "")
 	}
 	printf "| TCP guest to host, per packet | %s | | | | %s | | |\n",
 	       io_val("exits_per_packet_tcp_tx_hv", "%.3f"), io_val("exits_per_mb_tcp_tx_hv", "%.1f") > md
 	printf "| TCP host to guest, per packet | %s | | | | %s | | |\n",
 	       io_val("exits_per_packet_tcp_rx_hv", "%.3f"), io_val("exits_per_mb_tcp_rx_hv", "%.1f") > md
+	printf "| TCP guest to host, virtio_net, per packet | %s | | | | %s | | |\n",
+	       io_val("exits_per_packet_tcp_tx_virtio_hv", "%.3f"), io_val("exits_per_mb_tcp_tx_virtio_hv", "%.1f") > md
+	printf "| TCP host to guest, virtio_net, per packet | %s | | | | %s | | |\n",
+	       io_val("exits_per_packet_tcp_rx_virtio_hv", "%.3f"), io_val("exits_per_mb_tcp_rx_virtio_hv", "%.1f") > md
 	limits["exits"] = exits_limits()
 	exits_figs("randread_hv", "< 0.2")
 	exits_figs("randread_batch_hv", "< 0.2")
 	exits_figs("randread_nopoll_hv", "")
+	exits_figs("randread_virtio_hv", "")
+	exits_figs("randread_batch_virtio_hv", "")
 	if (wide != "") {
 		exits_figs("randread_hv" w, "< 0.2")
 		exits_figs("randread_batch_hv" w, "< 0.2")
 		exits_figs("randread_nopoll_hv" w, "")
+		exits_figs("randread_virtio_hv" w, "")
 	}
 	io_fig("exits_per_packet_tcp_tx_hv", "", "", limits["exits"])
 	io_fig("exits_per_mb_tcp_tx_hv", "", "", limits["exits"])
 	io_fig("exits_per_packet_tcp_rx_hv", "", "", limits["exits"])
 	io_fig("exits_per_mb_tcp_rx_hv", "", "", limits["exits"])
+	io_fig("exits_per_packet_tcp_tx_virtio_hv", "", "", limits["exits"])
+	io_fig("exits_per_mb_tcp_tx_virtio_hv", "", "", limits["exits"])
+	io_fig("exits_per_packet_tcp_rx_virtio_hv", "", "", limits["exits"])
+	io_fig("exits_per_mb_tcp_rx_virtio_hv", "", "", limits["exits"])
 
 	printf "\n## I/O ratios (higher is better; latency ratios are the other's latency over pvkit's)\n\n" > md
 	printf "| ratio | value | of | goal | |\n|---|---|---|---|---|\n" > md
@@ -169,6 +186,13 @@ function io_report(    c, n, i) {
 	ratio("randread_lat_pvkit_vs_virtio", "randread_lat_virtio_kvm", "randread_lat_pvkit_kvm", ">= 0.95")
 	ratio("randwrite_lat_pvkit_vs_virtio", "randwrite_lat_virtio_kvm", "randwrite_lat_pvkit_kvm", ">= 0.95")
 	ratio("randread_batch_iops_pvkit_vs_virtio", "randread_batch_iops_pvkit_kvm", "randread_batch_iops_virtio_kvm", ">= 0.95")
+	# the same two drivers on pvkit-hv, with its exit counts
+	n = split("randread_iops randread_batch_iops randwrite_iops seqread_mbs seqwrite_mbs", c, " ")
+	for (i = 1; i <= n; i++)
+		ratio(c[i] "_pvkit_vs_virtio_hv", c[i] "_pvkit_hv", c[i] "_virtio_hv", ">= 0.95")
+	ratio("randread_exits_virtio_vs_pvkit_hv", "exits_per_req_randread_virtio_hv", "exits_per_req_randread_hv", "")
+	if (wide != "")
+		ratio("randread_iops_pvkit_vs_virtio_hv" w, "randread_iops_pvkit_hv" w, "randread_iops_virtio_hv" w, ">= 0.95")
 	ratio("randread_iops_pvkit_vs_ide", "randread_iops_pvkit_kvm", "randread_iops_ide_kvm", ">= 6")
 	ratio("randread_iops_pvkit_vs_ahci", "randread_iops_pvkit_kvm", "randread_iops_ahci_kvm", "")
 	# the same with 16 requests per submission: one kick for 16
@@ -193,7 +217,10 @@ function io_report(    c, n, i) {
 		ratio(c[i] "_pvkit_vs_virtio", c[i] "_pvkit_kvm", c[i] "_virtio_kvm", ">= 0.95")
 		ratio(c[i] "_pvkit_vs_e1000", c[i] "_pvkit_kvm", c[i] "_e1000_kvm", ">= 3")
 		ratio(c[i] "_hv_vs_kvm", c[i] "_pvkit_hv", c[i] "_pvkit_kvm", "")
+		ratio(c[i] "_pvkit_vs_virtio_hv", c[i] "_pvkit_hv", c[i] "_virtio_hv", ">= 0.95")
 	}
+	ratio("tcp_rx_exits_virtio_vs_pvkit_hv", "exits_per_packet_tcp_rx_virtio_hv", "exits_per_packet_tcp_rx_hv", "")
+	ratio("tcp_tx_exits_virtio_vs_pvkit_hv", "exits_per_packet_tcp_tx_virtio_hv", "exits_per_packet_tcp_tx_hv", "")
 
 	printf "\n## What limits each column\n\n" > md
 	n = split(disk_cfgs, c, " ")
