@@ -47,6 +47,13 @@ function exits_row(label, key, goal) {
 	       goal != "" && ("exits_per_req_" key) in unit ? met_md(met(median("exits_per_req_" key), goal)) : "" > md
 }
 
+# net_exits_row LABEL KEY: the exits table's row of network window KEY
+# (exits_per_packet_KEY, exits_per_mb_KEY).
+function net_exits_row(label, key) {
+	printf "| %s | %s | | | | %s | | |\n", label,
+	       io_val("exits_per_packet_" key, "%.3f"), io_val("exits_per_mb_" key, "%.1f") > md
+}
+
 # exits_figs KEY GOAL: window KEY's exits figures in results.json.
 function exits_figs(key, goal) {
 	io_fig("exits_per_req_" key, "", goal, limits["exits"])
@@ -149,14 +156,10 @@ function io_report(    c, n, i) {
 		exits_row("the same, polling off (poll=0), per request", "randread_nopoll_hv" w, "")
 		exits_row("the same under the in-tree virtio_blk, per request", "randread_virtio_hv" w, "")
 	}
-	printf "| TCP guest to host, per packet | %s | | | | %s | | |\n",
-	       io_val("exits_per_packet_tcp_tx_hv", "%.3f"), io_val("exits_per_mb_tcp_tx_hv", "%.1f") > md
-	printf "| TCP host to guest, per packet | %s | | | | %s | | |\n",
-	       io_val("exits_per_packet_tcp_rx_hv", "%.3f"), io_val("exits_per_mb_tcp_rx_hv", "%.1f") > md
-	printf "| TCP guest to host, virtio_net, per packet | %s | | | | %s | | |\n",
-	       io_val("exits_per_packet_tcp_tx_virtio_hv", "%.3f"), io_val("exits_per_mb_tcp_tx_virtio_hv", "%.1f") > md
-	printf "| TCP host to guest, virtio_net, per packet | %s | | | | %s | | |\n",
-	       io_val("exits_per_packet_tcp_rx_virtio_hv", "%.3f"), io_val("exits_per_mb_tcp_rx_virtio_hv", "%.1f") > md
+	net_exits_row("TCP guest to host, per packet", "tcp_tx_hv")
+	net_exits_row("TCP host to guest, per packet", "tcp_rx_hv")
+	net_exits_row("TCP guest to host, virtio_net, per packet", "tcp_tx_virtio_hv")
+	net_exits_row("TCP host to guest, virtio_net, per packet", "tcp_rx_virtio_hv")
 	limits["exits"] = exits_limits()
 	exits_figs("randread_hv", "< 0.2")
 	exits_figs("randread_batch_hv", "< 0.2")
@@ -169,14 +172,11 @@ function io_report(    c, n, i) {
 		exits_figs("randread_nopoll_hv" w, "")
 		exits_figs("randread_virtio_hv" w, "")
 	}
-	io_fig("exits_per_packet_tcp_tx_hv", "", "", limits["exits"])
-	io_fig("exits_per_mb_tcp_tx_hv", "", "", limits["exits"])
-	io_fig("exits_per_packet_tcp_rx_hv", "", "", limits["exits"])
-	io_fig("exits_per_mb_tcp_rx_hv", "", "", limits["exits"])
-	io_fig("exits_per_packet_tcp_tx_virtio_hv", "", "", limits["exits"])
-	io_fig("exits_per_mb_tcp_tx_virtio_hv", "", "", limits["exits"])
-	io_fig("exits_per_packet_tcp_rx_virtio_hv", "", "", limits["exits"])
-	io_fig("exits_per_mb_tcp_rx_virtio_hv", "", "", limits["exits"])
+	n = split("tcp_tx_hv tcp_rx_hv tcp_tx_virtio_hv tcp_rx_virtio_hv", c, " ")
+	for (i = 1; i <= n; i++) {
+		io_fig("exits_per_packet_" c[i], "", "", limits["exits"])
+		io_fig("exits_per_mb_" c[i], "", "", limits["exits"])
+	}
 
 	printf "\n## I/O ratios (higher is better; latency ratios are the other's latency over pvkit's)\n\n" > md
 	printf "| ratio | value | of | goal | |\n|---|---|---|---|---|\n" > md

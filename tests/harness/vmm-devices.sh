@@ -163,6 +163,12 @@ devices_check() {
 	dev_images_rm
 }
 
+# stats_max_ns JSON DEV: the polling maximum (ns) of device DEV's last
+# queue in pvkit-hv's statistics JSON (without blanks).
+stats_max_ns() {
+	echo "$1" | sed -n "s/.*\"$2\":{\"queues\":\\[[^]]*\"max_ns\":\\([0-9]*\\)}}\\].*/\\1/p"
+}
+
 # devices_poll_check STATS VCPUS: the longest polling window of pvkit-hv's
 # disks, from its statistics (STATS) after a guest with VCPUS vCPUs: the
 # scratch disk's poll=1000 (blk0) holds, so fio's verify runs go through
@@ -174,8 +180,8 @@ devices_poll_check() {
 	stats=$(tr -d ' \n' <"$1")
 	want=0
 	[ "$(nproc)" -gt "$2" ] && want=1000000
-	got0=$(echo "$stats" | sed -n 's/.*"blk0":{"queues":\[[^]]*"max_ns":\([0-9]*\)}}\].*/\1/p')
-	got6=$(echo "$stats" | sed -n 's/.*"blk6":{"queues":\[[^]]*"max_ns":\([0-9]*\)}}\].*/\1/p')
+	got0=$(stats_max_ns "$stats" blk0)
+	got6=$(stats_max_ns "$stats" blk6)
 	if [ "$got0" != 1000000 ]; then
 		dev_marker host-check disk-poll fail "the disk with poll=1000 polls up to ${got0:-?} ns, not 1000000"
 	elif [ "$got6" != "$want" ]; then
