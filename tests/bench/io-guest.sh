@@ -182,14 +182,51 @@ fio_all() {
 	bench "seqwrite_mbs_$2" "$(awk -v b="$(fio_json_field write bw_bytes)" 'BEGIN { printf "%.1f", b / 1e6 }')" MB/s
 }
 
+# if_stat IF STAT: the interface's counter STAT (rx_bytes, tx_packets...).
+if_stat() {
+	cat "/sys/class/net/$1/statistics/$2"
+}
+
 # if_bytes IF: bytes the interface sent and received so far.
 if_bytes() {
-	echo $(($(cat "/sys/class/net/$1/statistics/tx_bytes") +
-		$(cat "/sys/class/net/$1/statistics/rx_bytes")))
+	echo $(($(if_stat "$1" tx_bytes) + $(if_stat "$1" rx_bytes)))
+}
+
+# if_packets IF: packets the interface sent and received so far.
+if_packets() {
+	echo $(($(if_stat "$1" tx_packets) + $(if_stat "$1" rx_packets)))
+}
+
+# vq_irqs DEV VQ: interrupts so far of virtio device DEV's queues named
+# VQ (input, output) in /proc/interrupts, all CPUs.
+vq_irqs() {
+	awk -v q="$1-$2." 'index($NF, q) == 1 {
+		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++)
+			n += $i
+	} END { print n + 0 }' /proc/interrupts
+}
+
+# irq_window_end IF NAME P0 IN0 OUT0 DB0 DP0: on QEMU, the interrupts of
+# virtio NIC IF's RX and TX queues per packet (both ways) since the
+# counts P0, IN0, OUT0 (figures irqs_per_packet_{input,output}_KEY, KEY:
+# NAME without _mbits), and the mean data packet (bytes and packets the
+# way the data went, since DB0 and DP0; a GSO frame counts as one).
+# Called by iperf_one, whose $dev (the virtio device) and $way (tx, rx)
+# it reads.
+irq_window_end() {
+	key="${2%%_mbits_*}_${2#*_mbits_}"
+	p=$(($(if_packets "$1") - $3))
+	[ "$p" -gt 0 ] || return 0
+	bench "irqs_per_packet_input_$key" "$(awk -v n=$(($(vq_irqs "$dev" input) - $4)) -v p="$p" 'BEGIN { printf "%.3f", n / p }')" irqs
+	bench "irqs_per_packet_output_$key" "$(awk -v n=$(($(vq_irqs "$dev" output) - $5)) -v p="$p" 'BEGIN { printf "%.3f", n / p }')" irqs
+	p=$(($(if_stat "$1" "${way}_packets") - $7))
+	[ "$p" -gt 0 ] &&
+		bench "bytes_per_packet_$key" $((($(if_stat "$1" "${way}_bytes") - $6) / p)) bytes
 }
 
 # iperf_one IF SERVER NAME [-R]: one iperf3 TCP run (the first second
-# left out of the figure), in Mbit/s as the receiver counted it.
+# left out of the figure), in Mbit/s as the receiver counted it; on
+# QEMU, a virtio NIC's interrupts per packet over the whole run too.
 iperf_one() {
 	ifc=$1
 	server=$2
@@ -197,8 +234,19 @@ iperf_one() {
 	shift 3
 	hv_window_begin net
 	b0=$(if_bytes "$ifc")
+	dev=$(basename "$(readlink -f "/sys/class/net/$ifc/device")")
+	p0=$(if_packets "$ifc")
+	way=tx
+	[ "${1:-}" = -R ] && way=rx
+	db0=$(if_stat "$ifc" "${way}_bytes")
+	dp0=$(if_stat "$ifc" "${way}_packets")
+	in0=$(vq_irqs "$dev" input)
+	out0=$(vq_irqs "$dev" output)
 	iperf3 -c "$server" -t "$secs" -O 1 -f m "$@" >/tmp/iperf3.out 2>&1 ||
 		marker error "io bench: iperf3 $* to $server: $(tail -n 1 /tmp/iperf3.out)"
+	case "$host:$dev" in
+	kvm:virtio*) irq_window_end "$ifc" "$name" "$p0" "$in0" "$out0" "$db0" "$dp0" ;;
+	esac
 	hv_window_end net "$name" $(($(if_bytes "$ifc") - b0))
 	bench "$name" "$(awk '/receiver$/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) } END { print v + 0 }' /tmp/iperf3.out)" Mbit/s
 }

@@ -178,6 +178,18 @@ function io_report(    c, n, i) {
 		io_fig("exits_per_mb_" c[i], "", "", limits["exits"])
 	}
 
+	printf "\n## Interrupts per packet on QEMU\n\n" > md
+	printf "Counted by the guest (/proc/interrupts of the virtio NIC's RX and TX queues, packets both ways) over each whole iperf3 run.\n\n" > md
+	printf "| run | RX queue | TX queue | bytes per packet |\n|---|---|---|---|\n" > md
+	n = split("tcp_tx_pvkit_kvm tcp_rx_pvkit_kvm tcp_tx_virtio_kvm tcp_rx_virtio_kvm", c, " ")
+	for (i = 1; i <= n; i++) {
+		printf "| %s | %s | %s | %s |\n", c[i], io_val("irqs_per_packet_input_" c[i], "%.3f"),
+		       io_val("irqs_per_packet_output_" c[i], "%.3f"), io_val("bytes_per_packet_" c[i], "%d") > md
+		io_fig("irqs_per_packet_input_" c[i], "", "", "guest-counted")
+		io_fig("irqs_per_packet_output_" c[i], "", "", "guest-counted")
+		io_fig("bytes_per_packet_" c[i], "", "", "guest-counted")
+	}
+
 	printf "\n## I/O ratios (higher is better; latency ratios are the other's latency over pvkit's)\n\n" > md
 	printf "| ratio | value | of | goal | |\n|---|---|---|---|---|\n" > md
 	n = split("randread_iops randwrite_iops seqread_mbs seqwrite_mbs", c, " ")
