@@ -301,6 +301,7 @@ static void pvnet_setup_netdev(struct pvnet_info *vi)
 	vi->rx_pages = DIV_ROUND_UP(guest_gso ? PVNET_BIG_FRAME :
 				    PVNET_HDR_LEN + VLAN_ETH_HLEN + dev->max_mtu,
 				    PAGE_SIZE);
+	vi->rx_order = vi->mergeable ? PVNET_MRG_ORDER : 0;
 }
 
 /* Makes the virtqueues: RX and TX of each pair, then the control queue. */

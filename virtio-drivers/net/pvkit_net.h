@@ -7,6 +7,7 @@
 #ifndef _PVKIT_NET_H
 #define _PVKIT_NET_H
 
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/scatterlist.h>
 #include <linux/skbuff.h>
@@ -30,6 +31,15 @@
 
 /* Bytes of a received frame copied into the skb's linear part. */
 #define PVNET_COPY_LEN		128
+
+/*
+ * A received frame this big or smaller (a standard Ethernet frame with a
+ * VLAN tag) is copied whole, leaving its buffer free for the next frame.
+ */
+#define PVNET_COPY_WHOLE	(ETH_FRAME_LEN + VLAN_HLEN)
+
+/* Page order of a mergeable RX buffer: 16 KiB with 4 KiB pages. */
+#define PVNET_MRG_ORDER		2
 
 /* A transmitted skb needs this many descriptors at most. */
 #define PVNET_TX_DESCS		((unsigned int)MAX_SKB_FRAGS + 2)
@@ -76,6 +86,7 @@ struct pvnet_info {
 	unsigned int pairs;		/* queue pairs in use */
 	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
 	unsigned int rx_pages;		/* pages per RX buffer without it */
+	unsigned int rx_order;		/* page order of its RX buffers */
 
 	/* RX refill after an allocation failure, while the device is open */
 	struct delayed_work refill;

@@ -4,16 +4,20 @@
  * turning what the device filled into skbs, in NAPI.
  *
  * Every buffer is made of whole pages. With VIRTIO_NET_F_MRG_RXBUF a
- * buffer is one page and a frame may span several (num_buffers in its
- * header). Without it a buffer is a chain of vi->rx_pages pages, linked
- * through page->private from the first (the buffer's token), big enough
- * for the largest frame the device may send: 65562 bytes once guest TSO
- * is negotiated, else the MTU's frame. The first PVNET_COPY_LEN bytes of
- * a frame are copied into the skb; the rest stays in its pages, which
- * become the skb's fragments. Pages a frame left unused are kept on the
- * queue's spare list for the next buffers. A used length past the buffer
- * it names is the device's fault, not a bad frame: the device is stopped
- * (pvnet_broken()).
+ * buffer is one page, compound of order vi->rx_order (16 KiB) when memory
+ * allows it, and a frame may span several (num_buffers in its header):
+ * a 64 KiB GSO frame fills four such buffers where it would fill sixteen
+ * single pages, so the device walks four descriptors for it and the skb
+ * carries four fragments. Without MRG_RXBUF a buffer is a chain of
+ * vi->rx_pages single pages, linked through page->private from the first
+ * (the buffer's token), big enough for the largest frame the device may
+ * send: 65562 bytes once guest TSO is negotiated, else the MTU's frame.
+ * A frame of up to PVNET_COPY_WHOLE bytes is copied into the skb whole;
+ * of a bigger one, the first PVNET_COPY_LEN bytes are, and the rest stays
+ * in its pages, which become the skb's fragments. Pages a frame left
+ * unused are kept on the queue's spare list for the next buffers. A used
+ * length past the buffer it names is the device's fault, not a bad
+ * frame: the device is stopped (pvnet_broken()).
  */
 #include <linux/etherdevice.h>
 #include <linux/mm.h>
@@ -40,13 +44,24 @@ static void pvnet_pages_put(struct pvnet_rq *rq, struct page *page)
 	}
 }
 
+/*
+ * A page for @rq's next buffer: a spare one, else a new one, compound of
+ * order vi->rx_order if memory allows it at once, else a single page.
+ */
 static struct page *pvnet_page_get(struct pvnet_rq *rq, gfp_t gfp)
 {
+	unsigned int order = rq->vi->rx_order;
 	struct page *page = rq->spare;
 
 	if (page) {
 		rq->spare = pvnet_page_next(page);
 		return page;
+	}
+	if (order) {
+		page = alloc_pages(gfp | __GFP_COMP | __GFP_NOWARN |
+				   __GFP_NORETRY, order);
+		if (page)
+			return page;
 	}
 	return alloc_page(gfp);
 }
@@ -77,7 +92,7 @@ static int pvnet_rx_add(struct pvnet_rq *rq, gfp_t gfp)
 		}
 		set_page_private(page, (unsigned long)first);
 		first = page;
-		sg_set_page(&rq->sg[i], page, PAGE_SIZE, 0);
+		sg_set_page(&rq->sg[i], page, page_size(page), 0);
 	}
 	err = virtqueue_add_inbuf(rq->vq, rq->sg, n, first, gfp);
 	if (err)
@@ -102,24 +117,28 @@ bool pvnet_rx_fill(struct pvnet_rq *rq, gfp_t gfp)
 }
 
 /*
- * An skb for a frame whose first @len bytes, after the header, are in
- * @page; NULL when memory ran out (@page is then still the caller's).
+ * An skb for a frame whose first @len bytes, header included, are in
+ * @page, the whole frame if @whole; NULL when memory ran out (@page is
+ * then still the caller's). A whole frame of up to PVNET_COPY_WHOLE
+ * bytes is copied and its page kept for another buffer, so that a small
+ * frame does not hold (and count as) a big buffer in a socket's queue.
  */
 static struct sk_buff *pvnet_skb_start(struct pvnet_rq *rq, struct page *page,
-				       unsigned int len)
+				       unsigned int len, bool whole)
 {
-	unsigned int copy = min_t(unsigned int, len - PVNET_HDR_LEN,
-				  PVNET_COPY_LEN);
+	unsigned int copy = len - PVNET_HDR_LEN;
 	u8 *data = page_address(page);
 	struct sk_buff *skb;
 
+	if (!whole || copy > PVNET_COPY_WHOLE)
+		copy = min_t(unsigned int, copy, PVNET_COPY_LEN);
 	skb = napi_alloc_skb(&rq->napi, copy);
 	if (!skb)
 		return NULL;
 	skb_put_data(skb, data + PVNET_HDR_LEN, copy);
 	if (len > PVNET_HDR_LEN + copy)
 		skb_add_rx_frag(skb, 0, page, PVNET_HDR_LEN + copy,
-				len - PVNET_HDR_LEN - copy, PAGE_SIZE);
+				len - PVNET_HDR_LEN - copy, page_size(page));
 	else
 		pvnet_pages_put(rq, page);
 	return skb;
@@ -133,14 +152,16 @@ static bool pvnet_skb_append(struct sk_buff *skb, struct page *page,
 
 	if (i >= MAX_SKB_FRAGS)
 		return false;
-	skb_add_rx_frag(skb, i, page, 0, len, PAGE_SIZE);
+	skb_add_rx_frag(skb, i, page, 0, len, page_size(page));
 	return true;
 }
 
-/* Bytes one posted RX buffer of @rq holds. */
-static unsigned int pvnet_rx_room(const struct pvnet_rq *rq)
+/* Bytes the RX buffer of @rq that starts with @page holds. */
+static unsigned int pvnet_rx_room(const struct pvnet_rq *rq,
+				  struct page *page)
 {
-	return rq->vi->mergeable ? PAGE_SIZE : rq->vi->rx_pages * PAGE_SIZE;
+	return rq->vi->mergeable ? page_size(page) :
+				   rq->vi->rx_pages * PAGE_SIZE;
 }
 
 /*
@@ -155,7 +176,7 @@ static struct sk_buff *pvnet_rx_chain(struct pvnet_rq *rq, struct page *page,
 	struct sk_buff *skb;
 
 	set_page_private(page, 0);
-	skb = pvnet_skb_start(rq, page, take);
+	skb = pvnet_skb_start(rq, page, take, take == len);
 	if (!skb) {
 		set_page_private(page, (unsigned long)next);
 		pvnet_pages_put(rq, page);
@@ -183,7 +204,7 @@ static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, struct page *page,
 	struct net_device *dev = rq->vi->dev;
 	struct sk_buff *skb;
 
-	skb = pvnet_skb_start(rq, page, len);
+	skb = pvnet_skb_start(rq, page, len, nbufs == 1);
 	if (!skb)
 		pvnet_pages_put(rq, page);
 	while (--nbufs > 0) {
@@ -194,8 +215,8 @@ static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, struct page *page,
 			skb = NULL;
 			break;
 		}
-		if (unlikely(len > PAGE_SIZE)) {
-			pvnet_broken(rq->vi, len, PAGE_SIZE);
+		if (unlikely(len > page_size(page))) {
+			pvnet_broken(rq->vi, len, page_size(page));
 			dev_kfree_skb_any(skb);
 			skb = NULL;
 		}
@@ -282,12 +303,13 @@ int pvnet_rx_poll(struct napi_struct *napi, int budget)
 	int done = 0;
 
 	while (done < budget && (page = virtqueue_get_buf(rq->vq, &len))) {
-		if (likely(len <= pvnet_rx_room(rq) && !READ_ONCE(vi->broken))) {
+		if (likely(len <= pvnet_rx_room(rq, page) &&
+			   !READ_ONCE(vi->broken))) {
 			pvnet_receive(rq, page, len);
 		} else {
 			/* nothing more from a device that broke the rules */
-			if (len > pvnet_rx_room(rq))
-				pvnet_broken(vi, len, pvnet_rx_room(rq));
+			if (len > pvnet_rx_room(rq, page))
+				pvnet_broken(vi, len, pvnet_rx_room(rq, page));
 			pvnet_pages_put(rq, page);
 			pvnet_count(&rq->stats, &rq->stats.drops, 1);
 		}
