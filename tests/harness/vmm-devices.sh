@@ -36,6 +36,7 @@
 PATH=$PATH:/usr/sbin:/usr/bin
 DEV_TAP=pvtap0
 DEV_HOST_IP=10.0.2.1
+DEV_ECHO_PORT=5210	# net_test.c's ECHO_PORT
 DEV_MAC=52:54:00:12:34:56
 DEV_LEGACY_MAC=52:54:00:12:34:57
 DEV_BAD_MTU_MAC=52:54:00:12:34:58
@@ -96,6 +97,11 @@ devices_setup() {
 	dev_tap_add "$DEV_BAD_LEN_TAP" 10.0.4.1
 	iperf3 -s -B "$DEV_HOST_IP" -D -I "$DEV_DIR/iperf3.pid" ||
 		dev_marker error "cannot start the iperf3 server"
+	# an echo server for net_test's echo_keeps_data, each connection's
+	# data sent back by cat (busybox nc binds no one address: it is up
+	# only while the guest runs)
+	busybox nc -ll -p "$DEV_ECHO_PORT" -e cat </dev/null >/dev/null 2>&1 &
+	echo $! >"$DEV_DIR/echo.pid"
 }
 
 # devices_args HOST: the VMM's device flags (pvkit-hv or QEMU).
@@ -128,6 +134,7 @@ devices_args() {
 
 devices_check() {
 	[ -f "$DEV_DIR/iperf3.pid" ] && kill "$(cat "$DEV_DIR/iperf3.pid")" 2>/dev/null
+	[ -f "$DEV_DIR/echo.pid" ] && kill "$(cat "$DEV_DIR/echo.pid")" 2>/dev/null
 	dev_tap_del "$DEV_TAP"
 	dev_tap_del "$DEV_BAD_ID_TAP"
 	dev_tap_del "$DEV_BAD_LEN_TAP"

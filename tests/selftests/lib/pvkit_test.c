@@ -397,19 +397,20 @@ int pvkit_fio_verify(const char *disk, const char *out)
 	return rc;
 }
 
-int pvkit_iperf3_tcp(const char *host_ip, const char *out, const char *what)
+int pvkit_iperf3_tcp(const char *host_ip, const char *out, const char *what,
+		     bool from_host)
 {
 	/* the receiver's line: "... 12.3 MBytes  34567 Kbits/sec  receiver" */
-	if (pvkit_run(PVKIT_IPERF3 " -c %s -t 2 -f k > %s 2>&1 || exit 1; "
+	if (pvkit_run(PVKIT_IPERF3 " -c %s -t 2 -f k %s > %s 2>&1 || exit 1; "
 		      "r=$(grep receiver %s); "
 		      "echo \"$r\" | grep -q ' [1-9][0-9.]* Kbits/sec'",
-		      host_ip, out, out)) {
+		      host_ip, from_host ? "-R" : "", out, out)) {
 		pvkit_run("cat %s", out);
 		return -1;
 	}
 	pvkit_run("awk '/receiver/ { "
-		  "print \"# note: iperf3 TCP guest to host, %s: \" $(NF-2), $(NF-1); "
-		  "}' %s", what, out);
+		  "print \"# note: iperf3 TCP %s, %s: \" $(NF-2), $(NF-1); "
+		  "}' %s", from_host ? "host to guest" : "guest to host", what, out);
 	return 0;
 }
 

@@ -149,11 +149,13 @@ int pvkit_write_refused(const char *disk);
 int pvkit_fio_verify(const char *disk, const char *out);
 
 /*
- * A 2 s iperf3 TCP run to the server at @host_ip, its output in @out:
- * 0 if it ran and the receiver got data; the rate is printed as a note
- * ("# note: iperf3 TCP guest to host, @what: N Kbits/sec").
+ * A 2 s iperf3 TCP run with the server at @host_ip, the data going to it
+ * or, if @from_host, coming from it (-R), its output in @out: 0 if it ran
+ * and the receiver got data; the rate is printed as a note ("# note:
+ * iperf3 TCP guest to host, @what: N Kbits/sec").
  */
-int pvkit_iperf3_tcp(const char *host_ip, const char *out, const char *what);
+int pvkit_iperf3_tcp(const char *host_ip, const char *out, const char *what,
+		     bool from_host);
 
 /* Runs a shell command line; its exit status, or -1 if it did not exit. */
 int pvkit_run(const char *fmt, ...) __printf(1, 2);

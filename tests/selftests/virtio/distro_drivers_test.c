@@ -354,7 +354,7 @@ TEST_F(distro, net_link_ping_and_iperf3_to_host)
 	EXPECT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null", PVKIT_TEST_HOST_IP));
 	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
 	EXPECT_EQ(0, pvkit_iperf3_tcp(PVKIT_TEST_HOST_IP, "/tmp/iperf3-distro.out",
-				      "virtio_net on hv"));
+				      "virtio_net on hv", false));
 }
 
 /* Last: pvkit's front-ends get the devices back, the modules go. */
