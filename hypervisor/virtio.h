@@ -46,6 +46,8 @@ struct virtio_queue {
 	uint64_t kicks;
 	uint64_t interrupts;
 	uint64_t chains;
+	/* held interrupts sent before the window's end (VQ_POLL_HOLD_BYTES) */
+	uint64_t early_interrupts;
 };
 
 struct virtio_dev_ops {

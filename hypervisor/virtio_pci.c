@@ -316,8 +316,8 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 			vq_poll__woke(&q->poll, vq_poll__now() - slept_from);
 		do {
 			/* completions whose interrupt waits, since when */
-			uint64_t held_from = 0;
-			bool held = false;
+			uint64_t held_from = 0, held_bytes = 0;
+			bool held = false, served = false;
 
 			vq__disable_kicks(&q->vq);
 			if (idle_known)
@@ -332,6 +332,7 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 					if (len < 0)
 						goto fail;
 					virtio_push(q, c, len);
+					held_bytes += c->out_len + c->in_len;
 					done++;
 				}
 				if (r < 0) {
@@ -341,12 +342,24 @@ void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle)
 				q->chains += done;
 				if (done && !held) {
 					held = true;
+					served = true;
 					held_from = vq_poll__now();
 				}
+				/*
+				 * big requests get their interrupt at once: the
+				 * guest has fewer in flight, and it costs little
+				 * beside their data (the window goes on)
+				 */
+				if (held && held_bytes >= VQ_POLL_HOLD_BYTES) {
+					virtio_queue__interrupt(q);
+					q->early_interrupts++;
+					held = false;
+					held_bytes = 0;
+				}
 				/* more chains in the window: one interrupt */
-				if (!held || !q->poll.ns ||
-				    vq_poll__hold_over(&q->poll, held_from,
-						       vq_poll__now()) ||
+				if (!served || !q->poll.ns ||
+				    (held && vq_poll__hold_over(&q->poll, held_from,
+								vq_poll__now())) ||
 				    virtio_queue_poll(q, idle_known, halts) !=
 				    POLL_HIT)
 					break;
@@ -836,7 +849,7 @@ void virtio__stats(struct vm *vm, FILE *f)
 		for (i = 0; i < dev->nr_queues; i++) {
 			struct virtio_queue *q = &dev->queues[i];
 
-			fprintf(f, "%s{\"kicks\": %llu, \"interrupts\": %llu, \"chains\": %llu, \"poll\": {\"hits\": %llu, \"misses\": %llu, \"grows\": %llu, \"shrinks\": %llu, \"idles\": %llu, \"window_ns\": %u, \"max_ns\": %u}}",
+			fprintf(f, "%s{\"kicks\": %llu, \"interrupts\": %llu, \"chains\": %llu, \"poll\": {\"hits\": %llu, \"misses\": %llu, \"grows\": %llu, \"shrinks\": %llu, \"idles\": %llu, \"early_irqs\": %llu, \"window_ns\": %u, \"max_ns\": %u}}",
 				i ? ", " : "", (unsigned long long)q->kicks,
 				(unsigned long long)q->interrupts,
 				(unsigned long long)q->chains,
@@ -845,6 +858,7 @@ void virtio__stats(struct vm *vm, FILE *f)
 				(unsigned long long)q->poll.grows,
 				(unsigned long long)q->poll.shrinks,
 				(unsigned long long)q->poll.idles,
+				(unsigned long long)q->early_interrupts,
 				q->poll.ns, q->poll.max_ns);
 		}
 		fprintf(f, "]");

@@ -34,7 +34,8 @@
  *   VQ_POLL_BACKOFF_MAX waits a little longer, the rest not at all.
  *
  * The held-back interrupt is never later than VQ_POLL_HOLD_MAX windows
- * of the maximum after the first completion it covers.
+ * of the maximum after the first completion it covers, and is sent at
+ * once when the completions it covers moved VQ_POLL_HOLD_BYTES.
  */
 #ifndef PVKIT_HV_VQ_POLL_H
 #define PVKIT_HV_VQ_POLL_H
@@ -51,6 +52,12 @@
 #define VQ_POLL_IDLE_MIN_NS	100000u
 #define VQ_POLL_MAX_US		1000u	/* largest poll= a device takes */
 #define VQ_POLL_HOLD_MAX	8u
+/*
+ * completions that moved this many bytes (descriptor lengths) get their
+ * interrupt at once, the window going on: a guest waiting for 1 MiB
+ * reads should not wait for the batch's end too
+ */
+#define VQ_POLL_HOLD_BYTES	(256u << 10)
 #define VQ_POLL_BACKOFF_MAX	64u	/* kicks between probes, at most */
 /* the shortest sleep within a window (virtio_pci.c, virtio_queue_poll) */
 #define VQ_POLL_STEP_MIN_NS	2000u

@@ -176,14 +176,24 @@ stats_max_ns() {
 	echo "$1" | sed -n "s/.*\"$2\":{\"queues\":\\[[^]]*\"max_ns\":\\([0-9]*\\)}}\\].*/\\1/p"
 }
 
+# stats_early_irqs STATS DEV: the interrupts DEV's queues sent before
+# their polling window ended, because the requests they completed were
+# big (VQ_POLL_HOLD_BYTES), summed over the queues.
+stats_early_irqs() {
+	echo "$1" | sed -n "s/.*\"$2\":{\"queues\":\\[\\([^]]*\\)\\].*/\\1/p" |
+		grep -o '"early_irqs":[0-9]*' | awk -F: '{ n += $2 } END { print n + 0 }'
+}
+
 # devices_poll_check STATS VCPUS: the longest polling window of pvkit-hv's
 # disks, from its statistics (STATS) after a guest with VCPUS vCPUs: the
 # scratch disk's poll=1000 (blk0) holds, so fio's verify runs go through
 # the polling path on any host, and a disk without poll= (pvkit-distro,
 # blk6) polls only where pvkit-hv had more CPUs than VCPUS (busybox
-# nproc counts the CPUs this process may run on, as pvkit-hv does).
+# nproc counts the CPUs this process may run on, as pvkit-hv does); and
+# host check disk-early-irq: some of blk0's interrupts went before their
+# window ended, for big requests (vq_poll.h's VQ_POLL_HOLD_BYTES).
 devices_poll_check() {
-	local stats want got0 got6
+	local stats want got0 got6 early
 	stats=$(tr -d ' \n' <"$1")
 	want=0
 	[ "$(nproc)" -gt "$2" ] && want=1000000
@@ -195,5 +205,12 @@ devices_poll_check() {
 		dev_marker host-check disk-poll fail "a disk without poll= polls up to ${got6:-?} ns, not $want, on $(nproc) CPUs for $2 vCPUs"
 	else
 		dev_marker host-check disk-poll ok "(poll=1000: 1000000 ns; no poll=: $got6 ns on $(nproc) CPUs for $2 vCPUs)"
+	fi
+	# mkfs and the file round trip write big requests to blk0
+	early=$(stats_early_irqs "$stats" blk0)
+	if [ "$early" -gt 0 ]; then
+		dev_marker host-check disk-early-irq ok "($early interrupts of blk0 went before their window ended: their requests moved 256 KiB)"
+	else
+		dev_marker host-check disk-early-irq fail "no interrupt of blk0 went before its window ended, though the guest wrote big requests to it"
 	fi
 }
