@@ -93,6 +93,9 @@ kill_tree() {
 	kill "$1" 2>/dev/null
 }
 
+# a fresh clone's make check leaves about 5.5 GiB under build/ (kernel
+# trees, guests, every scenario's root file systems)
+need_space "${PVKIT_CHECK_MIB:-7168}" "make check"
 rm -f "$out"/kernel-*.rc "$out/deps.rc"
 "$PVKIT_ROOT/scripts/deps.sh" --if-needed --kernel "$first_series" || exit 1
 build_kernels &

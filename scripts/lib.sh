@@ -129,3 +129,16 @@ hvc_header_dir() {
 	fi
 	echo "$dir"
 }
+
+# need_space MIB WHAT: dies, saying what is free where, unless the file
+# system of $PVKIT_BUILD has room for MIB MiB of WHAT, counting what
+# $PVKIT_BUILD holds already (a run replaces its own earlier files).
+# A full disk otherwise shows up as scenarios that end silently.
+need_space() {
+	local need=$1 what=$2 held free
+	mkdir -p "$PVKIT_BUILD"
+	held=$(du -sm "$PVKIT_BUILD" 2>/dev/null | cut -f 1)
+	free=$(df -Pm "$PVKIT_BUILD" | awk 'NR == 2 { print $4 }')
+	[ $((free + ${held:-0})) -ge "$need" ] ||
+		die "$what needs about $need MiB under $PVKIT_BUILD; its file system has $free MiB free (and $PVKIT_BUILD holds ${held:-0} MiB): free some space, or set PVKIT_BUILD to a roomier place"
+}
