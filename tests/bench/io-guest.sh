@@ -206,22 +206,21 @@ vq_irqs() {
 	} END { print n + 0 }' /proc/interrupts
 }
 
-# irq_window_end IF NAME P0 IN0 OUT0 DB0 DP0: on QEMU, the interrupts of
-# virtio NIC IF's RX and TX queues per packet (both ways) since the
-# counts P0, IN0, OUT0 (figures irqs_per_packet_{input,output}_KEY, KEY:
-# NAME without _mbits), and the mean data packet (bytes and packets the
-# way the data went, since DB0 and DP0; a GSO frame counts as one).
-# Called by iperf_one, whose $dev (the virtio device) and $way (tx, rx)
-# it reads.
+# irq_window_end IF DEV WAY NAME P0 IN0 OUT0 DB0 DP0: on QEMU, the
+# interrupts of virtio NIC IF's (virtio device DEV's) RX and TX queues
+# per packet (both ways) since the counts P0, IN0, OUT0 (figures
+# irqs_per_packet_{input,output}_KEY, KEY: NAME without _mbits), and the
+# mean data packet (bytes and packets the way the data went, WAY: tx or
+# rx, since DB0 and DP0; a GSO frame counts as one).
 irq_window_end() {
-	key="${2%%_mbits_*}_${2#*_mbits_}"
-	p=$(($(if_packets "$1") - $3))
+	key="${4%%_mbits_*}_${4#*_mbits_}"
+	p=$(($(if_packets "$1") - $5))
 	[ "$p" -gt 0 ] || return 0
-	bench "irqs_per_packet_input_$key" "$(awk -v n=$(($(vq_irqs "$dev" input) - $4)) -v p="$p" 'BEGIN { printf "%.3f", n / p }')" irqs
-	bench "irqs_per_packet_output_$key" "$(awk -v n=$(($(vq_irqs "$dev" output) - $5)) -v p="$p" 'BEGIN { printf "%.3f", n / p }')" irqs
-	p=$(($(if_stat "$1" "${way}_packets") - $7))
+	bench "irqs_per_packet_input_$key" "$(awk -v n=$(($(vq_irqs "$2" input) - $6)) -v p="$p" 'BEGIN { printf "%.3f", n / p }')" irqs
+	bench "irqs_per_packet_output_$key" "$(awk -v n=$(($(vq_irqs "$2" output) - $7)) -v p="$p" 'BEGIN { printf "%.3f", n / p }')" irqs
+	p=$(($(if_stat "$1" "${3}_packets") - $9))
 	[ "$p" -gt 0 ] &&
-		bench "bytes_per_packet_$key" $((($(if_stat "$1" "${way}_bytes") - $6) / p)) bytes
+		bench "bytes_per_packet_$key" $((($(if_stat "$1" "${3}_bytes") - $8) / p)) bytes
 }
 
 # iperf_one IF SERVER NAME [-R]: one iperf3 TCP run (the first second
@@ -245,7 +244,7 @@ iperf_one() {
 	iperf3 -c "$server" -t "$secs" -O 1 -f m "$@" >/tmp/iperf3.out 2>&1 ||
 		marker error "io bench: iperf3 $* to $server: $(tail -n 1 /tmp/iperf3.out)"
 	case "$host:$dev" in
-	kvm:virtio*) irq_window_end "$ifc" "$name" "$p0" "$in0" "$out0" "$db0" "$dp0" ;;
+	kvm:virtio*) irq_window_end "$ifc" "$dev" "$way" "$name" "$p0" "$in0" "$out0" "$db0" "$dp0" ;;
 	esac
 	hv_window_end net "$name" $(($(if_bytes "$ifc") - b0))
 	bench "$name" "$(awk '/receiver$/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) } END { print v + 0 }' /tmp/iperf3.out)" Mbit/s
