@@ -30,12 +30,19 @@ BEGIN {
 		limits["disk", "pvkit_hv" w] = "as pvkit_blk (hv) in an L1 with " wide " CPUs, where the queue thread polls on a CPU beside the guest's vCPU instead of taking turns with it" nested
 		limits["disk", "pvkit_hv_nopoll" w] = "as pvkit_blk (hv, poll=0) in an L1 with " wide " CPUs" nested
 	}
-	limits["net", "pvkit_kvm"] = "QEMU's userspace virtio-net on a tap (no vhost-net in L1) copies every frame" nested
+	# io-bench.sh's io_vhost says which (io-info virtio-net-backend)
+	limits["net", "pvkit_kvm"] = "QEMU's userspace virtio-net on a tap (no vhost-net) copies every frame" nested
 	limits["net", "virtio_kvm"] = limits["net", "pvkit_kvm"]
 	limits["net", "e1000_kvm"] = "each frame is MMIO descriptor-tail and interrupt-cause register exits to QEMU's emulated e1000" nested
 	limits["net", "pvkit_hv"] = "pvkit-hv's one thread per queue between the tap and the ring, without mergeable RX buffers" nested
 	limits["net", "virtio_hv"] = "as pvkit_net (hv), the same device rebound to the in-tree virtio_net" nested
 	limits["exits"] = "counted: pvkit-hv's own exits + queue kicks (ioeventfd, in L1's kernel) + one EOI exit per interrupt"
+}
+
+# QEMU's virtio NIC went through vhost-net: L1's kernel moves its frames
+/^##PVKIT## io-info virtio-net-backend vhost-net/ {
+	limits["net", "pvkit_kvm"] = "vhost-net (a kernel thread of L1 between the tap and the rings, beside QEMU) copies every frame" nested
+	limits["net", "virtio_kvm"] = limits["net", "pvkit_kvm"]
 }
 
 # exits_row LABEL KEY GOAL: the exits table's row of window KEY (the
