@@ -8,9 +8,9 @@
  * iperf3 TCP and rate-capped UDP runs move data to it and from it
  * (rates are notes, UDP loss is judged against what was sent), 4 MiB
  * sent to its echo server come back unchanged, a smaller MTU holds,
- * the interface and per-queue ethtool counters grow, nonsense devices (QEMU) are refused,
- * and pvkit_net lets go of the device under load (unbind, rmmod) and
- * takes it back.
+ * the interface and per-queue ethtool counters grow, nonsense devices
+ * (QEMU) are refused, and pvkit_net lets go of the device under load
+ * (unbind, rmmod) and takes it back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
