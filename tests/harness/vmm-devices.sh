@@ -170,17 +170,24 @@ devices_check() {
 	dev_images_rm
 }
 
+# stats_queues JSON DEV: the list of device DEV's queues (what is
+# between its "queues" brackets) in pvkit-hv's statistics JSON (without
+# blanks).
+stats_queues() {
+	echo "$1" | sed -n "s/.*\"$2\":{\"queues\":\\[\\([^]]*\\)\\].*/\\1/p"
+}
+
 # stats_max_ns JSON DEV: the polling maximum (ns) of device DEV's last
-# queue in pvkit-hv's statistics JSON (without blanks).
+# queue.
 stats_max_ns() {
-	echo "$1" | sed -n "s/.*\"$2\":{\"queues\":\\[[^]]*\"max_ns\":\\([0-9]*\\)}}\\].*/\\1/p"
+	stats_queues "$1" "$2" | sed -n 's/.*"max_ns":\([0-9]*\)}}$/\1/p'
 }
 
 # stats_early_irqs STATS DEV: the interrupts DEV's queues sent before
 # their polling window ended, because the requests they completed were
 # big (VQ_POLL_HOLD_BYTES), summed over the queues.
 stats_early_irqs() {
-	echo "$1" | sed -n "s/.*\"$2\":{\"queues\":\\[\\([^]]*\\)\\].*/\\1/p" |
+	stats_queues "$1" "$2" |
 		grep -o '"early_irqs":[0-9]*' | awk -F: '{ n += $2 } END { print n + 0 }'
 }
 
