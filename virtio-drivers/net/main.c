@@ -8,6 +8,8 @@
  * RX and TX paths are in rx.c and tx.c, the control queue in ctrl.c, the
  * counters and ethtool in ethtool.c.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/module.h>
@@ -18,6 +20,27 @@
 
 /* Queue pairs pvkit_net sets up at most, whatever the device offers. */
 #define PVNET_MAX_PAIRS		16
+
+static unsigned int rx_buf_order = PVNET_MRG_ORDER;
+
+static int pvnet_set_rx_buf_order(const char *val,
+				  const struct kernel_param *kp)
+{
+	int err = param_set_uint_minmax(val, kp, 0, PVNET_MRG_ORDER_MAX);
+
+	if (err)
+		pr_err("rx_buf_order must be a page order from 0 to %u\n",
+		       PVNET_MRG_ORDER_MAX);
+	return err;
+}
+
+static const struct kernel_param_ops pvnet_rx_buf_order_ops = {
+	.set	= pvnet_set_rx_buf_order,
+	.get	= param_get_uint,
+};
+module_param_cb(rx_buf_order, &pvnet_rx_buf_order_ops, &rx_buf_order, 0644);
+MODULE_PARM_DESC(rx_buf_order,
+		 "page order of a mergeable RX buffer, 0 (one page) to 4, for devices bound after a change (default 2: 16 KiB)");
 
 /* The biggest RX page chain fits in an skb's fragments and rq->sg. */
 static_assert(DIV_ROUND_UP(PVNET_BIG_FRAME, PAGE_SIZE) <= MAX_SKB_FRAGS);
@@ -301,7 +324,7 @@ static void pvnet_setup_netdev(struct pvnet_info *vi)
 	vi->rx_pages = DIV_ROUND_UP(guest_gso ? PVNET_BIG_FRAME :
 				    PVNET_HDR_LEN + VLAN_ETH_HLEN + dev->max_mtu,
 				    PAGE_SIZE);
-	vi->rx_order = vi->mergeable ? PVNET_MRG_ORDER : 0;
+	vi->rx_order = vi->mergeable ? READ_ONCE(rx_buf_order) : 0;
 }
 
 /* Makes the virtqueues: RX and TX of each pair, then the control queue. */
@@ -464,10 +487,12 @@ static int pvnet_probe(struct virtio_device *vdev)
 		netif_carrier_on(dev);
 	rtnl_unlock();
 
-	netdev_info(dev, "%pM, %u of %u queue pairs, MTU %u (max %u), %s RX buffers\n",
+	netdev_info(dev, "%pM, %u of %u queue pairs, MTU %u (max %u), %s RX buffers of %lu KiB\n",
 		    dev->dev_addr, vi->pairs, vi->max_pairs, dev->mtu,
 		    dev->max_mtu, vi->mergeable ? "mergeable" :
-		    vi->rx_pages > 1 ? "big" : "page");
+		    vi->rx_pages > 1 ? "big" : "page",
+		    (vi->mergeable ? PAGE_SIZE << vi->rx_order :
+		     PAGE_SIZE * vi->rx_pages) / 1024);
 	return 0;
 
 reset:

@@ -38,8 +38,13 @@
  */
 #define PVNET_COPY_WHOLE	(ETH_FRAME_LEN + VLAN_HLEN)
 
-/* Page order of a mergeable RX buffer: 16 KiB with 4 KiB pages. */
+/*
+ * Page order of a mergeable RX buffer by default (16 KiB with 4 KiB
+ * pages), and at most (64 KiB: the biggest frame in one buffer); the
+ * rx_buf_order module parameter picks one for the devices bound after.
+ */
 #define PVNET_MRG_ORDER		2
+#define PVNET_MRG_ORDER_MAX	4
 
 /* A transmitted skb needs this many descriptors at most. */
 #define PVNET_TX_DESCS		((unsigned int)MAX_SKB_FRAGS + 2)

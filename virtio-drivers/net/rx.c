@@ -4,8 +4,9 @@
  * turning what the device filled into skbs, in NAPI.
  *
  * Every buffer is made of whole pages. With VIRTIO_NET_F_MRG_RXBUF a
- * buffer is one page, compound of order vi->rx_order (16 KiB) when memory
- * allows it, and a frame may span several (num_buffers in its header):
+ * buffer is one page, compound of order vi->rx_order (the rx_buf_order
+ * parameter, 16 KiB by default) when memory allows it, else a single
+ * page, and a frame may span several (num_buffers in its header):
  * a 64 KiB GSO frame fills four such buffers where it would fill sixteen
  * single pages, so the device walks four descriptors for it and the skb
  * carries four fragments. Without MRG_RXBUF a buffer is a chain of

@@ -7,10 +7,11 @@
  * (10.0.2.1, made by the harness inside the test run) answers ping,
  * iperf3 TCP and rate-capped UDP runs move data to it and from it
  * (rates are notes, UDP loss is judged against what was sent), 4 MiB
- * sent to its echo server come back unchanged, a smaller MTU holds,
- * the interface and per-queue ethtool counters grow, nonsense devices
- * (QEMU) are refused, and pvkit_net lets go of the device under load
- * (unbind, rmmod) and takes it back.
+ * sent to its echo server come back unchanged (also through single-page
+ * RX buffers, rx_buf_order=0), a smaller MTU holds, the interface and
+ * per-queue ethtool counters grow, nonsense devices (QEMU) are refused,
+ * and pvkit_net lets go of the device under load (unbind, rmmod) and
+ * takes it back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <arpa/inet.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
+#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,14 +268,87 @@ TEST_F(net, iperf3_udp_from_host)
  * over several buffers, small frames copied), which the guest's stack
  * does not check where the device marks checksums valid (QEMU does).
  */
+static int echo_keeps_data(void)
+{
+	int ret;
+
+	if (pvkit_run("head -c %d /dev/urandom > /tmp/echo.in", ECHO_MIB << 20))
+		return -1;
+	ret = pvkit_run("timeout 60 nc %s %d < /tmp/echo.in > /tmp/echo.out",
+			PVKIT_TEST_HOST_IP, ECHO_PORT);
+	/* cmp names the first byte that differs, or says which file is short */
+	if (!ret)
+		ret = pvkit_run("cmp /tmp/echo.in /tmp/echo.out");
+	pvkit_run("rm -f /tmp/echo.in /tmp/echo.out");
+	return ret;
+}
+
 TEST_F(net, echo_keeps_data)
 {
-	ASSERT_EQ(0, pvkit_run("head -c %d /dev/urandom > /tmp/echo.in", ECHO_MIB << 20));
-	EXPECT_EQ(0, pvkit_run("timeout 60 nc %s %d < /tmp/echo.in > /tmp/echo.out",
-			       PVKIT_TEST_HOST_IP, ECHO_PORT));
-	/* cmp names the first byte that differs, or says which file is short */
-	EXPECT_EQ(0, pvkit_run("cmp /tmp/echo.in /tmp/echo.out"));
-	pvkit_run("rm -f /tmp/echo.in /tmp/echo.out");
+	EXPECT_EQ(0, echo_keeps_data());
+}
+
+/* The virtio device under @nic ("virtio3") in @dev: 0 or -1. */
+static int nic_device(const char *nic, char *dev, size_t size)
+{
+	char path[NAME_MAX + 64], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", nic);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -1;
+	link[n] = 0;
+	snprintf(dev, size, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+	return 0;
+}
+
+/* pvkit_net lets go of @dev and takes it back: the new NIC in @nic. */
+static int rebind(const char *dev, char *nic, size_t size)
+{
+	if (pvkit_run("echo %s > /sys/bus/virtio/drivers/" DRIVER "/unbind || exit 1; "
+		      "echo %s > /sys/bus/virtio/drivers/" DRIVER "/bind", dev, dev) ||
+	    find_virtio_nic(nic, size))
+		return -1;
+	nic_setup(nic);
+	return 0;
+}
+
+/*
+ * Mergeable RX buffers are compound pages of order rx_buf_order (16 KiB
+ * by default), or single pages when memory is short: the echo again on
+ * the device bound anew with rx_buf_order=0, where a frame over 4 KiB
+ * spans buffers. An order past the largest is refused, and the old
+ * order is back for the tests after.
+ */
+TEST_F(net, echo_in_single_page_buffers)
+{
+	const char *param = "/sys/module/" DRIVER "/parameters/rx_buf_order";
+	unsigned int mark = pvkit_kmsg_mark();
+	long long order = pvkit_read_number(param);
+	char dev[256];
+
+	snprintf(self->path, sizeof(self->path), "/sys/class/net/%s/device/features",
+		 self->nic);
+	ASSERT_GT(pvkit_read_file(self->path, self->buf, sizeof(self->buf)), 15);
+	if (self->buf[VIRTIO_NET_F_MRG_RXBUF] != '1')
+		SKIP(return, "the device offers no mergeable RX buffers (VIRTIO_NET_F_MRG_RXBUF)");
+	ASSERT_LE(0, order) TH_LOG("no %s", param);
+	ASSERT_EQ(0, nic_device(self->nic, dev, sizeof(dev)));
+
+	EXPECT_NE(0, pvkit_run("echo 5 2>/dev/null > %s", param));
+	EXPECT_EQ(order, pvkit_read_number(param));
+	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, "rx_buf_order must be a page order from 0 to 4"));
+
+	ASSERT_EQ(0, pvkit_run("echo 0 > %s", param));
+	ASSERT_EQ(0, rebind(dev, self->nic, sizeof(self->nic)));
+	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, "mergeable RX buffers of 4 KiB"));
+	EXPECT_EQ(0, echo_keeps_data());
+	EXPECT_LT(0, ethtool_stat(self->nic, "rx", "_packets"));
+
+	ASSERT_EQ(0, pvkit_run("echo %lld > %s", order, param));
+	ASSERT_EQ(0, rebind(dev, self->nic, sizeof(self->nic)));
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
 TEST_F(net, mtu_is_respected)
@@ -359,17 +434,11 @@ TEST_F(net, nonsense_devices_are_refused)
 TEST_F(net, unbind_and_rmmod_under_load)
 {
 	unsigned int mark = pvkit_kmsg_mark();
-	char dev[256], link[256];
-	ssize_t n;
+	char dev[256];
 
 	if (pvkit_builtin(DRIVER))
 		SKIP(return, PVKIT_BUILTIN_SKIP, DRIVER);
-
-	snprintf(self->path, sizeof(self->path), "/sys/class/net/%s/device", self->nic);
-	n = readlink(self->path, link, sizeof(link) - 1);
-	ASSERT_LT(0, n);
-	link[n] = 0;
-	snprintf(dev, sizeof(dev), "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+	ASSERT_EQ(0, nic_device(self->nic, dev, sizeof(dev)));
 
 	ASSERT_EQ(0, pvkit_run("%s -c %s -t 3 >/tmp/ip3.out 2>&1 & echo $! >/tmp/iperf3.pid",
 			       PVKIT_IPERF3, PVKIT_TEST_HOST_IP));
