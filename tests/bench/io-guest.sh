@@ -27,6 +27,7 @@ for arg in $(cat /proc/cmdline); do
 	pvkit_io_seconds=*) secs=${arg#*=} ;;
 	pvkit_io_rounds=*) rounds=${arg#*=} ;;
 	pvkit_io_part=*) part=${arg#*=} ;;
+	pvkit_io_rx_order=*) rx_order=${arg#*=} ;;
 	esac
 done
 case "$part" in
@@ -310,6 +311,16 @@ fi
 if [ $nets = 1 ]; then
 	nic=$(virtio_net_if pvkit_net) || marker error "io bench: no NIC under pvkit_net"
 	vnet=$(basename "$(readlink -f "/sys/class/net/$nic/device")")
+fi
+# pvkit_io_rx_order=N (PVKIT_BENCH_NET_RX_ORDER): pvkit_net's mergeable
+# RX buffers of page order N instead of its default, the NIC bound anew.
+if [ $nets = 1 ] && [ -n "${rx_order:-}" ]; then
+	if echo "$rx_order" >/sys/module/pvkit_net/parameters/rx_buf_order &&
+		rebind virtio "$vnet" pvkit_net pvkit_net; then
+		marker io-info "pvkit_net rx_buf_order $rx_order"
+	else
+		marker error "io bench: pvkit_net cannot take rx_buf_order=$rx_order (0 to 4)"
+	fi
 fi
 # Rounds (pvkit_io_rounds, default 2) take turns, pvkit's driver first,
 # so that a slow spell of the shared machine does not fall on one side

@@ -45,6 +45,11 @@ BEGIN {
 	limits["net", "virtio_kvm"] = limits["net", "pvkit_kvm"]
 }
 
+# PVKIT_BENCH_NET_RX_ORDER: pvkit_net's receive buffers were not its default
+/^##PVKIT## io-info pvkit_net rx_buf_order / {
+	rx_order = $NF
+}
+
 # exits_row LABEL KEY GOAL: the exits table's row of window KEY (the
 # suffix of exits_per_req_KEY and its parts).
 function exits_row(label, key, goal) {
@@ -248,5 +253,7 @@ function io_report(    c, n, i) {
 	n = split(net_cfgs, c, " ")
 	for (i = 1; i <= n; i++)
 		printf "- network, %s: %s\n", c[i], limits["net", c[i]] > md
+	if (rx_order != "")
+		printf "- pvkit_net's mergeable RX buffers of page order %s (PVKIT_BENCH_NET_RX_ORDER; its default is 2)\n", rx_order > md
 	printf "- exits: %s\n", limits["exits"] > md
 }
