@@ -76,6 +76,7 @@ struct net_config {
 	const char *tap;
 	uint8_t mac[6];
 	bool mac_set;
+	bool no_mrg_rxbuf;		/* mrg_rxbuf=off: one chain a frame */
 	struct hv_fault_cfg fault;	/* a misbehaving NIC, for tests */
 };
 

@@ -4,7 +4,7 @@
  *
  *   pvkit-hv run --kernel bzImage [--initrd FILE] [--cmdline STR]
  *                [--cpus N] [--mem SIZE] [--disk PATH[,ro][,...]]...
- *                [--net tap=IFNAME[,mac=MAC]] [--stats FILE]
+ *                [--net tap=IFNAME[,mac=MAC,...]] [--stats FILE]
  *                [--control SOCKET] [--shutdown-timeout SEC]
  *                [--console-stdin | --serial-stdin]
  *   pvkit-hv ctl SOCKET COMMAND [TEXT]
@@ -116,10 +116,13 @@ static void print_help(FILE *out)
 		"                   available, or a length one byte past the\n"
 		"                   request's writable buffers;\n"
 		"                   up to %d disks\n"
-		"  --net tap=IFNAME[,mac=MAC][,fault=F]\n"
+		"  --net tap=IFNAME[,mac=MAC][,mrg_rxbuf=on|off][,fault=F]\n"
 		"                   a virtio network device on tap IFNAME (made\n"
 		"                   if missing, which needs CAP_NET_ADMIN); MAC\n"
 		"                   like 52:54:00:12:34:56 (default: generated);\n"
+		"                   mrg_rxbuf=off: no mergeable receive buffers\n"
+		"                   (the driver posts each big enough for any\n"
+		"                   frame; default on);\n"
 		"                   F, test only: bad-id or bad-len, as for\n"
 		"                   --disk, on every received frame\n"
 		"  --kernel-cache DIR|off\n"
@@ -282,7 +285,7 @@ static int parse_mac(const char *s, uint8_t *mac)
 	return (mac[0] & 1) ? -1 : 0;
 }
 
-/* "tap=IFNAME[,mac=MAC]" */
+/* "tap=IFNAME[,mac=MAC][,mrg_rxbuf=on|off][,fault=F]" */
 static int parse_net(char *arg, struct vm_config *cfg)
 {
 	struct net_config *nc;
@@ -311,8 +314,11 @@ static int parse_net(char *arg, struct vm_config *cfg)
 				return usage_error("--net: '%s' is not a unicast MAC address like 52:54:00:12:34:56",
 						   opt + 4);
 			nc->mac_set = true;
+		} else if (!strcmp(opt, "mrg_rxbuf=on") ||
+			   !strcmp(opt, "mrg_rxbuf=off")) {
+			nc->no_mrg_rxbuf = !strcmp(opt + 10, "off");
 		} else {
-			return usage_error("--net: unknown option '%s' (tap=IFNAME of at most 15 characters, mac=MAC, fault=bad-id|bad-len)",
+			return usage_error("--net: unknown option '%s' (tap=IFNAME of at most 15 characters, mac=MAC, mrg_rxbuf=on|off, fault=bad-id|bad-len)",
 					   opt);
 		}
 	}

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-net packets between chains and the tap (see net_io.h). Packets
- * move with one readv/writev straight on the chain's buffers, no copy;
- * the tap checks the header of what we transmit.
+ * move with one readv/writev straight on the chains' buffers, no copy; a
+ * received one may span several chains (mergeable receive buffers); the
+ * tap checks the header of what we transmit.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "net_io.h"
@@ -28,18 +31,39 @@ int net__rx_check(const struct vq_chain *c, const char **why)
 	return 0;
 }
 
-ssize_t net__rx(int fd, const struct vq_chain *c)
-{
-	const uint16_t one_buffer = 1;
-	ssize_t n;
+/* what one readv takes at most (the kernel's UIO_MAXIOV) */
+#define NET_RX_SEGS	1024
 
-	n = readv(fd, c->iov + c->nr_out, c->nr_in);
-	if (n < 0)
+ssize_t net__rx(int fd, const struct vq_chain *c, unsigned int n,
+		uint32_t *lens, unsigned int *used)
+{
+	struct iovec iov[NET_RX_SEGS];
+	unsigned int i, segs = 0;
+	uint64_t room = 0, left;
+	uint16_t nbufs;
+	ssize_t len;
+
+	/* the chains' writable buffers, as many whole chains as readv takes */
+	for (i = 0; i < n && segs + c[i].nr_in <= NET_RX_SEGS; i++) {
+		memcpy(iov + segs, c[i].iov + c[i].nr_out,
+		       c[i].nr_in * sizeof(*iov));
+		segs += c[i].nr_in;
+		room += c[i].in_len;
+	}
+	*used = 0;
+	len = readv(fd, iov, segs);
+	if (len < 0)
 		return -1;
-	if ((size_t)n < NET_HDR_LEN)
+	/* never a used length past the chains, whatever readv says */
+	if ((size_t)len < NET_HDR_LEN || (uint64_t)len > room)
 		return 0;
-	/* without mergeable buffers a packet is one chain */
+	for (i = 0, left = len; left; i++) {
+		lens[i] = left < c[i].in_len ? left : c[i].in_len;
+		left -= lens[i];
+	}
+	*used = i;
+	nbufs = i;
 	vq__copy_to_in(c, offsetof(struct virtio_net_hdr_v1, num_buffers),
-		       &one_buffer, sizeof(one_buffer));
-	return n;
+		       &nbufs, sizeof(nbufs));
+	return len;
 }

@@ -8,6 +8,7 @@
 #ifndef PVKIT_HV_NET_IO_H
 #define PVKIT_HV_NET_IO_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include <linux/virtio_net.h>
 
@@ -26,10 +27,28 @@ int net__tx(int fd, const struct vq_chain *c, const char **why);
 int net__rx_check(const struct vq_chain *c, const char **why);
 
 /*
- * Reads one packet from @fd into @c (checked by net__rx_check). Returns
- * its length (the used length), 0 if it was too short for a header (it
- * is dropped, @c stays free), or -1 with errno set if none was there.
+ * The biggest packet the tap hands over once guest TSO is on: a 64 KiB
+ * GSO frame with its Ethernet and VLAN headers (65550 bytes, virtio 1.x
+ * "Setting Up Receive Buffers"), after the virtio-net header.
  */
-ssize_t net__rx(int fd, const struct vq_chain *c);
+#define NET_RX_MAX	(NET_HDR_LEN + 65550)
+
+/* The biggest frame of a 1500-byte MTU: Ethernet and VLAN headers. */
+#define NET_FRAME_MAX	1518
+
+/* Receive chains one packet may fill, at most (VIRTIO_NET_F_MRG_RXBUF). */
+#define NET_RX_CHAINS	64
+
+/*
+ * Reads one packet from @fd into the receive chains @c[0..@n), each
+ * checked by net__rx_check, filling them in turn (without mergeable
+ * buffers @n is 1), and writes how many it filled into the first one's
+ * num_buffers. Returns the packet's length, with what chain i got in
+ * @lens[i] and the chains filled in *@used; 0 if the packet was too
+ * short for a header or longer than the chains (it is dropped, the
+ * chains stay free); -1 with errno set if none was there.
+ */
+ssize_t net__rx(int fd, const struct vq_chain *c, unsigned int n,
+		uint32_t *lens, unsigned int *used);
 
 #endif /* PVKIT_HV_NET_IO_H */

@@ -3,9 +3,11 @@
  * virtio-net back end of pvkit-hv on a tap device: one receive and one
  * transmit queue, each on its own I/O thread. The tap carries the same
  * 12-byte virtio-net header as the queues (IFF_VNET_HDR), so packets move
- * between tap and guest RAM with one readv/writev and no copy, and
- * checksum offload and TSO pass through: what the guest driver acks for
- * receive becomes the tap's offload flags (TUNSETOFFLOAD). A device
+ * between tap and guest RAM with one readv/writev and no copy (a frame
+ * received may fill several of the driver's buffers: mergeable receive
+ * buffers, unless mrg_rxbuf=off), and checksum offload and TSO pass
+ * through: what the guest driver acks for receive becomes the tap's
+ * offload flags (TUNSETOFFLOAD). A device
  * given fault= returns a wrong used element for every received frame,
  * for tests (vq_fault.c).
  */
@@ -44,50 +46,111 @@ struct virtio_net {
 	uint64_t tx_packets;
 	uint64_t tx_errors;
 	bool rx_broken;		/* the tap failed for good */
+	bool mergeable;		/* VIRTIO_NET_F_MRG_RXBUF acked */
+	uint32_t rx_room;	/* with it: the room a packet may need */
 	struct hv_fault_cfg fault;	/* test-only misbehaviour */
 	uint64_t faults;		/* used elements it made wrong */
 };
 
+/* The receive thread's chains: those taken for the next packet. */
+struct net_rx {
+	unsigned int nr;		/* c[0 .. nr) taken */
+	uint64_t room;			/* their writable bytes */
+	uint32_t lens[NET_RX_CHAINS];
+	struct vring_used_elem used[NET_RX_CHAINS];
+	struct vq_chain c[NET_RX_CHAINS];
+};
+
+/*
+ * Takes chains until the next packet surely fits: one chain without
+ * mergeable buffers (the driver makes each big enough), else chains
+ * until they hold the biggest packet the tap may hand over (rx_room),
+ * or NET_RX_CHAINS or the whole ring of them. 1 when they do, 0 when the
+ * ring ran out first (the chains taken are kept for when the driver adds
+ * more), -1 with *why set if the driver broke the rules.
+ */
+static int net_rx_take(struct virtio_queue *q, struct net_rx *rx,
+		       const char **why)
+{
+	struct virtio_net *net = q->dev->priv;
+	unsigned int most = q->vq.size < NET_RX_CHAINS ? q->vq.size :
+				NET_RX_CHAINS;
+	int r;
+
+	while (!rx->nr || (net->mergeable && rx->room < net->rx_room &&
+			   rx->nr < most)) {
+		r = vq__pop(&q->vq, &rx->c[rx->nr]);
+		if (r < 0) {
+			*why = q->vq.error;
+			return -1;
+		}
+		if (!r)
+			return 0;
+		if (net__rx_check(&rx->c[rx->nr], why))
+			return -1;
+		rx->room += rx->c[rx->nr].in_len;
+		rx->nr++;
+	}
+	return 1;
+}
+
+/*
+ * Hands the packet net__rx put in the first @used of @rx's chains to the
+ * driver, and gives the others back to the ring.
+ */
+static void net_rx_push(struct virtio_queue *q, struct net_rx *rx,
+			unsigned int used)
+{
+	struct virtio_net *net = q->dev->priv;
+	unsigned int i;
+	uint16_t id;
+
+	for (i = 0; i < used; i++) {
+		rx->used[i].id = rx->c[i].head;
+		rx->used[i].len = rx->lens[i];
+	}
+	id = rx->used[0].id;
+	vq_fault__misbehave(&net->fault, &net->faults, q, &rx->c[0], &id,
+			    &rx->used[0].len);
+	rx->used[0].id = id;
+	vq__push_n(&q->vq, rx->used, used);
+	vq__unpop(&q->vq, rx->nr - used);
+	rx->nr = 0;
+	rx->room = 0;
+	net->rx_packets++;
+	q->chains += used;
+}
+
 static void net_rx_run(struct virtio_queue *q)
 {
 	struct virtio_net *net = q->dev->priv;
-	struct vq_chain *c = malloc(sizeof(*c));
-	bool have_chain = false;
-	const char *why;
+	struct net_rx *rx = calloc(1, sizeof(*rx));
+	const char *why = NULL;
 	int wait_fd = net->tap_fd;
-	unsigned int pushed;
-	uint32_t len;
-	uint16_t id;
+	unsigned int pushed, used;
 	ssize_t n;
 	int r;
 
-	if (!c)
+	if (!rx)
 		return;
 	while (virtio_queue__wait(q, net->rx_broken ? -1 : wait_fd, POLLIN)) {
 		wait_fd = net->tap_fd;
 		pushed = 0;
 		/* a reset waits for one packet at most, not a stream */
 		while (!virtio_dev__stopping(q->dev)) {
-			if (!have_chain) {
-				r = vq__pop(&q->vq, c);
-				if (r < 0) {
-					virtio_queue__fail(q, q->vq.error);
-					goto out;
-				}
-				if (!r && vq__enable_kicks(&q->vq))
-					continue;
-				if (!r) {
-					/* no buffers: sleep until the driver adds some */
-					wait_fd = -1;
-					break;
-				}
-				if (net__rx_check(c, &why)) {
-					virtio_queue__fail(q, why);
-					goto out;
-				}
-				have_chain = true;
+			r = net_rx_take(q, rx, &why);
+			if (r < 0) {
+				virtio_queue__fail(q, why);
+				goto out;
 			}
-			n = net__rx(net->tap_fd, c);
+			if (!r && vq__enable_kicks(&q->vq))
+				continue;
+			if (!r) {
+				/* too few buffers: sleep until the driver adds some */
+				wait_fd = -1;
+				break;
+			}
+			n = net__rx(net->tap_fd, rx->c, rx->nr, rx->lens, &used);
 			if (n < 0 && errno != EAGAIN && errno != EINTR &&
 			    !net->rx_broken) {
 				/* the tap went away: stop polling it, or we spin */
@@ -100,14 +163,7 @@ static void net_rx_run(struct virtio_queue *q)
 				break;	/* EAGAIN: nothing more to receive */
 			if (!n)
 				continue;
-			id = c->head;
-			len = n;
-			vq_fault__misbehave(&net->fault, &net->faults, q, c,
-					    &id, &len);
-			vq__push(&q->vq, id, len);
-			have_chain = false;
-			net->rx_packets++;
-			q->chains++;
+			net_rx_push(q, rx, used);
 			if (++pushed == NET_RX_BATCH) {
 				virtio_queue__interrupt(q);
 				pushed = 0;
@@ -117,7 +173,7 @@ static void net_rx_run(struct virtio_queue *q)
 			virtio_queue__interrupt(q);
 	}
 out:
-	free(c);
+	free(rx);
 }
 
 static int net_tx_chain(struct virtio_queue *q, const struct vq_chain *c,
@@ -150,6 +206,13 @@ static int net_features_acked(struct virtio_dev *dev)
 	struct virtio_net *net = dev->priv;
 	unsigned int offload = 0;
 
+	net->mergeable = virtio_has(dev, VIRTIO_NET_F_MRG_RXBUF);
+	/* without guest TSO the tap hands over frames of the MTU's size */
+	net->rx_room = NET_RX_MAX;
+	if (!virtio_has(dev, VIRTIO_NET_F_GUEST_TSO4) &&
+	    !virtio_has(dev, VIRTIO_NET_F_GUEST_TSO6) &&
+	    !virtio_has(dev, VIRTIO_NET_F_GUEST_UFO))
+		net->rx_room = NET_HDR_LEN + NET_FRAME_MAX;
 	if (virtio_has(dev, VIRTIO_NET_F_GUEST_CSUM)) {
 		offload |= TUN_F_CSUM;
 		if (virtio_has(dev, VIRTIO_NET_F_GUEST_TSO4))
@@ -281,15 +344,18 @@ int virtio_net__add(struct vm *vm, struct virtio_net *net)
 			     1ULL << VIRTIO_NET_F_STATUS |
 			     1ULL << VIRTIO_RING_F_INDIRECT_DESC |
 			     1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (!nc->no_mrg_rxbuf)
+		dev->host_features |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
 	err = virtio_pci__add(vm, dev);
 	if (err) {
 		hv_err("--net tap=%s: adding the device: %s", nc->tap,
 		       strerror(-err));
 		return -1;
 	}
-	hv_info("%s: tap %s, MAC %02x:%02x:%02x:%02x:%02x:%02x", dev->name,
+	hv_info("%s: tap %s, MAC %02x:%02x:%02x:%02x:%02x:%02x%s", dev->name,
 		net->tap_name, net->config.mac[0], net->config.mac[1],
 		net->config.mac[2], net->config.mac[3], net->config.mac[4],
-		net->config.mac[5]);
+		net->config.mac[5],
+		nc->no_mrg_rxbuf ? ", no mergeable receive buffers" : "");
 	return 0;
 }

@@ -164,14 +164,32 @@ int vq__pop(struct virtqueue *vq, struct vq_chain *chain)
 	return vq_walk(vq, head, chain) ?: 1;
 }
 
+void vq__unpop(struct virtqueue *vq, uint16_t n)
+{
+	vq->last_avail -= n;
+}
+
+void vq__push_n(struct virtqueue *vq, const struct vring_used_elem *elems,
+		unsigned int n)
+{
+	struct vring_used_elem *e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
+		__atomic_store_n(&e->id, elems[i].id, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->len, elems[i].len, __ATOMIC_RELAXED);
+		vq->used_idx++;
+	}
+	/* the elements before the index that shows them */
+	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
+}
+
 void vq__push(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
-	struct vring_used_elem *e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
+	const struct vring_used_elem e = { .id = head, .len = len };
 
-	__atomic_store_n(&e->id, head, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->len, len, __ATOMIC_RELAXED);
-	vq->used_idx++;
-	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
+	vq__push_n(vq, &e, 1);
 }
 
 bool vq__should_notify(struct virtqueue *vq)

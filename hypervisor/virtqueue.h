@@ -62,8 +62,22 @@ int vq__init(struct virtqueue *vq, struct vm *vm, const struct vq_layout *l,
  */
 int vq__pop(struct virtqueue *vq, struct vq_chain *chain);
 
+/*
+ * Gives back the last @n chains vq__pop took, unused, for vq__pop to take
+ * again (and check again): a device that took more buffers than a packet
+ * needed. @n is at most the number taken since the last vq__enable_kicks.
+ */
+void vq__unpop(struct virtqueue *vq, uint16_t n);
+
 /* Returns a chain to the driver with @len bytes written into it. */
 void vq__push(struct virtqueue *vq, uint16_t head, uint32_t len);
+
+/*
+ * Returns @n chains (@elems: head and length each) to the driver at once:
+ * it sees all of them or none, as a packet over several buffers needs.
+ */
+void vq__push_n(struct virtqueue *vq, const struct vring_used_elem *elems,
+		unsigned int n);
 
 /* After pushes: does the driver want an interrupt now? */
 bool vq__should_notify(struct virtqueue *vq);

@@ -5,8 +5,10 @@
  * net__tx or net__rx as virtio_net.c's transmit and receive threads do,
  * on a datagram socket pair that stands in for the tap (one packet per
  * read or write, cut short if the buffers are). A packet sent must come
- * out whole as the chain's readable bytes; one received must fill the
- * chain as far as it goes; a chain refused must be too small.
+ * out whole as the chain's readable bytes; one received must fill one
+ * to four chains in turn as far as it goes, with their count in
+ * num_buffers, and the chains it left go back to the ring (vq__unpop);
+ * a chain refused must be too small.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "fuzz_vq.h"
 
 #define PACKET_MAX	(256 * 1024)	/* above the socket's send buffer */
+#define RX_CHAINS	4		/* chains one received packet may take */
 
 static uint8_t packet[PACKET_MAX], sent[PACKET_MAX];
 
@@ -54,38 +57,85 @@ static bool tx(int sv[2], const struct vq_chain *c)
 	return true;
 }
 
-/* Receives a packet of fuzzed length into @c: its used length, or -1. */
-static ssize_t rx(int sv[2], const struct vq_chain *c, struct fuzz_in *ops)
+/* @len bytes of @c's writable buffers from @off on, into @buf. */
+static void copy_from_in(const struct vq_chain *c, size_t off, uint8_t *buf,
+			 size_t len)
 {
-	uint16_t what = fuzz_take(ops, 2);
-	size_t len = what % 4096;
-	ssize_t n;
+	const struct iovec *v = c->iov + c->nr_out;
+	size_t take;
+
+	for (; len; v++) {
+		if (off >= v->iov_len) {
+			off -= v->iov_len;
+			continue;
+		}
+		take = v->iov_len - off < len ? v->iov_len - off : len;
+		memcpy(buf, (uint8_t *)v->iov_base + off, take);
+		buf += take;
+		len -= take;
+		off = 0;
+	}
+}
+
+/*
+ * Receives a packet of fuzzed length into chains @c[0..@n): its length,
+ * or -1; the chains it filled in *@used, their lengths in @lens.
+ */
+static ssize_t rx(int sv[2], const struct vq_chain *c, unsigned int n,
+		  uint32_t *lens, unsigned int *used, struct fuzz_in *ops)
+{
+	uint16_t what = fuzz_take(ops, 2), nbufs;
+	size_t len = what % (3 * 4096), want, room = 0, got = 0;
+	unsigned int i;
+	ssize_t r;
 
 	/* now and then there is nothing to receive */
 	if (what >= 0xf000) {
-		n = net__rx(sv[0], c);
-		FUZZ_CHECK(n < 0 && errno == EAGAIN);
-		return n;
+		r = net__rx(sv[0], c, n, lens, used);
+		FUZZ_CHECK(r < 0 && errno == EAGAIN && !*used);
+		return r;
 	}
+	for (i = 0; i < n; i++)
+		room += c[i].in_len;
 	memset(packet, 0x5a, len);
 	FUZZ_CHECK(send(sv[1], packet, len, 0) == (ssize_t)len);
-	n = net__rx(sv[0], c);
-	if (len < NET_HDR_LEN)
-		FUZZ_CHECK(n == 0);
-	else
-		FUZZ_CHECK((uint64_t)n == (len < c->in_len ? len : c->in_len));
-	return n;
+	r = net__rx(sv[0], c, n, lens, used);
+	/* the socket cuts a packet to the buffers, as a tap would not */
+	want = len < room ? len : room;
+	if (want < NET_HDR_LEN) {
+		FUZZ_CHECK(r == 0 && !*used);
+		return r;
+	}
+	FUZZ_CHECK((size_t)r == want && *used >= 1 && *used <= n);
+	for (i = 0; i < *used; i++) {
+		FUZZ_CHECK(lens[i] && lens[i] <= c[i].in_len);
+		/* every chain but the last is filled */
+		FUZZ_CHECK(i == *used - 1 || lens[i] == c[i].in_len);
+		got += lens[i];
+	}
+	FUZZ_CHECK(got == want);
+	/*
+	 * num_buffers, written last, says how many chains (the data is not
+	 * compared: a fuzzed guest's buffers may overlap each other)
+	 */
+	copy_from_in(&c[0], offsetof(struct virtio_net_hdr_v1, num_buffers),
+		     (uint8_t *)&nbufs, sizeof(nbufs));
+	FUZZ_CHECK(nbufs == *used);
+	return r;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int sv[2] = { -1, -1 };
-	static struct vq_chain c;
+	static struct vq_chain c[RX_CHAINS];
 	struct fuzz_in in = { data, size }, ops;
-	bool receive, have_chain = false;
+	struct vring_used_elem elems[RX_CHAINS];
+	unsigned int i, nr = 0, want = 1, used;
+	uint32_t lens[RX_CHAINS];
 	struct virtqueue vq;
 	const char *why;
 	struct vm *vm;
+	bool receive;
 	ssize_t n;
 
 	sockets_reset(sv);
@@ -98,27 +148,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_vq__driver(vm, &vq, &ops);
 			continue;
 		}
-		if (!have_chain) {
-			if (fuzz_vq__pop(vm, &vq, &c) <= 0)
-				break;
-			have_chain = true;
-		}
 		if (!receive) {
-			if (!tx(sv, &c))
+			if (fuzz_vq__pop(vm, &vq, &c[0]) <= 0)
 				break;
-			vq__push(&vq, c.head, 0);
-			have_chain = false;
+			if (!tx(sv, &c[0]))
+				break;
+			vq__push(&vq, c[0].head, 0);
 			continue;
 		}
-		if (net__rx_check(&c, &why)) {
-			FUZZ_CHECK(why && c.in_len < NET_HDR_LEN);
-			break;
+		/* a packet may go to one chain or, mergeable, to several */
+		if (!nr)
+			want = 1 + fuzz_take(&ops, 1) % RX_CHAINS;
+		while (nr < want) {
+			if (fuzz_vq__pop(vm, &vq, &c[nr]) <= 0)
+				return 0;
+			if (net__rx_check(&c[nr], &why)) {
+				FUZZ_CHECK(why && c[nr].in_len < NET_HDR_LEN);
+				return 0;
+			}
+			nr++;
 		}
-		n = rx(sv, &c, &ops);
-		if (n > 0) {
-			vq__push(&vq, c.head, n);
-			have_chain = false;
+		n = rx(sv, c, nr, lens, &used, &ops);
+		if (n <= 0)
+			continue;
+		for (i = 0; i < used; i++) {
+			elems[i].id = c[i].head;
+			elems[i].len = lens[i];
 		}
+		vq__push_n(&vq, elems, used);
+		/* the chains it did not fill go back, to be taken again */
+		vq__unpop(&vq, nr - used);
+		nr = 0;
 	}
 	return 0;
 }

@@ -69,7 +69,7 @@ usage() {
 
 [ -r "$kernel" ] || { echo "Bail out! no kernel '$kernel'"; exit 1; }
 echo "TAP version 13"
-echo "1..27"
+echo "1..28"
 
 usage "no command" "$hv"
 expect "unknown command" 2 "unknown command 'frob'" "$hv" frob
@@ -101,6 +101,8 @@ expect "unknown disk option" 2 "unknown option 'fast'" \
 	"$hv" run --kernel "$kernel" --disk "$work/disk,fast"
 expect "bad MAC" 2 "'zz' is not a unicast MAC" \
 	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,mac=zz
+expect "bad mrg_rxbuf" 2 "unknown option 'mrg_rxbuf=yes' .*mrg_rxbuf=on\|off" \
+	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,mrg_rxbuf=yes
 expect "both stdin consoles" 2 "both read standard input" \
 	"$hv" run --kernel "$kernel" --console-stdin --serial-stdin
 expect "empty kernel cache" 2 "--kernel-cache takes a directory or 'off'" \
@@ -137,6 +139,6 @@ else
 	echo "missing:$missing" >"$work/err"
 	not_ok "--help names every option"
 fi
-[ "$n" = 27 ] || echo "not ok $((n + 1)) ran $n cases, not 27"
+[ "$n" = 28 ] || echo "not ok $((n + 1)) ran $n cases, not 28"
 echo "# $((n - bad)) passed, $bad failed"
-[ "$bad" = 0 ] && [ "$n" = 27 ]
+[ "$bad" = 0 ] && [ "$n" = 28 ]

@@ -524,6 +524,57 @@ TEST_F(vq, push_fills_the_used_ring)
 	EXPECT_EQ(1003U, u->ring[3].len);
 }
 
+TEST_F(vq, push_n_shows_all_elements_at_once)
+{
+	struct ring *r = &self->r;
+	struct vring_used *u = used(r);
+	const struct vring_used_elem e[3] = {
+		{ .id = 4, .len = 4096 }, { .id = 1, .len = 4096 },
+		{ .id = 6, .len = 10 },
+	};
+
+	ASSERT_EQ(0, start(r, false, false));
+	vq__push(&r->vq, 0, 1);
+	vq__push_n(&r->vq, e, 3);
+	EXPECT_EQ(4, u->idx);
+	EXPECT_EQ(4U, u->ring[1].id);
+	EXPECT_EQ(1U, u->ring[2].id);
+	EXPECT_EQ(6U, u->ring[3].id);
+	EXPECT_EQ(10U, u->ring[3].len);
+	/* none: the index stays */
+	vq__push_n(&r->vq, e, 0);
+	EXPECT_EQ(4, u->idx);
+}
+
+/* Chains given back are taken again, in order, and checked again. */
+TEST_F(vq, unpop_gives_chains_back)
+{
+	struct ring *r = &self->r;
+
+	ASSERT_EQ(0, start(r, false, false));
+	put_desc(r, DESC, 1, BUF, 100, F_WRITE, 0);
+	put_desc(r, DESC, 2, BUF + 4096, 200, F_WRITE, 0);
+	put_desc(r, DESC, 3, BUF + 8192, 300, F_WRITE, 0);
+	offer(r, 1);
+	offer(r, 2);
+	offer(r, 3);
+	ASSERT_EQ(1, pop(r));
+	ASSERT_EQ(1, pop(r));
+	ASSERT_EQ(1, pop(r));
+	EXPECT_EQ(300U, r->c->in_len);
+	EXPECT_FALSE(vq__avail_pending(&r->vq));
+	vq__unpop(&r->vq, 2);
+	EXPECT_TRUE(vq__avail_pending(&r->vq));
+	ASSERT_EQ(1, pop(r));
+	EXPECT_EQ(2, r->c->head);
+	EXPECT_EQ(200U, r->c->in_len);
+	/* the driver broke chain 3 meanwhile: taking it again sees that */
+	put_desc(r, DESC, 3, RAM - 10, 300, F_WRITE, 0);
+	expect_pop_refused(_metadata, r, "outside");
+	vq__unpop(&r->vq, 0);
+	EXPECT_FALSE(vq__avail_pending(&r->vq));
+}
+
 TEST_F(vq, notify_without_event_idx_follows_no_interrupt)
 {
 	struct ring *r = &self->r;

@@ -34,7 +34,7 @@ BEGIN {
 	limits["net", "pvkit_kvm"] = "QEMU's userspace virtio-net on a tap (no vhost-net) copies every frame" nested
 	limits["net", "virtio_kvm"] = limits["net", "pvkit_kvm"]
 	limits["net", "e1000_kvm"] = "each frame is MMIO descriptor-tail and interrupt-cause register exits to QEMU's emulated e1000" nested
-	limits["net", "pvkit_hv"] = "pvkit-hv's one thread per queue between the tap and the ring, without mergeable RX buffers" nested
+	limits["net", "pvkit_hv"] = "pvkit-hv's one thread per queue between the tap and the ring (mergeable RX buffers, one readv a frame)" nested
 	limits["net", "virtio_hv"] = "as pvkit_net (hv), the same device rebound to the in-tree virtio_net" nested
 	limits["exits"] = "counted: pvkit-hv's own exits + queue kicks (ioeventfd, in L1's kernel) + one EOI exit per interrupt"
 }

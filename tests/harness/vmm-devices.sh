@@ -20,10 +20,15 @@
 #   disk serial pvkit-distro-ro
 #                             1 MiB starting with DEV_RO_TEXT, read-only,
 #                             hv only: for virtio_blk too
-#   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it
+#   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it;
+#                             on pvkit-hv with mergeable receive buffers
+#                             for a one-vCPU guest, without them for more
+#                             (mrg_rxbuf=off), so that both of pvkit_net's
+#                             receive paths move data there
 #   net  tap pvtap1, pvtap2   hv only: NICs that misbehave on every frame
 #                             they receive (pvkit-hv's fault=bad-id and
-#                             fault=bad-len); host sides 10.0.3.1/24 and
+#                             fault=bad-len, the latter without mergeable
+#                             buffers); host sides 10.0.3.1/24 and
 #                             10.0.4.1/24
 #   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
 #                             legacy (virtio 0.9) one and one with MTU 60
@@ -104,9 +109,12 @@ devices_setup() {
 	echo $! >"$DEV_DIR/echo.pid"
 }
 
-# devices_args HOST: the VMM's device flags (pvkit-hv or QEMU).
+# devices_args HOST VCPUS: the VMM's device flags (pvkit-hv or QEMU) for
+# a guest with VCPUS vCPUs.
 devices_args() {
 	if [ "$1" = hv ]; then
+		mrg=on
+		[ "$2" -gt 1 ] && mrg=off
 		echo "--disk $DEV_DIR/pvkit-disk.img,serial=pvkit-test,poll=1000" \
 			"--disk $TOOLS_IMG,ro,serial=pvkit-tools" \
 			"--disk $DEV_DIR/pvkit-victim.img,serial=pvkit-victim" \
@@ -115,9 +123,9 @@ devices_args() {
 			"--disk $DEV_DIR/pvkit-bad-len.img,serial=pvkit-bad-len,fault=bad-len,fault-from=1024" \
 			"--disk $DEV_DIR/pvkit-distro.img,serial=pvkit-distro" \
 			"--disk $DEV_DIR/pvkit-distro-ro.img,ro,serial=pvkit-distro-ro" \
-			"--net tap=$DEV_TAP,mac=$DEV_MAC" \
+			"--net tap=$DEV_TAP,mac=$DEV_MAC,mrg_rxbuf=$mrg" \
 			"--net tap=$DEV_BAD_ID_TAP,mac=$DEV_BAD_ID_MAC,fault=bad-id" \
-			"--net tap=$DEV_BAD_LEN_TAP,mac=$DEV_BAD_LEN_MAC,fault=bad-len"
+			"--net tap=$DEV_BAD_LEN_TAP,mac=$DEV_BAD_LEN_MAC,fault=bad-len,mrg_rxbuf=off"
 	else
 		echo "-drive file=$DEV_DIR/pvkit-disk.img,if=none,id=d0,format=raw" \
 			"-device virtio-blk-pci,drive=d0,serial=pvkit-test,physical_block_size=4096" \

@@ -149,8 +149,9 @@ FIXTURE_VARIANT_ADD(fault, bad_id) {
 };
 
 /*
- * pvkit-hv offers guest TSO and no mergeable buffers, so each receive
- * buffer is 17 pages, room for a 65562-byte frame.
+ * The harness gives this NIC no mergeable buffers (pvkit-hv's
+ * mrg_rxbuf=off) and pvkit-hv offers guest TSO, so each receive buffer
+ * is 17 pages, room for a 65562-byte frame.
  */
 FIXTURE_VARIANT_ADD(fault, bad_len) {
 	.mac = "52:54:00:12:34:5a",
