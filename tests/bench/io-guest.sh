@@ -224,6 +224,24 @@ irq_window_end() {
 		bench "bytes_per_packet_$key" $((($(if_stat "$1" "${3}_bytes") - $8) / p)) bytes
 }
 
+# tcp_ext: the guest's TcpExt counters, one "NAME VALUE" a line.
+tcp_ext() {
+	awk '$1 == "TcpExt:" { if (!n) { n = split($0, k) } else { split($0, v); for (i = 2; i <= n; i++) print k[i], v[i] } }' /proc/net/netstat
+}
+
+# tcp_ext_window NAME BEFORE: an io-info line with the TcpExt counters
+# of receive-queue handling that grew since file BEFORE (tcp_ext's) in
+# window NAME: coalescing, pruning and collapsing under memory pressure,
+# out-of-order queueing, drops.
+tcp_ext_window() {
+	tcp_ext | awk -v name="$1" '
+		FILENAME != "-" { old[$1] = $2; next }
+		$1 ~ /^(TCPRcvCoalesce|TCPBacklogCoalesce|PruneCalled|RcvPruned|TCPRcvCollapsed|TCPOFOQueue|TCPRcvQDrop|TCPBacklogDrop|TCPDelivered|DelayedACKs|TCPHPHits|TCPPureAcks)$/ && $2 - old[$1] > 0 {
+			out = out " " $1 "=" $2 - old[$1]
+		}
+		END { print "##PVKIT## io-info " name " TcpExt:" (out == "" ? " none" : out) }' "$2" -
+}
+
 # iperf_one IF SERVER NAME [-R]: one iperf3 TCP run (the first second
 # left out of the figure), in Mbit/s as the receiver counted it; on
 # QEMU, a virtio NIC's interrupts per packet over the whole run too.
@@ -242,8 +260,10 @@ iperf_one() {
 	dp0=$(if_stat "$ifc" "${way}_packets")
 	in0=$(vq_irqs "$dev" input)
 	out0=$(vq_irqs "$dev" output)
+	tcp_ext >/tmp/tcp_ext.0
 	iperf3 -c "$server" -t "$secs" -O 1 -f m "$@" >/tmp/iperf3.out 2>&1 ||
 		marker error "io bench: iperf3 $* to $server: $(tail -n 1 /tmp/iperf3.out)"
+	tcp_ext_window "$name" /tmp/tcp_ext.0
 	case "$host:$dev" in
 	kvm:virtio*) irq_window_end "$ifc" "$dev" "$way" "$name" "$p0" "$in0" "$out0" "$db0" "$dp0" ;;
 	esac
