@@ -42,6 +42,9 @@ module_param_cb(rx_buf_order, &pvnet_rx_buf_order_ops, &rx_buf_order, 0644);
 MODULE_PARM_DESC(rx_buf_order,
 		 "page order of a mergeable RX buffer, 0 (one page) to 4, for devices bound after a change (default 2: 16 KiB)");
 
+/* The biggest mergeable RX buffer is cut from a page at least as big. */
+static_assert(PVNET_MRG_ORDER_MAX <= PVNET_MRG_PAGE_ORDER);
+
 /* The biggest RX page chain fits in an skb's fragments and rq->sg. */
 static_assert(DIV_ROUND_UP(PVNET_BIG_FRAME, PAGE_SIZE) <= MAX_SKB_FRAGS);
 static_assert(DIV_ROUND_UP(PVNET_HDR_LEN + VLAN_ETH_HLEN + ETH_MAX_MTU,
@@ -325,6 +328,7 @@ static void pvnet_setup_netdev(struct pvnet_info *vi)
 				    PVNET_HDR_LEN + VLAN_ETH_HLEN + dev->max_mtu,
 				    PAGE_SIZE);
 	vi->rx_order = vi->mergeable ? READ_ONCE(rx_buf_order) : 0;
+	vi->rx_buf_len = PAGE_SIZE << vi->rx_order;
 }
 
 /* Makes the virtqueues: RX and TX of each pair, then the control queue. */
@@ -491,7 +495,7 @@ static int pvnet_probe(struct virtio_device *vdev)
 		    dev->dev_addr, vi->pairs, vi->max_pairs, dev->mtu,
 		    dev->max_mtu, vi->mergeable ? "mergeable" :
 		    vi->rx_pages > 1 ? "big" : "page",
-		    (vi->mergeable ? PAGE_SIZE << vi->rx_order :
+		    (vi->mergeable ? vi->rx_buf_len :
 		     PAGE_SIZE * vi->rx_pages) / 1024);
 	return 0;
 

@@ -29,8 +29,13 @@
 /* Largest frame the device may hand over with guest TSO (virtio 5.1.6.3.1). */
 #define PVNET_BIG_FRAME		65562
 
-/* Bytes of a received frame copied into the skb's linear part. */
-#define PVNET_COPY_LEN		128
+/*
+ * Room in a received skb's linear part for the headers of a frame that is
+ * not copied whole: only its Ethernet header is copied, the rest is pulled
+ * by the stack when it reads them, so the payload stays in page fragments
+ * that GRO and TCP can merge with the next frame's.
+ */
+#define PVNET_HEAD_ROOM		128
 
 /*
  * A received frame this big or smaller (a standard Ethernet frame with a
@@ -45,6 +50,13 @@
  */
 #define PVNET_MRG_ORDER		2
 #define PVNET_MRG_ORDER_MAX	4
+
+/*
+ * Page order of the compound pages mergeable RX buffers are cut from
+ * (64 KiB): the buffers a frame fills one after another are then mostly
+ * adjacent in one page and become one skb fragment.
+ */
+#define PVNET_MRG_PAGE_ORDER	4
 
 /* A transmitted skb needs this many descriptors at most. */
 #define PVNET_TX_DESCS		((unsigned int)MAX_SKB_FRAGS + 2)
@@ -65,8 +77,13 @@ struct pvnet_rq {
 	struct napi_struct napi;
 	struct pvnet_info *vi;
 	struct pvnet_qstats stats;
-	/* pages that came back unused, linked by page->private */
+	/* pages that came back unused, linked by page->private (no MRG) */
 	struct page *spare;
+	/* MRG_RXBUF: buffers that came back unused, linked by their first word */
+	void *spare_buf;
+	/* MRG_RXBUF: the page buffers are being cut from, and where next */
+	struct page *cut_page;
+	unsigned int cut_off;
 	struct scatterlist sg[MAX_SKB_FRAGS];
 	char name[20];		/* "input.N" */
 };
@@ -92,6 +109,7 @@ struct pvnet_info {
 	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
 	unsigned int rx_pages;		/* pages per RX buffer without it */
 	unsigned int rx_order;		/* page order of its RX buffers */
+	unsigned int rx_buf_len;	/* bytes of a mergeable RX buffer */
 
 	/* RX refill after an allocation failure, while the device is open */
 	struct delayed_work refill;

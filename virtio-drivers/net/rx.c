@@ -3,22 +3,28 @@
  * The receive path of pvkit_net.ko: posting buffers to the RX queues and
  * turning what the device filled into skbs, in NAPI.
  *
- * Every buffer is made of whole pages. With VIRTIO_NET_F_MRG_RXBUF a
- * buffer is one page, compound of order vi->rx_order (the rx_buf_order
- * parameter, 16 KiB by default) when memory allows it, else a single
- * page, and a frame may span several (num_buffers in its header):
- * a 64 KiB GSO frame fills four such buffers where it would fill sixteen
- * single pages, so the device walks four descriptors for it and the skb
- * carries four fragments. Without MRG_RXBUF a buffer is a chain of
+ * With VIRTIO_NET_F_MRG_RXBUF a buffer is vi->rx_buf_len bytes (the
+ * rx_buf_order parameter, 16 KiB by default) cut from a 64 KiB compound
+ * page, one after another (when memory cannot give one at once, a page
+ * of the buffer's size, else a single page, is a buffer of its own), and
+ * a frame may span several (num_buffers in its header). The device fills
+ * buffers in the order they were posted, so those of one frame are
+ * mostly adjacent in one page and become one skb fragment: a 64 KiB GSO
+ * frame is one or two, which leaves GRO and TCP room to append the next
+ * frames' fragments to the skb. Each buffer holds a reference to its
+ * page. Without MRG_RXBUF a buffer is a chain of
  * vi->rx_pages single pages, linked through page->private from the first
  * (the buffer's token), big enough for the largest frame the device may
  * send: 65562 bytes once guest TSO is negotiated, else the MTU's frame.
  * A frame of up to PVNET_COPY_WHOLE bytes is copied into the skb whole;
- * of a bigger one, the first PVNET_COPY_LEN bytes are, and the rest stays
- * in its pages, which become the skb's fragments. Pages a frame left
- * unused are kept on the queue's spare list for the next buffers. A used
- * length past the buffer it names is the device's fault, not a bad
- * frame: the device is stopped (pvnet_broken()).
+ * of a bigger one, only the Ethernet header is, and the rest stays in its
+ * buffers, which become the skb's fragments (the stack pulls the other
+ * headers into the skb's head as it reads them: payload left in a
+ * kmalloc'ed head would keep GRO and TCP from merging the next frame's
+ * fragments into this skb). Buffers a frame left unused are kept on the
+ * queue's spare list for the next ones. A used length past the buffer it
+ * names is the device's fault, not a bad frame: the device is stopped
+ * (pvnet_broken()).
  */
 #include <linux/etherdevice.h>
 #include <linux/mm.h>
@@ -45,24 +51,14 @@ static void pvnet_pages_put(struct pvnet_rq *rq, struct page *page)
 	}
 }
 
-/*
- * A page for @rq's next buffer: a spare one, else a new one, compound of
- * order vi->rx_order if memory allows it at once, else a single page.
- */
+/* A single page for @rq's next page chain: a spare one, else a new one. */
 static struct page *pvnet_page_get(struct pvnet_rq *rq, gfp_t gfp)
 {
-	unsigned int order = rq->vi->rx_order;
 	struct page *page = rq->spare;
 
 	if (page) {
 		rq->spare = pvnet_page_next(page);
 		return page;
-	}
-	if (order) {
-		page = alloc_pages(gfp | __GFP_COMP | __GFP_NOWARN |
-				   __GFP_NORETRY, order);
-		if (page)
-			return page;
 	}
 	return alloc_page(gfp);
 }
@@ -77,13 +73,91 @@ static void pvnet_pages_free(struct page *page)
 	}
 }
 
+/* Bytes the mergeable RX buffer @buf holds: a single page's are fewer. */
+static unsigned int pvnet_buf_room(const struct pvnet_rq *rq, void *buf)
+{
+	return PageCompound(virt_to_page(buf)) ? rq->vi->rx_buf_len : PAGE_SIZE;
+}
+
+/* Puts mergeable RX buffer @buf, and its page reference, on the spare list. */
+static void pvnet_buf_put(struct pvnet_rq *rq, void *buf)
+{
+	*(void **)buf = rq->spare_buf;
+	rq->spare_buf = buf;
+}
+
+/* A compound page of @order if memory allows it at once. */
+static struct page *pvnet_alloc_compound(gfp_t gfp, unsigned int order)
+{
+	return alloc_pages(gfp | __GFP_COMP | __GFP_NOWARN | __GFP_NORETRY,
+			   order);
+}
+
+/*
+ * A mergeable RX buffer for @rq: a spare one, else the next one cut from
+ * the current 64 KiB page, else the first of a new one; when memory has
+ * no 64 KiB at once, a page of the buffer's own size, else a single page.
+ * The buffer holds a reference to its page; the queue holds one more
+ * while it cuts from it.
+ */
+static void *pvnet_buf_get(struct pvnet_rq *rq, gfp_t gfp)
+{
+	unsigned int len = rq->vi->rx_buf_len;
+	unsigned int order = rq->vi->rx_order;
+	struct page *page;
+	void *buf = rq->spare_buf;
+
+	if (buf) {
+		rq->spare_buf = *(void **)buf;
+		return buf;
+	}
+	if (!rq->cut_page) {
+		page = pvnet_alloc_compound(gfp, PVNET_MRG_PAGE_ORDER);
+		if (!page) {
+			page = order && order < PVNET_MRG_PAGE_ORDER ?
+			       pvnet_alloc_compound(gfp, order) : NULL;
+			if (!page)
+				page = alloc_page(gfp);
+			return page ? page_address(page) : NULL;
+		}
+		rq->cut_page = page;
+		rq->cut_off = 0;
+	}
+	page = rq->cut_page;
+	buf = page_address(page) + rq->cut_off;
+	get_page(page);
+	rq->cut_off += len;
+	if (rq->cut_off + len > page_size(page)) {
+		put_page(page);
+		rq->cut_page = NULL;
+	}
+	return buf;
+}
+
+/* Drops the page reference of mergeable RX buffer @buf. */
+static void pvnet_buf_free(void *buf)
+{
+	put_page(virt_to_head_page(buf));
+}
+
 /* Posts one buffer to @rq: 0, -ENOSPC when the ring is full, or -ENOMEM. */
 static int pvnet_rx_add(struct pvnet_rq *rq, gfp_t gfp)
 {
-	unsigned int i, n = rq->vi->mergeable ? 1 : rq->vi->rx_pages;
+	unsigned int i, n = rq->vi->rx_pages;
 	struct page *first = NULL, *page;
+	void *buf;
 	int err;
 
+	if (rq->vi->mergeable) {
+		buf = pvnet_buf_get(rq, gfp);
+		if (!buf)
+			return -ENOMEM;
+		sg_init_one(rq->sg, buf, pvnet_buf_room(rq, buf));
+		err = virtqueue_add_inbuf(rq->vq, rq->sg, 1, buf, gfp);
+		if (err)
+			pvnet_buf_put(rq, buf);
+		return err;
+	}
 	sg_init_table(rq->sg, n);
 	for (i = n; i-- > 0;) {
 		page = pvnet_page_get(rq, gfp);
@@ -93,7 +167,7 @@ static int pvnet_rx_add(struct pvnet_rq *rq, gfp_t gfp)
 		}
 		set_page_private(page, (unsigned long)first);
 		first = page;
-		sg_set_page(&rq->sg[i], page, page_size(page), 0);
+		sg_set_page(&rq->sg[i], page, PAGE_SIZE, 0);
 	}
 	err = virtqueue_add_inbuf(rq->vq, rq->sg, n, first, gfp);
 	if (err)
@@ -117,52 +191,76 @@ bool pvnet_rx_fill(struct pvnet_rq *rq, gfp_t gfp)
 	return err != -ENOMEM;
 }
 
-/*
- * An skb for a frame whose first @len bytes, header included, are in
- * @page, the whole frame if @whole; NULL when memory ran out (@page is
- * then still the caller's). A whole frame of up to PVNET_COPY_WHOLE
- * bytes is copied and its page kept for another buffer, so that a small
- * frame does not hold (and count as) a big buffer in a socket's queue.
- */
-static struct sk_buff *pvnet_skb_start(struct pvnet_rq *rq, struct page *page,
-				       unsigned int len, bool whole)
+/* Bytes the RX buffer @token (a used one of @rq) holds. */
+static unsigned int pvnet_rx_room(const struct pvnet_rq *rq, void *token)
 {
-	unsigned int copy = len - PVNET_HDR_LEN;
-	u8 *data = page_address(page);
+	return rq->vi->mergeable ? pvnet_buf_room(rq, token) :
+				   rq->vi->rx_pages * PAGE_SIZE;
+}
+
+/* Gives the RX buffer @token (a used one of @rq) back for reuse. */
+static void pvnet_rx_recycle(struct pvnet_rq *rq, void *token)
+{
+	if (rq->vi->mergeable)
+		pvnet_buf_put(rq, token);
+	else
+		pvnet_pages_put(rq, token);
+}
+
+/*
+ * Appends @len bytes at @data, in a buffer of @truesize bytes that holds
+ * a reference to its page, to @skb: as one with the last fragment when
+ * they follow it in the same page. False (the reference still the
+ * caller's) when the skb has no fragment left.
+ */
+static bool pvnet_skb_append(struct sk_buff *skb, void *data,
+			     unsigned int len, unsigned int truesize)
+{
+	struct page *page = virt_to_head_page(data);
+	unsigned int off = data - page_address(page);
+	int i = skb_shinfo(skb)->nr_frags;
+
+	if (skb_can_coalesce(skb, i, page, off)) {
+		skb_coalesce_rx_frag(skb, i - 1, len, truesize);
+		put_page(page);
+		return true;
+	}
+	if (i >= MAX_SKB_FRAGS)
+		return false;
+	skb_add_rx_frag(skb, i, page, off, len, truesize);
+	return true;
+}
+
+/*
+ * An skb for a frame whose first @len bytes, header included, are in the
+ * buffer @token of @truesize bytes starting at @data, the whole frame if
+ * @whole; NULL when memory ran out (the buffer is then still the
+ * caller's). A whole frame of up to PVNET_COPY_WHOLE bytes is copied and
+ * its buffer recycled, so that a small frame does not hold (and count
+ * as) a big buffer in a socket's queue.
+ */
+static struct sk_buff *pvnet_skb_start(struct pvnet_rq *rq, void *token,
+				       u8 *data, unsigned int len,
+				       unsigned int truesize, bool whole)
+{
+	unsigned int copy = len - PVNET_HDR_LEN, room = copy;
 	struct sk_buff *skb;
 
-	if (!whole || copy > PVNET_COPY_WHOLE)
-		copy = min_t(unsigned int, copy, PVNET_COPY_LEN);
-	skb = napi_alloc_skb(&rq->napi, copy);
+	if (!whole || copy > PVNET_COPY_WHOLE) {
+		copy = min_t(unsigned int, copy, ETH_HLEN);
+		room = PVNET_HEAD_ROOM;
+	}
+	skb = napi_alloc_skb(&rq->napi, room);
 	if (!skb)
 		return NULL;
 	skb_put_data(skb, data + PVNET_HDR_LEN, copy);
 	if (len > PVNET_HDR_LEN + copy)
-		skb_add_rx_frag(skb, 0, page, PVNET_HDR_LEN + copy,
-				len - PVNET_HDR_LEN - copy, page_size(page));
+		/* a new skb: room for a fragment */
+		pvnet_skb_append(skb, data + PVNET_HDR_LEN + copy,
+				 len - PVNET_HDR_LEN - copy, truesize);
 	else
-		pvnet_pages_put(rq, page);
+		pvnet_rx_recycle(rq, token);
 	return skb;
-}
-
-/* Appends @len bytes of @page to @skb; false (page not taken) when full. */
-static bool pvnet_skb_append(struct sk_buff *skb, struct page *page,
-			     unsigned int len)
-{
-	int i = skb_shinfo(skb)->nr_frags;
-
-	if (i >= MAX_SKB_FRAGS)
-		return false;
-	skb_add_rx_frag(skb, i, page, 0, len, page_size(page));
-	return true;
-}
-
-/* Bytes the RX buffer of @rq that starts with @page holds. */
-static unsigned int pvnet_rx_room(const struct pvnet_rq *rq,
-				  struct page *page)
-{
-	return rq->vi->mergeable ? page_size(page) :
-				   rq->vi->rx_pages * PAGE_SIZE;
 }
 
 /*
@@ -177,7 +275,8 @@ static struct sk_buff *pvnet_rx_chain(struct pvnet_rq *rq, struct page *page,
 	struct sk_buff *skb;
 
 	set_page_private(page, 0);
-	skb = pvnet_skb_start(rq, page, take, take == len);
+	skb = pvnet_skb_start(rq, page, page_address(page), take, PAGE_SIZE,
+			      take == len);
 	if (!skb) {
 		set_page_private(page, (unsigned long)next);
 		pvnet_pages_put(rq, page);
@@ -188,55 +287,60 @@ static struct sk_buff *pvnet_rx_chain(struct pvnet_rq *rq, struct page *page,
 		next = pvnet_page_next(page);
 		take = min_t(unsigned int, len, PAGE_SIZE);
 		/* rx_pages <= MAX_SKB_FRAGS, so this always has room */
-		pvnet_skb_append(skb, page, take);
+		pvnet_skb_append(skb, page_address(page), take, PAGE_SIZE);
 	}
 	pvnet_pages_put(rq, next);
 	return skb;
 }
 
 /*
- * A frame that starts with @len bytes in @page and goes on in the next
- * num_buffers - 1 used buffers (MRG_RXBUF). All of them are taken off
- * the ring even when the frame is dropped.
+ * A frame that starts with @len bytes in buffer @buf and goes on in the
+ * next num_buffers - 1 used buffers (MRG_RXBUF). All of them are taken
+ * off the ring even when the frame is dropped.
  */
-static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, struct page *page,
+static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, void *buf,
 				       unsigned int len, u16 nbufs)
 {
 	struct net_device *dev = rq->vi->dev;
+	unsigned int room = pvnet_buf_room(rq, buf);
 	struct sk_buff *skb;
 
-	skb = pvnet_skb_start(rq, page, len, nbufs == 1);
+	skb = pvnet_skb_start(rq, buf, buf, len, room, nbufs == 1);
 	if (!skb)
-		pvnet_pages_put(rq, page);
+		pvnet_buf_put(rq, buf);
 	while (--nbufs > 0) {
-		page = virtqueue_get_buf(rq->vq, &len);
-		if (!page) {
+		buf = virtqueue_get_buf(rq->vq, &len);
+		if (!buf) {
 			netdev_dbg(dev, "RX frame ends %u buffers short\n", nbufs);
 			dev_kfree_skb_any(skb);
 			skb = NULL;
 			break;
 		}
-		if (unlikely(len > page_size(page))) {
-			pvnet_broken(rq->vi, len, page_size(page));
+		room = pvnet_buf_room(rq, buf);
+		if (unlikely(len > room)) {
+			pvnet_broken(rq->vi, len, room);
 			dev_kfree_skb_any(skb);
 			skb = NULL;
 		}
-		if (skb && !pvnet_skb_append(skb, page, len)) {
+		if (skb && !pvnet_skb_append(skb, buf, len, room)) {
 			dev_kfree_skb_any(skb);
 			skb = NULL;
 		}
 		if (!skb)
-			pvnet_pages_put(rq, page);
+			pvnet_buf_put(rq, buf);
 	}
 	if (!skb)
 		dev->stats.rx_length_errors++;
 	return skb;
 }
 
-/* One used buffer of @len bytes: a frame for the stack, or a drop. */
-static void pvnet_receive(struct pvnet_rq *rq, struct page *page,
-			  unsigned int len)
+/*
+ * One used buffer @token (a buffer address with MRG_RXBUF, else the first
+ * page of a chain) of @len bytes: a frame for the stack, or a drop.
+ */
+static void pvnet_receive(struct pvnet_rq *rq, void *token, unsigned int len)
 {
+	void *data = rq->vi->mergeable ? token : page_address(token);
 	struct net_device *dev = rq->vi->dev;
 	struct pvnet_hdr hdr;
 	struct sk_buff *skb;
@@ -245,15 +349,15 @@ static void pvnet_receive(struct pvnet_rq *rq, struct page *page,
 	if (unlikely(len < PVNET_HDR_LEN + (rq->vi->mergeable ? 0 : ETH_HLEN))) {
 		netdev_dbg(dev, "RX frame of %u bytes: too short\n", len);
 		dev->stats.rx_length_errors++;
-		pvnet_pages_put(rq, page);
+		pvnet_rx_recycle(rq, token);
 		goto drop;
 	}
-	memcpy(&hdr, page_address(page), sizeof(hdr));
+	memcpy(&hdr, data, sizeof(hdr));
 	if (rq->vi->mergeable)
-		skb = pvnet_rx_merged(rq, page, len,
+		skb = pvnet_rx_merged(rq, token, len,
 				      max_t(u16, 1, __virtio16_to_cpu(true, hdr.num_buffers)));
 	else
-		skb = pvnet_rx_chain(rq, page, len);
+		skb = pvnet_rx_chain(rq, token, len);
 	if (!skb)
 		goto drop;
 	if (unlikely(!pskb_may_pull(skb, ETH_HLEN))) {
@@ -300,18 +404,18 @@ int pvnet_rx_poll(struct napi_struct *napi, int budget)
 	struct pvnet_rq *rq = container_of(napi, struct pvnet_rq, napi);
 	struct pvnet_info *vi = rq->vi;
 	unsigned int len;
-	struct page *page;
+	void *token;
 	int done = 0;
 
-	while (done < budget && (page = virtqueue_get_buf(rq->vq, &len))) {
-		if (likely(len <= pvnet_rx_room(rq, page) &&
+	while (done < budget && (token = virtqueue_get_buf(rq->vq, &len))) {
+		if (likely(len <= pvnet_rx_room(rq, token) &&
 			   !READ_ONCE(vi->broken))) {
-			pvnet_receive(rq, page, len);
+			pvnet_receive(rq, token, len);
 		} else {
 			/* nothing more from a device that broke the rules */
-			if (len > pvnet_rx_room(rq, page))
-				pvnet_broken(vi, len, pvnet_rx_room(rq, page));
-			pvnet_pages_put(rq, page);
+			if (len > pvnet_rx_room(rq, token))
+				pvnet_broken(vi, len, pvnet_rx_room(rq, token));
+			pvnet_rx_recycle(rq, token);
 			pvnet_count(&rq->stats, &rq->stats.drops, 1);
 		}
 		done++;
@@ -348,15 +452,26 @@ void pvnet_rx_refill_work(struct work_struct *work)
 		pvnet_refill_later(vi, HZ / 2);
 }
 
-/* After a reset: frees the buffers still posted and the spare pages. */
+/* After a reset: frees the buffers still posted and the spare ones. */
 void pvnet_rx_free_unused(struct pvnet_rq *rq)
 {
-	struct page *page;
+	void *token;
 
-	while ((page = virtqueue_detach_unused_buf(rq->vq)))
-		pvnet_pages_free(page);
+	while ((token = virtqueue_detach_unused_buf(rq->vq))) {
+		if (rq->vi->mergeable)
+			pvnet_buf_free(token);
+		else
+			pvnet_pages_free(token);
+	}
 	pvnet_pages_free(rq->spare);
 	rq->spare = NULL;
+	while ((token = rq->spare_buf)) {
+		rq->spare_buf = *(void **)token;
+		pvnet_buf_free(token);
+	}
+	if (rq->cut_page)
+		put_page(rq->cut_page);
+	rq->cut_page = NULL;
 }
 
 void pvnet_rx_done(struct virtqueue *vq)
