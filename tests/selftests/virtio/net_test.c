@@ -315,16 +315,18 @@ static int rebind(const char *dev, char *nic, size_t size)
 }
 
 /*
- * Mergeable RX buffers are compound pages of order rx_buf_order (16 KiB
- * by default), or single pages when memory is short: the echo again on
- * the device bound anew with rx_buf_order=0, where a frame over 4 KiB
- * spans buffers. An order past the largest is refused, and the old
- * order is back for the tests after.
+ * Mergeable RX buffers are cut from 64 KiB pages, of the size
+ * rx_buf_order gives (16 KiB by default): the echo again on the device
+ * bound anew with single-page buffers (a frame over 4 KiB spans several,
+ * sixteen to a page) and with 64 KiB ones (a whole page each). An order
+ * past the largest is refused, and the old order is back for the tests
+ * after.
  */
-TEST_F(net, echo_in_single_page_buffers)
+TEST_F(net, echo_in_other_buffer_sizes)
 {
 	const char *param = "/sys/module/" DRIVER "/parameters/rx_buf_order";
-	unsigned int mark = pvkit_kmsg_mark();
+	static const unsigned int orders[] = { 0, 4 };
+	unsigned int mark = pvkit_kmsg_mark(), i;
 	long long order = pvkit_read_number(param);
 	char dev[256];
 
@@ -340,11 +342,18 @@ TEST_F(net, echo_in_single_page_buffers)
 	EXPECT_EQ(order, pvkit_read_number(param));
 	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, "rx_buf_order must be a page order from 0 to 4"));
 
-	ASSERT_EQ(0, pvkit_run("echo 0 > %s", param));
-	ASSERT_EQ(0, rebind(dev, self->nic, sizeof(self->nic)));
-	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, "mergeable RX buffers of 4 KiB"));
-	EXPECT_EQ(0, echo_keeps_data());
-	EXPECT_LT(0, ethtool_stat(self->nic, "rx", "_packets"));
+	for (i = 0; i < ARRAY_SIZE(orders); i++) {
+		unsigned int at = pvkit_kmsg_mark();
+		char line[64];
+
+		ASSERT_EQ(0, pvkit_run("echo %u > %s", orders[i], param));
+		ASSERT_EQ(0, rebind(dev, self->nic, sizeof(self->nic)));
+		snprintf(line, sizeof(line), "mergeable RX buffers of %u KiB",
+			 4U << orders[i]);
+		EXPECT_EQ(1, pvkit_kmsg_count_since(at, line)) TH_LOG("no '%s'", line);
+		EXPECT_EQ(0, echo_keeps_data()) TH_LOG("rx_buf_order %u", orders[i]);
+		EXPECT_LT(0, ethtool_stat(self->nic, "rx", "_packets"));
+	}
 
 	ASSERT_EQ(0, pvkit_run("echo %lld > %s", order, param));
 	ASSERT_EQ(0, rebind(dev, self->nic, sizeof(self->nic)));
