@@ -58,6 +58,12 @@
  */
 #define PVNET_MRG_PAGE_ORDER	4
 
+/*
+ * Bytes of mergeable RX buffers posted to one queue at most, whatever
+ * the ring's size: 256 buffers of the default 16 KiB, 64 of 64 KiB.
+ */
+#define PVNET_RX_POSTED_MAX	(4U << 20)
+
 /* A transmitted skb needs this many descriptors at most. */
 #define PVNET_TX_DESCS		((unsigned int)MAX_SKB_FRAGS + 2)
 

@@ -12,7 +12,8 @@
  * mostly adjacent in one page and become one skb fragment: a 64 KiB GSO
  * frame is one or two, which leaves GRO and TCP room to append the next
  * frames' fragments to the skb. Each buffer holds a reference to its
- * page. Without MRG_RXBUF a buffer is a chain of
+ * page. A queue posts PVNET_RX_POSTED_MAX bytes of them at most, however
+ * big its ring. Without MRG_RXBUF a buffer is a chain of
  * vi->rx_pages single pages, linked through page->private from the first
  * (the buffer's token), big enough for the largest frame the device may
  * send: 65562 bytes once guest TSO is negotiated, else the MTU's frame.
@@ -86,9 +87,13 @@ static void pvnet_buf_put(struct pvnet_rq *rq, void *buf)
 	rq->spare_buf = buf;
 }
 
-/* A compound page of @order if memory allows it at once. */
+/*
+ * A compound page of @order if memory has one at once: no direct reclaim
+ * or compaction for it (kswapd may be woken), as there is a fallback.
+ */
 static struct page *pvnet_alloc_compound(gfp_t gfp, unsigned int order)
 {
+	gfp &= ~__GFP_DIRECT_RECLAIM;
 	return alloc_pages(gfp | __GFP_COMP | __GFP_NOWARN | __GFP_NORETRY,
 			   order);
 }
@@ -176,15 +181,34 @@ static int pvnet_rx_add(struct pvnet_rq *rq, gfp_t gfp)
 }
 
 /*
- * Fills @rq's ring with buffers and tells the device. False when memory
- * ran out first (the caller retries later).
+ * Descriptors @rq keeps posted: the whole ring, but for mergeable buffers
+ * no more than PVNET_RX_POSTED_MAX bytes of them.
+ */
+static unsigned int pvnet_rx_target(const struct pvnet_rq *rq)
+{
+	unsigned int size = virtqueue_get_vring_size(rq->vq);
+
+	if (!rq->vi->mergeable)
+		return size;
+	return min(size, PVNET_RX_POSTED_MAX / rq->vi->rx_buf_len);
+}
+
+static unsigned int pvnet_rx_posted(const struct pvnet_rq *rq)
+{
+	return virtqueue_get_vring_size(rq->vq) - rq->vq->num_free;
+}
+
+/*
+ * Fills @rq's ring with buffers, up to pvnet_rx_target(), and tells the
+ * device. False when memory ran out first (the caller retries later).
  */
 bool pvnet_rx_fill(struct pvnet_rq *rq, gfp_t gfp)
 {
+	unsigned int target = pvnet_rx_target(rq);
 	bool added = false;
-	int err;
+	int err = 0;
 
-	while (!(err = pvnet_rx_add(rq, gfp)))
+	while (pvnet_rx_posted(rq) < target && !(err = pvnet_rx_add(rq, gfp)))
 		added = true;
 	if (added && virtqueue_kick_prepare(rq->vq) && virtqueue_notify(rq->vq))
 		pvnet_count(&rq->stats, &rq->stats.kicks, 1);
@@ -422,7 +446,7 @@ int pvnet_rx_poll(struct napi_struct *napi, int budget)
 	}
 	if (unlikely(virtqueue_is_broken(rq->vq)))
 		pvnet_broken(vi, 0, 0);
-	if (rq->vq->num_free > virtqueue_get_vring_size(rq->vq) / 2 &&
+	if (pvnet_rx_posted(rq) < pvnet_rx_target(rq) / 2 &&
 	    !pvnet_rx_fill(rq, GFP_ATOMIC))
 		pvnet_refill_later(vi, 0);
 	if (done < budget)
