@@ -230,9 +230,10 @@ tcp_ext() {
 }
 
 # tcp_ext_window NAME BEFORE: an io-info line with the TcpExt counters
-# of receive-queue handling that grew since file BEFORE (tcp_ext's) in
-# window NAME: coalescing, pruning and collapsing under memory pressure,
-# out-of-order queueing, drops.
+# that grew since file BEFORE (tcp_ext's) in window NAME: receive-queue
+# handling (coalescing, pruning and collapsing under memory pressure,
+# out-of-order queueing, drops), and beside them data delivered and ACKs
+# (pure, delayed) and fast-path hits, to read them against.
 tcp_ext_window() {
 	tcp_ext | awk -v name="$1" '
 		FILENAME != "-" { old[$1] = $2; next }
