@@ -334,7 +334,8 @@ if [ $nets = 1 ]; then
 	vnet=$(basename "$(readlink -f "/sys/class/net/$nic/device")")
 fi
 # pvkit_io_rx_order=N (PVKIT_BENCH_NET_RX_ORDER): pvkit_net's mergeable
-# RX buffers of page order N instead of its default, the NIC bound anew.
+# RX buffers of page order N at most instead of its default (4), the NIC
+# bound anew.
 if [ $nets = 1 ] && [ -n "${rx_order:-}" ]; then
 	if echo "$rx_order" >/sys/module/pvkit_net/parameters/rx_buf_order &&
 		rebind virtio "$vnet" pvkit_net pvkit_net; then

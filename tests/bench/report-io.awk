@@ -254,6 +254,6 @@ function io_report(    c, n, i) {
 	for (i = 1; i <= n; i++)
 		printf "- network, %s: %s\n", c[i], limits["net", c[i]] > md
 	if (rx_order != "")
-		printf "- pvkit_net's mergeable RX buffers of page order %s (PVKIT_BENCH_NET_RX_ORDER; its default is 2)\n", rx_order > md
+		printf "- pvkit_net's mergeable RX buffers of page order %s at most (PVKIT_BENCH_NET_RX_ORDER; its default is 4)\n", rx_order > md
 	printf "- exits: %s\n", limits["exits"] > md
 }

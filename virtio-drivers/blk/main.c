@@ -117,7 +117,8 @@ static int pvblk_init_vqs(struct pvblk *vblk)
 			 "req.%u", i);
 		names[i] = vblk->vqs[i].name;
 	}
-	err = pvkit_find_vqs(vdev, n, vqs, NULL, pvblk_vq_done, names, &desc);
+	err = pvkit_find_vqs(vdev, n, vqs, NULL, pvblk_vq_done, names, NULL,
+			     &desc);
 	if (err) {
 		dev_err(&vdev->dev, "cannot set up %u virtqueue(s): %d\n",
 			n, err);

@@ -10,13 +10,14 @@
 
 #include "pvkit_net.h"
 
-static const char * const pvnet_qstat_names[PVNET_QSTATS_N] = {
-	"packets", "bytes", "drops", "kicks",
+/* The counters' names, an RX queue's first PVNET_RX_QSTATS_N, a TX queue's first PVNET_QSTATS_N */
+static const char * const pvnet_qstat_names[PVNET_RX_QSTATS_N] = {
+	"packets", "bytes", "drops", "kicks", "buffers",
 };
 
-/* A consistent snapshot of @s: packets, bytes, drops, kicks. */
+/* A consistent snapshot of @s: packets, bytes, drops, kicks, buffers. */
 static void pvnet_qstats_read(const struct pvnet_qstats *s,
-			      u64 v[PVNET_QSTATS_N])
+			      u64 v[PVNET_RX_QSTATS_N])
 {
 	unsigned int start;
 
@@ -26,13 +27,14 @@ static void pvnet_qstats_read(const struct pvnet_qstats *s,
 		v[1] = u64_stats_read(&s->bytes);
 		v[2] = u64_stats_read(&s->drops);
 		v[3] = u64_stats_read(&s->kicks);
+		v[4] = u64_stats_read(&s->buffers);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 
 void pvnet_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *tot)
 {
 	struct pvnet_info *vi = netdev_priv(dev);
-	u64 v[PVNET_QSTATS_N];
+	u64 v[PVNET_RX_QSTATS_N];
 	unsigned int i;
 
 	for (i = 0; i < vi->max_pairs; i++) {
@@ -66,7 +68,7 @@ static int pvnet_get_sset_count(struct net_device *dev, int sset)
 
 	if (sset != ETH_SS_STATS)
 		return -EOPNOTSUPP;
-	return vi->pairs * 2 * PVNET_QSTATS_N;
+	return vi->pairs * (PVNET_RX_QSTATS_N + PVNET_QSTATS_N);
 }
 
 static void pvnet_get_strings(struct net_device *dev, u32 sset, u8 *data)
@@ -77,7 +79,7 @@ static void pvnet_get_strings(struct net_device *dev, u32 sset, u8 *data)
 	if (sset != ETH_SS_STATS)
 		return;
 	for (i = 0; i < vi->pairs; i++)
-		for (j = 0; j < PVNET_QSTATS_N; j++)
+		for (j = 0; j < PVNET_RX_QSTATS_N; j++)
 			ethtool_sprintf(&data, "rx%u_%s", i, pvnet_qstat_names[j]);
 	for (i = 0; i < vi->pairs; i++)
 		for (j = 0; j < PVNET_QSTATS_N; j++)
@@ -88,12 +90,15 @@ static void pvnet_get_ethtool_stats(struct net_device *dev,
 				    struct ethtool_stats *stats, u64 *data)
 {
 	struct pvnet_info *vi = netdev_priv(dev);
+	u64 v[PVNET_RX_QSTATS_N];
 	unsigned int i;
 
-	for (i = 0; i < vi->pairs; i++, data += PVNET_QSTATS_N)
+	for (i = 0; i < vi->pairs; i++, data += PVNET_RX_QSTATS_N)
 		pvnet_qstats_read(&vi->rq[i].stats, data);
-	for (i = 0; i < vi->pairs; i++, data += PVNET_QSTATS_N)
-		pvnet_qstats_read(&vi->sq[i].stats, data);
+	for (i = 0; i < vi->pairs; i++, data += PVNET_QSTATS_N) {
+		pvnet_qstats_read(&vi->sq[i].stats, v);
+		memcpy(data, v, PVNET_QSTATS_N * sizeof(*data));
+	}
 }
 
 static void pvnet_get_channels(struct net_device *dev,

@@ -40,7 +40,7 @@ static const struct kernel_param_ops pvnet_rx_buf_order_ops = {
 };
 module_param_cb(rx_buf_order, &pvnet_rx_buf_order_ops, &rx_buf_order, 0644);
 MODULE_PARM_DESC(rx_buf_order,
-		 "page order of a mergeable RX buffer, 0 (one page) to 4, for devices bound after a change (default 2: 16 KiB)");
+		 "page order of the largest mergeable RX buffer, 0 (one page) to 4, for devices bound after a change (default 4: 64 KiB); smaller ones follow the mean frame length");
 
 /* The biggest mergeable RX buffer is cut from a page at least as big. */
 static_assert(PVNET_MRG_ORDER_MAX <= PVNET_MRG_PAGE_ORDER);
@@ -327,8 +327,7 @@ static void pvnet_setup_netdev(struct pvnet_info *vi)
 	vi->rx_pages = DIV_ROUND_UP(guest_gso ? PVNET_BIG_FRAME :
 				    PVNET_HDR_LEN + VLAN_ETH_HLEN + dev->max_mtu,
 				    PAGE_SIZE);
-	vi->rx_order = vi->mergeable ? READ_ONCE(rx_buf_order) : 0;
-	vi->rx_buf_len = PAGE_SIZE << vi->rx_order;
+	vi->rx_buf_max = PAGE_SIZE << (vi->mergeable ? READ_ONCE(rx_buf_order) : 0);
 }
 
 /* Makes the virtqueues: RX and TX of each pair, then the control queue. */
@@ -340,11 +339,13 @@ static int pvnet_init_vqs(struct pvnet_info *vi)
 	struct virtqueue **vqs;
 	const char **names;
 	int err = -ENOMEM;
+	bool *ctx;
 
 	vqs = kcalloc(nvqs, sizeof(*vqs), GFP_KERNEL);
 	callbacks = kcalloc(nvqs, sizeof(*callbacks), GFP_KERNEL);
 	names = kcalloc(nvqs, sizeof(*names), GFP_KERNEL);
-	if (!vqs || !callbacks || !names)
+	ctx = kcalloc(nvqs, sizeof(*ctx), GFP_KERNEL);
+	if (!vqs || !callbacks || !names || !ctx)
 		goto out;
 	for (i = 0; i < vi->max_pairs; i++) {
 		snprintf(vi->rq[i].name, sizeof(vi->rq[i].name), "input.%u", i);
@@ -353,11 +354,14 @@ static int pvnet_init_vqs(struct pvnet_info *vi)
 		names[2 * i + 1] = vi->sq[i].name;
 		callbacks[2 * i] = pvnet_rx_done;
 		callbacks[2 * i + 1] = pvnet_tx_done;
+		/* a mergeable buffer's context is its size */
+		ctx[2 * i] = vi->mergeable;
 	}
 	if (vi->has_cvq)
 		names[nvqs - 1] = "control";
 
-	err = pvkit_find_vqs(vdev, nvqs, vqs, callbacks, NULL, names, NULL);
+	err = pvkit_find_vqs(vdev, nvqs, vqs, callbacks, NULL, names, ctx,
+			     NULL);
 	if (err) {
 		dev_err(&vdev->dev, "cannot set up %u virtqueues (%d): a zero-size or missing queue?\n",
 			nvqs, err);
@@ -380,6 +384,7 @@ static int pvnet_init_vqs(struct pvnet_info *vi)
 	if (vi->has_cvq)
 		vi->cvq = vqs[nvqs - 1];
 out:
+	kfree(ctx);
 	kfree(names);
 	kfree(callbacks);
 	kfree(vqs);
@@ -398,6 +403,7 @@ static int pvnet_alloc_queues(struct pvnet_info *vi)
 		vi->rq[i].vi = vi;
 		vi->sq[i].vi = vi;
 		u64_stats_init(&vi->rq[i].stats.syncp);
+		ewma_pvnet_frame_len_init(&vi->rq[i].frame_len);
 		u64_stats_init(&vi->sq[i].stats.syncp);
 		netif_napi_add(vi->dev, &vi->rq[i].napi, pvnet_rx_poll);
 		netif_napi_add_tx(vi->dev, &vi->sq[i].napi, pvnet_tx_poll);
@@ -491,11 +497,12 @@ static int pvnet_probe(struct virtio_device *vdev)
 		netif_carrier_on(dev);
 	rtnl_unlock();
 
-	netdev_info(dev, "%pM, %u of %u queue pairs, MTU %u (max %u), %s RX buffers of %lu KiB\n",
+	netdev_info(dev, "%pM, %u of %u queue pairs, MTU %u (max %u), %s RX buffers of %s%lu KiB\n",
 		    dev->dev_addr, vi->pairs, vi->max_pairs, dev->mtu,
 		    dev->max_mtu, vi->mergeable ? "mergeable" :
 		    vi->rx_pages > 1 ? "big" : "page",
-		    (vi->mergeable ? vi->rx_buf_len :
+		    vi->mergeable ? "up to " : "",
+		    (vi->mergeable ? vi->rx_buf_max :
 		     PAGE_SIZE * vi->rx_pages) / 1024);
 	return 0;
 

@@ -7,6 +7,7 @@
 #ifndef _PVKIT_NET_H
 #define _PVKIT_NET_H
 
+#include <linux/average.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/scatterlist.h>
@@ -44,12 +45,21 @@
 #define PVNET_COPY_WHOLE	(ETH_FRAME_LEN + VLAN_HLEN)
 
 /*
- * Page order of a mergeable RX buffer by default (16 KiB with 4 KiB
- * pages), and at most (64 KiB: the biggest frame in one buffer); the
- * rx_buf_order module parameter picks one for the devices bound after.
+ * Page order of the largest mergeable RX buffer by default, and at most
+ * (64 KiB: the biggest frame in one buffer); the rx_buf_order module
+ * parameter picks one for the devices bound after. Below it, a queue
+ * sizes its buffers from the mean length of the frames it received.
  */
-#define PVNET_MRG_ORDER		2
+#define PVNET_MRG_ORDER		4
 #define PVNET_MRG_ORDER_MAX	4
+
+/*
+ * The smallest mergeable RX buffer holds a frame that is copied whole,
+ * and all of them start on a cache line.
+ */
+#define PVNET_MRG_ALIGN		SMP_CACHE_BYTES
+#define PVNET_MRG_MIN		ALIGN(PVNET_HDR_LEN + PVNET_COPY_WHOLE, \
+				      PVNET_MRG_ALIGN)
 
 /*
  * Page order of the compound pages mergeable RX buffers are cut from
@@ -60,9 +70,15 @@
 
 /*
  * Bytes of mergeable RX buffers posted to one queue at most, whatever
- * the ring's size: 256 buffers of the default 16 KiB, 64 of 64 KiB.
+ * the ring's size: 64 buffers of 64 KiB, a full ring of 256 small ones.
  */
 #define PVNET_RX_POSTED_MAX	(4U << 20)
+
+/*
+ * Running mean of a queue's received frame lengths, a new frame weighing
+ * 1/64: what its next mergeable RX buffers are sized by.
+ */
+DECLARE_EWMA(pvnet_frame_len, 0, 64)
 
 /* A transmitted skb needs this many descriptors at most. */
 #define PVNET_TX_DESCS		((unsigned int)MAX_SKB_FRAGS + 2)
@@ -74,9 +90,14 @@ struct pvnet_qstats {
 	u64_stats_t bytes;
 	u64_stats_t drops;
 	u64_stats_t kicks;
+	u64_stats_t buffers;	/* RX: buffers the device filled */
 };
 
+/* Counters of a TX queue, and of an RX queue (one more: buffers). */
 #define PVNET_QSTATS_N		4
+#define PVNET_RX_QSTATS_N	5
+
+struct pvnet_spare_buf;
 
 struct pvnet_rq {
 	struct virtqueue *vq;
@@ -85,11 +106,16 @@ struct pvnet_rq {
 	struct pvnet_qstats stats;
 	/* pages that came back unused, linked by page->private (no MRG) */
 	struct page *spare;
-	/* MRG_RXBUF: buffers that came back unused, linked by their first word */
-	void *spare_buf;
+	/* MRG_RXBUF: buffers that came back unused (struct pvnet_spare_buf) */
+	struct pvnet_spare_buf *spare_buf;
 	/* MRG_RXBUF: the page buffers are being cut from, and where next */
 	struct page *cut_page;
 	unsigned int cut_off;
+	/* MRG_RXBUF: bytes of buffers posted, and the frames' mean length */
+	unsigned int posted_bytes;
+	struct ewma_pvnet_frame_len frame_len;
+	/* buffers taken off the ring in this NAPI poll */
+	unsigned int taken;
 	struct scatterlist sg[MAX_SKB_FRAGS];
 	char name[20];		/* "input.N" */
 };
@@ -114,8 +140,7 @@ struct pvnet_info {
 	unsigned int pairs;		/* queue pairs in use */
 	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
 	unsigned int rx_pages;		/* pages per RX buffer without it */
-	unsigned int rx_order;		/* page order of its RX buffers */
-	unsigned int rx_buf_len;	/* bytes of a mergeable RX buffer */
+	unsigned int rx_buf_max;	/* bytes of a mergeable RX buffer, at most */
 
 	/* RX refill after an allocation failure, while the device is open */
 	struct delayed_work refill;

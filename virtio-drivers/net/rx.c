@@ -3,11 +3,15 @@
  * The receive path of pvkit_net.ko: posting buffers to the RX queues and
  * turning what the device filled into skbs, in NAPI.
  *
- * With VIRTIO_NET_F_MRG_RXBUF a buffer is vi->rx_buf_len bytes (the
- * rx_buf_order parameter, 16 KiB by default) cut from a 64 KiB compound
- * page, one after another (when memory cannot give one at once, a page
- * of the buffer's size, else a single page, is a buffer of its own), and
- * a frame may span several (num_buffers in its header). The device fills
+ * With VIRTIO_NET_F_MRG_RXBUF a buffer is sized by the mean length of the
+ * frames the queue received (from PVNET_MRG_MIN, a standard frame, up to
+ * vi->rx_buf_max, 64 KiB unless the rx_buf_order parameter says less),
+ * so that bulk TCP gets a 64 KiB GSO frame in one or two buffers while
+ * mid-sized frames are not charged as 64 KiB. Buffers are cut from a
+ * 64 KiB compound page, one after another (when memory cannot give one
+ * at once, a page about the buffer's size, else a single page, is a
+ * buffer of its own), and a buffer's size is its context in the ring. A
+ * frame may span several (num_buffers in its header). The device fills
  * buffers in the order they were posted, so those of one frame are
  * mostly adjacent in one page and become one skb fragment: a 64 KiB GSO
  * frame is one or two, which leaves GRO and TCP room to append the next
@@ -74,17 +78,29 @@ static void pvnet_pages_free(struct page *page)
 	}
 }
 
-/* Bytes the mergeable RX buffer @buf holds: a single page's are fewer. */
-static unsigned int pvnet_buf_room(const struct pvnet_rq *rq, void *buf)
+/*
+ * A mergeable RX buffer on a queue's spare list: its first words link it
+ * and say how big it is (PVNET_MRG_MIN and PAGE_SIZE are bigger).
+ */
+struct pvnet_spare_buf {
+	struct pvnet_spare_buf *next;
+	unsigned int room;
+};
+
+/* Puts mergeable RX buffer @buf of @room bytes, and its page reference, on the spare list. */
+static void pvnet_buf_put(struct pvnet_rq *rq, void *buf, unsigned int room)
 {
-	return PageCompound(virt_to_page(buf)) ? rq->vi->rx_buf_len : PAGE_SIZE;
+	struct pvnet_spare_buf *spare = buf;
+
+	spare->next = rq->spare_buf;
+	spare->room = room;
+	rq->spare_buf = spare;
 }
 
-/* Puts mergeable RX buffer @buf, and its page reference, on the spare list. */
-static void pvnet_buf_put(struct pvnet_rq *rq, void *buf)
+/* Drops the page reference of mergeable RX buffer @buf. */
+static void pvnet_buf_free(void *buf)
 {
-	*(void **)buf = rq->spare_buf;
-	rq->spare_buf = buf;
+	put_page(virt_to_head_page(buf));
 }
 
 /*
@@ -99,68 +115,91 @@ static struct page *pvnet_alloc_compound(gfp_t gfp, unsigned int order)
 }
 
 /*
- * A mergeable RX buffer for @rq: a spare one, else the next one cut from
- * the current 64 KiB page, else the first of a new one; when memory has
- * no 64 KiB at once, a page of the buffer's own size, else a single page.
- * The buffer holds a reference to its page; the queue holds one more
- * while it cuts from it.
+ * Bytes of @rq's next new mergeable RX buffer: the header and the mean
+ * frame it received, from PVNET_MRG_MIN to the device's largest buffer.
  */
-static void *pvnet_buf_get(struct pvnet_rq *rq, gfp_t gfp)
+static unsigned int pvnet_buf_want(struct pvnet_rq *rq)
 {
-	unsigned int len = rq->vi->rx_buf_len;
-	unsigned int order = rq->vi->rx_order;
-	struct page *page;
-	void *buf = rq->spare_buf;
+	unsigned long len = ewma_pvnet_frame_len_read(&rq->frame_len);
 
-	if (buf) {
-		rq->spare_buf = *(void **)buf;
-		return buf;
+	len = clamp_t(unsigned long, PVNET_HDR_LEN + len, PVNET_MRG_MIN,
+		      rq->vi->rx_buf_max);
+	return ALIGN(len, PVNET_MRG_ALIGN);
+}
+
+/*
+ * A mergeable RX buffer for @rq, its size in @room: a spare one (those
+ * twice as big as pvnet_buf_want() asks are freed instead), else the
+ * next one cut from the current 64 KiB page (with the page's tail when
+ * less than another buffer would be left: no cut buffer is smaller than
+ * asked), else the first of a new one; when memory has no 64 KiB at
+ * once, a page of about the buffer's size, else a single page. The
+ * buffer holds a reference to its page; the queue holds one more while
+ * it cuts from it.
+ */
+static void *pvnet_buf_get(struct pvnet_rq *rq, gfp_t gfp, unsigned int *room)
+{
+	unsigned int want = pvnet_buf_want(rq), order, left;
+	struct pvnet_spare_buf *spare;
+	struct page *page;
+	void *buf;
+
+	while ((spare = rq->spare_buf)) {
+		rq->spare_buf = spare->next;
+		*room = spare->room;
+		if (*room < 2 * want)
+			return spare;
+		/* the frames got smaller: so do the buffers posted */
+		pvnet_buf_free(spare);
 	}
 	if (!rq->cut_page) {
 		page = pvnet_alloc_compound(gfp, PVNET_MRG_PAGE_ORDER);
 		if (!page) {
+			order = get_order(want);
 			page = order && order < PVNET_MRG_PAGE_ORDER ?
 			       pvnet_alloc_compound(gfp, order) : NULL;
 			if (!page)
 				page = alloc_page(gfp);
-			return page ? page_address(page) : NULL;
+			if (!page)
+				return NULL;
+			*room = page_size(page);
+			return page_address(page);
 		}
 		rq->cut_page = page;
 		rq->cut_off = 0;
 	}
 	page = rq->cut_page;
 	buf = page_address(page) + rq->cut_off;
-	get_page(page);
-	rq->cut_off += len;
-	if (rq->cut_off + len > page_size(page)) {
-		put_page(page);
-		rq->cut_page = NULL;
-	}
+	left = page_size(page) - rq->cut_off;
+	*room = left < 2 * want ? left : want;
+	rq->cut_off += *room;
+	if (rq->cut_off == page_size(page))
+		rq->cut_page = NULL;	/* its reference goes to this buffer */
+	else
+		get_page(page);
 	return buf;
-}
-
-/* Drops the page reference of mergeable RX buffer @buf. */
-static void pvnet_buf_free(void *buf)
-{
-	put_page(virt_to_head_page(buf));
 }
 
 /* Posts one buffer to @rq: 0, -ENOSPC when the ring is full, or -ENOMEM. */
 static int pvnet_rx_add(struct pvnet_rq *rq, gfp_t gfp)
 {
-	unsigned int i, n = rq->vi->rx_pages;
+	unsigned int i, n = rq->vi->rx_pages, room;
 	struct page *first = NULL, *page;
 	void *buf;
 	int err;
 
 	if (rq->vi->mergeable) {
-		buf = pvnet_buf_get(rq, gfp);
+		buf = pvnet_buf_get(rq, gfp, &room);
 		if (!buf)
 			return -ENOMEM;
-		sg_init_one(rq->sg, buf, pvnet_buf_room(rq, buf));
-		err = virtqueue_add_inbuf(rq->vq, rq->sg, 1, buf, gfp);
+		sg_init_one(rq->sg, buf, room);
+		/* the context is the buffer's size */
+		err = virtqueue_add_inbuf_ctx(rq->vq, rq->sg, 1, buf,
+					      (void *)(unsigned long)room, gfp);
 		if (err)
-			pvnet_buf_put(rq, buf);
+			pvnet_buf_put(rq, buf, room);
+		else
+			rq->posted_bytes += room;
 		return err;
 	}
 	sg_init_table(rq->sg, n);
@@ -180,53 +219,69 @@ static int pvnet_rx_add(struct pvnet_rq *rq, gfp_t gfp)
 	return err;
 }
 
-/*
- * Descriptors @rq keeps posted: the whole ring, but for mergeable buffers
- * no more than PVNET_RX_POSTED_MAX bytes of them.
- */
-static unsigned int pvnet_rx_target(const struct pvnet_rq *rq)
-{
-	unsigned int size = virtqueue_get_vring_size(rq->vq);
-
-	if (!rq->vi->mergeable)
-		return size;
-	return min(size, PVNET_RX_POSTED_MAX / rq->vi->rx_buf_len);
-}
-
 static unsigned int pvnet_rx_posted(const struct pvnet_rq *rq)
 {
 	return virtqueue_get_vring_size(rq->vq) - rq->vq->num_free;
 }
 
 /*
- * Fills @rq's ring with buffers, up to pvnet_rx_target(), and tells the
- * device. False when memory ran out first (the caller retries later).
+ * Whether @rq has fewer buffers posted than 1/@part of what it keeps:
+ * the whole ring, but for mergeable buffers no more than
+ * PVNET_RX_POSTED_MAX bytes of them.
+ */
+static bool pvnet_rx_short(const struct pvnet_rq *rq, unsigned int part)
+{
+	if (pvnet_rx_posted(rq) >= virtqueue_get_vring_size(rq->vq) / part)
+		return false;
+	return !rq->vi->mergeable ||
+	       rq->posted_bytes < PVNET_RX_POSTED_MAX / part;
+}
+
+/*
+ * Fills @rq's ring with buffers, as many as pvnet_rx_short() asks for,
+ * and tells the device. False when memory ran out first (the caller
+ * retries later).
  */
 bool pvnet_rx_fill(struct pvnet_rq *rq, gfp_t gfp)
 {
-	unsigned int target = pvnet_rx_target(rq);
 	bool added = false;
 	int err = 0;
 
-	while (pvnet_rx_posted(rq) < target && !(err = pvnet_rx_add(rq, gfp)))
+	while (pvnet_rx_short(rq, 1) && !(err = pvnet_rx_add(rq, gfp)))
 		added = true;
 	if (added && virtqueue_kick_prepare(rq->vq) && virtqueue_notify(rq->vq))
 		pvnet_count(&rq->stats, &rq->stats.kicks, 1);
 	return err != -ENOMEM;
 }
 
-/* Bytes the RX buffer @token (a used one of @rq) holds. */
-static unsigned int pvnet_rx_room(const struct pvnet_rq *rq, void *token)
+/*
+ * The next buffer the device filled on @rq: its token, the bytes it
+ * wrote in @len and the buffer's size in @room; NULL when there is none.
+ */
+static void *pvnet_rx_take(struct pvnet_rq *rq, unsigned int *len,
+			   unsigned int *room)
 {
-	return rq->vi->mergeable ? pvnet_buf_room(rq, token) :
-				   rq->vi->rx_pages * PAGE_SIZE;
+	void *ctx = NULL, *token;
+
+	token = virtqueue_get_buf_ctx(rq->vq, len, &ctx);
+	if (!token)
+		return NULL;
+	rq->taken++;
+	if (!rq->vi->mergeable) {
+		*room = rq->vi->rx_pages * PAGE_SIZE;
+		return token;
+	}
+	*room = (unsigned long)ctx;
+	rq->posted_bytes -= *room;
+	return token;
 }
 
-/* Gives the RX buffer @token (a used one of @rq) back for reuse. */
-static void pvnet_rx_recycle(struct pvnet_rq *rq, void *token)
+/* Gives the RX buffer @token of @room bytes (a used one of @rq) back for reuse. */
+static void pvnet_rx_recycle(struct pvnet_rq *rq, void *token,
+			     unsigned int room)
 {
 	if (rq->vi->mergeable)
-		pvnet_buf_put(rq, token);
+		pvnet_buf_put(rq, token, room);
 	else
 		pvnet_pages_put(rq, token);
 }
@@ -283,7 +338,7 @@ static struct sk_buff *pvnet_skb_start(struct pvnet_rq *rq, void *token,
 		pvnet_skb_append(skb, data + PVNET_HDR_LEN + copy,
 				 len - PVNET_HDR_LEN - copy, truesize);
 	else
-		pvnet_rx_recycle(rq, token);
+		pvnet_rx_recycle(rq, token, truesize);
 	return skb;
 }
 
@@ -318,29 +373,28 @@ static struct sk_buff *pvnet_rx_chain(struct pvnet_rq *rq, struct page *page,
 }
 
 /*
- * A frame that starts with @len bytes in buffer @buf and goes on in the
- * next num_buffers - 1 used buffers (MRG_RXBUF). All of them are taken
- * off the ring even when the frame is dropped.
+ * A frame that starts with @len bytes in buffer @buf of @room bytes and
+ * goes on in the next num_buffers - 1 used buffers (MRG_RXBUF). All of
+ * them are taken off the ring even when the frame is dropped.
  */
 static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, void *buf,
-				       unsigned int len, u16 nbufs)
+				       unsigned int len, unsigned int room,
+				       u16 nbufs)
 {
 	struct net_device *dev = rq->vi->dev;
-	unsigned int room = pvnet_buf_room(rq, buf);
 	struct sk_buff *skb;
 
 	skb = pvnet_skb_start(rq, buf, buf, len, room, nbufs == 1);
 	if (!skb)
-		pvnet_buf_put(rq, buf);
+		pvnet_buf_put(rq, buf, room);
 	while (--nbufs > 0) {
-		buf = virtqueue_get_buf(rq->vq, &len);
+		buf = pvnet_rx_take(rq, &len, &room);
 		if (!buf) {
 			netdev_dbg(dev, "RX frame ends %u buffers short\n", nbufs);
 			dev_kfree_skb_any(skb);
 			skb = NULL;
 			break;
 		}
-		room = pvnet_buf_room(rq, buf);
 		if (unlikely(len > room)) {
 			pvnet_broken(rq->vi, len, room);
 			dev_kfree_skb_any(skb);
@@ -351,7 +405,7 @@ static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, void *buf,
 			skb = NULL;
 		}
 		if (!skb)
-			pvnet_buf_put(rq, buf);
+			pvnet_buf_put(rq, buf, room);
 	}
 	if (!skb)
 		dev->stats.rx_length_errors++;
@@ -360,9 +414,11 @@ static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, void *buf,
 
 /*
  * One used buffer @token (a buffer address with MRG_RXBUF, else the first
- * page of a chain) of @len bytes: a frame for the stack, or a drop.
+ * page of a chain) of @room bytes, @len of them written: a frame for the
+ * stack, or a drop.
  */
-static void pvnet_receive(struct pvnet_rq *rq, void *token, unsigned int len)
+static void pvnet_receive(struct pvnet_rq *rq, void *token, unsigned int len,
+			  unsigned int room)
 {
 	void *data = rq->vi->mergeable ? token : page_address(token);
 	struct net_device *dev = rq->vi->dev;
@@ -373,12 +429,12 @@ static void pvnet_receive(struct pvnet_rq *rq, void *token, unsigned int len)
 	if (unlikely(len < PVNET_HDR_LEN + (rq->vi->mergeable ? 0 : ETH_HLEN))) {
 		netdev_dbg(dev, "RX frame of %u bytes: too short\n", len);
 		dev->stats.rx_length_errors++;
-		pvnet_rx_recycle(rq, token);
+		pvnet_rx_recycle(rq, token, room);
 		goto drop;
 	}
 	memcpy(&hdr, data, sizeof(hdr));
 	if (rq->vi->mergeable)
-		skb = pvnet_rx_merged(rq, token, len,
+		skb = pvnet_rx_merged(rq, token, len, room,
 				      max_t(u16, 1, __virtio16_to_cpu(true, hdr.num_buffers)));
 	else
 		skb = pvnet_rx_chain(rq, token, len);
@@ -390,6 +446,7 @@ static void pvnet_receive(struct pvnet_rq *rq, void *token, unsigned int len)
 		dev_kfree_skb_any(skb);
 		goto drop;
 	}
+	ewma_pvnet_frame_len_add(&rq->frame_len, skb->len);
 
 	if (hdr.hdr.flags & VIRTIO_NET_HDR_F_DATA_VALID)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
@@ -427,27 +484,29 @@ int pvnet_rx_poll(struct napi_struct *napi, int budget)
 {
 	struct pvnet_rq *rq = container_of(napi, struct pvnet_rq, napi);
 	struct pvnet_info *vi = rq->vi;
-	unsigned int len;
+	unsigned int len, room;
 	void *token;
 	int done = 0;
 
-	while (done < budget && (token = virtqueue_get_buf(rq->vq, &len))) {
-		if (likely(len <= pvnet_rx_room(rq, token) &&
-			   !READ_ONCE(vi->broken))) {
-			pvnet_receive(rq, token, len);
+	while (done < budget && (token = pvnet_rx_take(rq, &len, &room))) {
+		if (likely(len <= room && !READ_ONCE(vi->broken))) {
+			pvnet_receive(rq, token, len, room);
 		} else {
 			/* nothing more from a device that broke the rules */
-			if (len > pvnet_rx_room(rq, token))
-				pvnet_broken(vi, len, pvnet_rx_room(rq, token));
-			pvnet_rx_recycle(rq, token);
+			if (len > room)
+				pvnet_broken(vi, len, room);
+			pvnet_rx_recycle(rq, token, room);
 			pvnet_count(&rq->stats, &rq->stats.drops, 1);
 		}
 		done++;
 	}
+	if (rq->taken) {
+		pvnet_count(&rq->stats, &rq->stats.buffers, rq->taken);
+		rq->taken = 0;
+	}
 	if (unlikely(virtqueue_is_broken(rq->vq)))
 		pvnet_broken(vi, 0, 0);
-	if (pvnet_rx_posted(rq) < pvnet_rx_target(rq) / 2 &&
-	    !pvnet_rx_fill(rq, GFP_ATOMIC))
+	if (pvnet_rx_short(rq, 2) && !pvnet_rx_fill(rq, GFP_ATOMIC))
 		pvnet_refill_later(vi, 0);
 	if (done < budget)
 		pvnet_napi_complete(napi, rq->vq, done);
@@ -479,6 +538,7 @@ void pvnet_rx_refill_work(struct work_struct *work)
 /* After a reset: frees the buffers still posted and the spare ones. */
 void pvnet_rx_free_unused(struct pvnet_rq *rq)
 {
+	struct pvnet_spare_buf *spare;
 	void *token;
 
 	while ((token = virtqueue_detach_unused_buf(rq->vq))) {
@@ -487,11 +547,12 @@ void pvnet_rx_free_unused(struct pvnet_rq *rq)
 		else
 			pvnet_pages_free(token);
 	}
+	rq->posted_bytes = 0;
 	pvnet_pages_free(rq->spare);
 	rq->spare = NULL;
-	while ((token = rq->spare_buf)) {
-		rq->spare_buf = *(void **)token;
-		pvnet_buf_free(token);
+	while ((spare = rq->spare_buf)) {
+		rq->spare_buf = spare->next;
+		pvnet_buf_free(spare);
 	}
 	if (rq->cut_page)
 		put_page(rq->cut_page);

@@ -7,9 +7,11 @@
  * (10.0.2.1, made by the harness inside the test run) answers ping,
  * iperf3 TCP and rate-capped UDP runs move data to it and from it
  * (rates are notes, UDP loss is judged against what was sent), 4 MiB
- * sent to its echo server come back unchanged (also through single-page
- * RX buffers, rx_buf_order=0), a smaller MTU holds, the interface and
- * per-queue ethtool counters grow, nonsense devices (QEMU) are refused,
+ * sent to its echo server come back unchanged (also through RX buffers
+ * of one page at most, rx_buf_order=0), a smaller MTU holds, the
+ * interface and per-queue ethtool counters grow, bulk frames from the
+ * host take one or two RX buffers each (their size follows the frames'),
+ * nonsense devices (QEMU) are refused,
  * and pvkit_net lets go of the device under load (unbind, rmmod) and
  * takes it back.
  */
@@ -315,12 +317,12 @@ static int rebind(const char *dev, char *nic, size_t size)
 }
 
 /*
- * Mergeable RX buffers are cut from 64 KiB pages, of the size
- * rx_buf_order gives (16 KiB by default): the echo again on the device
- * bound anew with single-page buffers (a frame over 4 KiB spans several,
- * sixteen to a page) and with 64 KiB ones (a whole page each). An order
- * past the largest is refused, and the old order is back for the tests
- * after.
+ * Mergeable RX buffers are cut from 64 KiB pages, sized by the frames
+ * up to what rx_buf_order gives (64 KiB by default): the echo again on
+ * the device bound anew with buffers of one page at most (a frame over
+ * 4 KiB spans several, sixteen or more to a page) and of up to 64 KiB.
+ * An order past the largest is refused, and the old order is back for
+ * the tests after.
  */
 TEST_F(net, echo_in_other_buffer_sizes)
 {
@@ -348,7 +350,7 @@ TEST_F(net, echo_in_other_buffer_sizes)
 
 		ASSERT_EQ(0, pvkit_run("echo %u > %s", orders[i], param));
 		ASSERT_EQ(0, rebind(dev, self->nic, sizeof(self->nic)));
-		snprintf(line, sizeof(line), "mergeable RX buffers of %u KiB",
+		snprintf(line, sizeof(line), "mergeable RX buffers of up to %u KiB",
 			 4U << orders[i]);
 		EXPECT_EQ(1, pvkit_kmsg_count_since(at, line)) TH_LOG("no '%s'", line);
 		EXPECT_EQ(0, echo_keeps_data()) TH_LOG("rx_buf_order %u", orders[i]);
@@ -414,6 +416,43 @@ TEST_F(net, counters_grow)
 	/* queue 0 is always in use; its RX ring was filled and the device told */
 	EXPECT_LT(0, ethtool_stat(self->nic, "rx0", "_kicks"));
 	EXPECT_LE(0, ethtool_stat(self->nic, "tx0", "_drops"));
+}
+
+/*
+ * Mergeable RX buffers follow the mean length of the frames a queue got:
+ * after a warm-up run of host-to-guest TCP (64 KiB GSO frames from the
+ * tap), a second run's frames took 2.5 buffers each at most, which
+ * buffers of the smallest size (1536 bytes) or of a fixed 16 KiB would
+ * not give frames of their length. The run's frames must average 8 KiB
+ * or more, else there was nothing to follow.
+ */
+TEST_F(net, rx_buffers_follow_frame_length)
+{
+	static const char * const names[] = { "_packets", "_bytes", "_buffers" };
+	long long before[ARRAY_SIZE(names)], delta[ARRAY_SIZE(names)];
+	unsigned int i;
+
+	snprintf(self->path, sizeof(self->path), "/sys/class/net/%s/device/features",
+		 self->nic);
+	ASSERT_GT(pvkit_read_file(self->path, self->buf, sizeof(self->buf)), 15);
+	if (self->buf[VIRTIO_NET_F_MRG_RXBUF] != '1')
+		SKIP(return, "the device offers no mergeable RX buffers (VIRTIO_NET_F_MRG_RXBUF)");
+	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
+
+	ASSERT_EQ(0, iperf3_tcp(true));
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		before[i] = ethtool_stat(self->nic, "rx", names[i]);
+		ASSERT_LE(0, before[i]) TH_LOG("no counter rx0%s", names[i]);
+	}
+	ASSERT_EQ(0, iperf3_tcp(true));
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		delta[i] = ethtool_stat(self->nic, "rx", names[i]) - before[i];
+	ASSERT_LT(0, delta[0]);
+	printf("# note: host to guest, %lld frames of %lld bytes on average took %.2f buffers each\n",
+	       delta[0], delta[1] / delta[0], (double)delta[2] / delta[0]);
+	ASSERT_LE(8192, delta[1] / delta[0]) TH_LOG("no GSO frames from the host");
+	EXPECT_GE(delta[0] * 5, delta[2] * 2);
+	EXPECT_LE(delta[0], delta[2]);
 }
 
 /*
