@@ -12,10 +12,10 @@
 
 /* The counters' names, an RX queue's first PVNET_RX_QSTATS_N, a TX queue's first PVNET_QSTATS_N */
 static const char * const pvnet_qstat_names[PVNET_RX_QSTATS_N] = {
-	"packets", "bytes", "drops", "kicks", "buffers",
+	"packets", "bytes", "drops", "kicks", "buffers", "buffer_bytes",
 };
 
-/* A consistent snapshot of @s: packets, bytes, drops, kicks, buffers. */
+/* A consistent snapshot of @s, in pvnet_qstat_names' order. */
 static void pvnet_qstats_read(const struct pvnet_qstats *s,
 			      u64 v[PVNET_RX_QSTATS_N])
 {
@@ -28,6 +28,7 @@ static void pvnet_qstats_read(const struct pvnet_qstats *s,
 		v[2] = u64_stats_read(&s->drops);
 		v[3] = u64_stats_read(&s->kicks);
 		v[4] = u64_stats_read(&s->buffers);
+		v[5] = u64_stats_read(&s->buffer_bytes);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 

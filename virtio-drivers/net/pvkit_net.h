@@ -46,7 +46,7 @@
 
 /*
  * Page order of the largest mergeable RX buffer by default, and at most
- * (64 KiB: the biggest frame in one buffer); the rx_buf_order module
+ * (64 KiB: nearly the biggest frame in one buffer); the rx_buf_order module
  * parameter picks one for the devices bound after. Below it, a queue
  * sizes its buffers from the mean length of the frames it received.
  */
@@ -91,11 +91,12 @@ struct pvnet_qstats {
 	u64_stats_t drops;
 	u64_stats_t kicks;
 	u64_stats_t buffers;	/* RX: buffers the device filled */
+	u64_stats_t buffer_bytes;	/* RX: ... and their sizes summed */
 };
 
-/* Counters of a TX queue, and of an RX queue (one more: buffers). */
+/* Counters of a TX queue, and of an RX queue (two more: buffers). */
 #define PVNET_QSTATS_N		4
-#define PVNET_RX_QSTATS_N	5
+#define PVNET_RX_QSTATS_N	6
 
 struct pvnet_spare_buf;
 
@@ -114,8 +115,9 @@ struct pvnet_rq {
 	/* MRG_RXBUF: bytes of buffers posted, and the frames' mean length */
 	unsigned int posted_bytes;
 	struct ewma_pvnet_frame_len frame_len;
-	/* buffers taken off the ring in this NAPI poll */
+	/* buffers taken off the ring in this NAPI poll, and their bytes */
 	unsigned int taken;
+	unsigned int taken_bytes;
 	struct scatterlist sg[MAX_SKB_FRAGS];
 	char name[20];		/* "input.N" */
 };

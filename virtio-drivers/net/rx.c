@@ -27,7 +27,7 @@
  * headers into the skb's head as it reads them: payload left in a
  * kmalloc'ed head would keep GRO and TCP from merging the next frame's
  * fragments into this skb). Buffers a frame left unused are kept on the
- * queue's spare list for the next ones. A used length past the buffer it
+ * queue's spare list for the next ones, if their size still fits. A used length past the buffer it
  * names is the device's fault, not a bad frame: the device is stopped
  * (pvnet_broken()).
  */
@@ -128,14 +128,16 @@ static unsigned int pvnet_buf_want(struct pvnet_rq *rq)
 }
 
 /*
- * A mergeable RX buffer for @rq, its size in @room: a spare one (those
- * twice as big as pvnet_buf_want() asks are freed instead), else the
- * next one cut from the current 64 KiB page (with the page's tail when
- * less than another buffer would be left: no cut buffer is smaller than
- * asked), else the first of a new one; when memory has no 64 KiB at
- * once, a page of about the buffer's size, else a single page. The
- * buffer holds a reference to its page; the queue holds one more while
- * it cuts from it.
+ * A mergeable RX buffer for @rq, its size in @room: a spare one unless
+ * its size is off by more than half or twice what pvnet_buf_want() asks
+ * (those are freed: the buffers posted follow the frames both ways, and
+ * a frame does not scatter over small ones), else the next one cut from
+ * the current 64 KiB page (with the page's tail when less than another
+ * buffer would be left and the two fit the largest buffer; a tail under
+ * PVNET_MRG_MIN stays unused), else the first of a new one; when memory
+ * has no 64 KiB at once, a page of about the buffer's size, else a
+ * single page. The buffer holds a reference to its page; the queue
+ * holds one more while it cuts from it.
  */
 static void *pvnet_buf_get(struct pvnet_rq *rq, gfp_t gfp, unsigned int *room)
 {
@@ -147,9 +149,8 @@ static void *pvnet_buf_get(struct pvnet_rq *rq, gfp_t gfp, unsigned int *room)
 	while ((spare = rq->spare_buf)) {
 		rq->spare_buf = spare->next;
 		*room = spare->room;
-		if (*room < 2 * want)
+		if (*room < 2 * want && 2 * *room >= want)
 			return spare;
-		/* the frames got smaller: so do the buffers posted */
 		pvnet_buf_free(spare);
 	}
 	if (!rq->cut_page) {
@@ -168,12 +169,13 @@ static void *pvnet_buf_get(struct pvnet_rq *rq, gfp_t gfp, unsigned int *room)
 		rq->cut_page = page;
 		rq->cut_off = 0;
 	}
+	/* at least PVNET_MRG_MIN is left, and want <= rx_buf_max */
 	page = rq->cut_page;
 	buf = page_address(page) + rq->cut_off;
 	left = page_size(page) - rq->cut_off;
-	*room = left < 2 * want ? left : want;
+	*room = left < 2 * want && left <= rq->vi->rx_buf_max ? left : want;
 	rq->cut_off += *room;
-	if (rq->cut_off == page_size(page))
+	if (left - *room < PVNET_MRG_MIN)
 		rq->cut_page = NULL;	/* its reference goes to this buffer */
 	else
 		get_page(page);
@@ -266,13 +268,14 @@ static void *pvnet_rx_take(struct pvnet_rq *rq, unsigned int *len,
 	token = virtqueue_get_buf_ctx(rq->vq, len, &ctx);
 	if (!token)
 		return NULL;
-	rq->taken++;
-	if (!rq->vi->mergeable) {
+	if (rq->vi->mergeable) {
+		*room = (unsigned long)ctx;
+		rq->posted_bytes -= *room;
+	} else {
 		*room = rq->vi->rx_pages * PAGE_SIZE;
-		return token;
 	}
-	*room = (unsigned long)ctx;
-	rq->posted_bytes -= *room;
+	rq->taken++;
+	rq->taken_bytes += *room;
 	return token;
 }
 
@@ -501,8 +504,12 @@ int pvnet_rx_poll(struct napi_struct *napi, int budget)
 		done++;
 	}
 	if (rq->taken) {
-		pvnet_count(&rq->stats, &rq->stats.buffers, rq->taken);
+		u64_stats_update_begin(&rq->stats.syncp);
+		u64_stats_add(&rq->stats.buffers, rq->taken);
+		u64_stats_add(&rq->stats.buffer_bytes, rq->taken_bytes);
+		u64_stats_update_end(&rq->stats.syncp);
 		rq->taken = 0;
+		rq->taken_bytes = 0;
 	}
 	if (unlikely(virtqueue_is_broken(rq->vq)))
 		pvnet_broken(vi, 0, 0);

@@ -418,41 +418,81 @@ TEST_F(net, counters_grow)
 	EXPECT_LE(0, ethtool_stat(self->nic, "tx0", "_drops"));
 }
 
+/* Counters of the RX queues that rx_buffers_follow_frame_length reads. */
+static const char * const rx_buf_stats[] = {
+	"_packets", "_bytes", "_buffers", "_buffer_bytes",
+};
+
 /*
- * Mergeable RX buffers follow the mean length of the frames a queue got:
- * after a warm-up run of host-to-guest TCP (64 KiB GSO frames from the
- * tap), a second run's frames took 2.5 buffers each at most, which
- * buffers of the smallest size (1536 bytes) or of a fixed 16 KiB would
- * not give frames of their length. The run's frames must average 8 KiB
- * or more, else there was nothing to follow.
+ * Runs @cmd and puts what rx_buf_stats counted meanwhile in @delta:
+ * 0, or -1 if a counter is missing or @cmd failed.
+ */
+static int rx_buf_window(const char *nic, const char *cmd, long long delta[4])
+{
+	long long before[ARRAY_SIZE(rx_buf_stats)];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rx_buf_stats); i++) {
+		before[i] = ethtool_stat(nic, "rx", rx_buf_stats[i]);
+		if (before[i] < 0)
+			return -1;
+	}
+	if (pvkit_run("%s", cmd))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(rx_buf_stats); i++)
+		delta[i] = ethtool_stat(nic, "rx", rx_buf_stats[i]) - before[i];
+	if (delta[0] <= 0 || delta[2] <= 0)
+		return -1;
+	printf("# note: %lld frames of %lld bytes on average took %.2f buffers of %lld bytes\n",
+	       delta[0], delta[1] / delta[0], (double)delta[2] / delta[0],
+	       delta[3] / delta[2]);
+	return 0;
+}
+
+/*
+ * Mergeable RX buffers follow the mean length of the frames a queue got,
+ * both ways. After a warm-up run of host-to-guest TCP (64 KiB GSO frames
+ * from the tap), a second run's frames must average 8 KiB or more and
+ * take 2.5 buffers each at most, which buffers of the smallest size
+ * (1536 bytes) or of a fixed 16 KiB would not give them. Then small UDP
+ * datagrams from the host, a warm-up run and a measured one: the
+ * buffers the device filled must average 4 KiB at most, which buffers
+ * that stayed big would not. The bounds are for the default largest
+ * buffer, 64 KiB (rx_buf_order 4).
  */
 TEST_F(net, rx_buffers_follow_frame_length)
 {
-	static const char * const names[] = { "_packets", "_bytes", "_buffers" };
-	long long before[ARRAY_SIZE(names)], delta[ARRAY_SIZE(names)];
-	unsigned int i;
+	const char *param = "/sys/module/" DRIVER "/parameters/rx_buf_order";
+	char tcp[256], udp[256];
+	long long delta[ARRAY_SIZE(rx_buf_stats)];
 
 	snprintf(self->path, sizeof(self->path), "/sys/class/net/%s/device/features",
 		 self->nic);
 	ASSERT_GT(pvkit_read_file(self->path, self->buf, sizeof(self->buf)), 15);
 	if (self->buf[VIRTIO_NET_F_MRG_RXBUF] != '1')
 		SKIP(return, "the device offers no mergeable RX buffers (VIRTIO_NET_F_MRG_RXBUF)");
+	if (self->buf[VIRTIO_NET_F_GUEST_TSO4] != '1')
+		SKIP(return, "the device sends no GSO frames (VIRTIO_NET_F_GUEST_TSO4)");
+	ASSERT_EQ(4, pvkit_read_number(param)) TH_LOG("the bounds are for rx_buf_order 4");
 	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
+	snprintf(tcp, sizeof(tcp), "%s -c %s -t 2 -R > /tmp/iperf3b.out 2>&1",
+		 PVKIT_IPERF3, PVKIT_TEST_HOST_IP);
+	snprintf(udp, sizeof(udp),
+		 "%s -c %s -u -b 1M -l 200 -t 2 -R > /tmp/iperf3b.out 2>&1",
+		 PVKIT_IPERF3, PVKIT_TEST_HOST_IP);
 
-	ASSERT_EQ(0, iperf3_tcp(true));
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		before[i] = ethtool_stat(self->nic, "rx", names[i]);
-		ASSERT_LE(0, before[i]) TH_LOG("no counter rx0%s", names[i]);
-	}
-	ASSERT_EQ(0, iperf3_tcp(true));
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		delta[i] = ethtool_stat(self->nic, "rx", names[i]) - before[i];
-	ASSERT_LT(0, delta[0]);
-	printf("# note: host to guest, %lld frames of %lld bytes on average took %.2f buffers each\n",
-	       delta[0], delta[1] / delta[0], (double)delta[2] / delta[0]);
+	ASSERT_EQ(0, pvkit_run("%s", tcp));
+	ASSERT_EQ(0, rx_buf_window(self->nic, tcp, delta))
+		TH_LOG("iperf3 failed, or no rxN_buffers counters");
 	ASSERT_LE(8192, delta[1] / delta[0]) TH_LOG("no GSO frames from the host");
 	EXPECT_GE(delta[0] * 5, delta[2] * 2);
+	/* each frame took a buffer at least: the counter counts them all */
 	EXPECT_LE(delta[0], delta[2]);
+
+	ASSERT_EQ(0, pvkit_run("%s", udp));
+	ASSERT_EQ(0, rx_buf_window(self->nic, udp, delta));
+	EXPECT_GE(4096, delta[3] / delta[2]);
+	EXPECT_LE(1536, delta[3] / delta[2]);
 }
 
 /*
