@@ -3,16 +3,25 @@
  * pvkit_net.ko's counters and ethtool operations: the interface
  * statistics summed over the queue pairs (ndo_get_stats64), and per
  * queue, for ethtool -S, packets, bytes, drops and kicks of each RX and
- * TX queue in use ("rx0_packets", ... "tx0_kicks", ...).
+ * TX queue in use ("rx0_packets", ... "tx0_kicks", ...), and of an RX
+ * queue the buffers the device filled and the bytes of buffers posted
+ * now.
  */
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
 
 #include "pvkit_net.h"
 
-/* The counters' names, an RX queue's first PVNET_RX_QSTATS_N, a TX queue's first PVNET_QSTATS_N */
-static const char * const pvnet_qstat_names[PVNET_RX_QSTATS_N] = {
+/* What ethtool -S shows of an RX queue: its counters and a gauge */
+#define PVNET_RX_ETHTOOL_N	(PVNET_RX_QSTATS_N + 1)
+
+/*
+ * The names, an RX queue's first PVNET_RX_ETHTOOL_N, a TX queue's first
+ * PVNET_QSTATS_N.
+ */
+static const char * const pvnet_qstat_names[PVNET_RX_ETHTOOL_N] = {
 	"packets", "bytes", "drops", "kicks", "buffers", "buffer_bytes",
+	"posted_bytes",
 };
 
 /* A consistent snapshot of @s, in pvnet_qstat_names' order. */
@@ -69,7 +78,7 @@ static int pvnet_get_sset_count(struct net_device *dev, int sset)
 
 	if (sset != ETH_SS_STATS)
 		return -EOPNOTSUPP;
-	return vi->pairs * (PVNET_RX_QSTATS_N + PVNET_QSTATS_N);
+	return vi->pairs * (PVNET_RX_ETHTOOL_N + PVNET_QSTATS_N);
 }
 
 static void pvnet_get_strings(struct net_device *dev, u32 sset, u8 *data)
@@ -80,7 +89,7 @@ static void pvnet_get_strings(struct net_device *dev, u32 sset, u8 *data)
 	if (sset != ETH_SS_STATS)
 		return;
 	for (i = 0; i < vi->pairs; i++)
-		for (j = 0; j < PVNET_RX_QSTATS_N; j++)
+		for (j = 0; j < PVNET_RX_ETHTOOL_N; j++)
 			ethtool_sprintf(&data, "rx%u_%s", i, pvnet_qstat_names[j]);
 	for (i = 0; i < vi->pairs; i++)
 		for (j = 0; j < PVNET_QSTATS_N; j++)
@@ -94,8 +103,10 @@ static void pvnet_get_ethtool_stats(struct net_device *dev,
 	u64 v[PVNET_RX_QSTATS_N];
 	unsigned int i;
 
-	for (i = 0; i < vi->pairs; i++, data += PVNET_RX_QSTATS_N)
+	for (i = 0; i < vi->pairs; i++, data += PVNET_RX_ETHTOOL_N) {
 		pvnet_qstats_read(&vi->rq[i].stats, data);
+		data[PVNET_RX_QSTATS_N] = READ_ONCE(vi->rq[i].posted_bytes);
+	}
 	for (i = 0; i < vi->pairs; i++, data += PVNET_QSTATS_N) {
 		pvnet_qstats_read(&vi->sq[i].stats, v);
 		memcpy(data, v, PVNET_QSTATS_N * sizeof(*data));

@@ -69,8 +69,9 @@
 #define PVNET_MRG_PAGE_ORDER	4
 
 /*
- * Bytes of mergeable RX buffers posted to one queue at most, whatever
- * the ring's size: 64 buffers of 64 KiB, a full ring of 256 small ones.
+ * Bytes of RX buffers posted to one queue at most, whatever the ring's
+ * size: 64 mergeable buffers of 64 KiB or a full ring of 256 small ones;
+ * 61 chains of 17 pages (rather than 256, 17 MiB) without MRG_RXBUF.
  */
 #define PVNET_RX_POSTED_MAX	(4U << 20)
 
@@ -112,8 +113,9 @@ struct pvnet_rq {
 	/* MRG_RXBUF: the page buffers are being cut from, and where next */
 	struct page *cut_page;
 	unsigned int cut_off;
-	/* MRG_RXBUF: bytes of buffers posted, and the frames' mean length */
+	/* bytes of buffers posted (ethtool -S rxN_posted_bytes) */
 	unsigned int posted_bytes;
+	/* MRG_RXBUF: the mean length of the frames received */
 	struct ewma_pvnet_frame_len frame_len;
 	/* buffers taken off the ring in this NAPI poll, and their bytes */
 	unsigned int taken;

@@ -16,20 +16,21 @@
  * mostly adjacent in one page and become one skb fragment: a 64 KiB GSO
  * frame is one or two, which leaves GRO and TCP room to append the next
  * frames' fragments to the skb. Each buffer holds a reference to its
- * page. A queue posts PVNET_RX_POSTED_MAX bytes of them at most, however
- * big its ring. Without MRG_RXBUF a buffer is a chain of
- * vi->rx_pages single pages, linked through page->private from the first
- * (the buffer's token), big enough for the largest frame the device may
- * send: 65562 bytes once guest TSO is negotiated, else the MTU's frame.
+ * page. Without MRG_RXBUF a buffer is a chain of vi->rx_pages single
+ * pages, linked through page->private from the first (the buffer's
+ * token), big enough for the largest frame the device may send: 65562
+ * bytes once guest TSO is negotiated, else the MTU's frame. Either way a
+ * queue posts PVNET_RX_POSTED_MAX bytes of buffers at most, however big
+ * its ring.
  * A frame of up to PVNET_COPY_WHOLE bytes is copied into the skb whole;
  * of a bigger one, only the Ethernet header is, and the rest stays in its
  * buffers, which become the skb's fragments (the stack pulls the other
  * headers into the skb's head as it reads them: payload left in a
  * kmalloc'ed head would keep GRO and TCP from merging the next frame's
  * fragments into this skb). Buffers a frame left unused are kept on the
- * queue's spare list for the next ones, if their size still fits. A used length past the buffer it
- * names is the device's fault, not a bad frame: the device is stopped
- * (pvnet_broken()).
+ * queue's spare list for the next ones, if their size still fits. A used
+ * length past the buffer it names is the device's fault, not a bad
+ * frame: the device is stopped (pvnet_broken()).
  */
 #include <linux/etherdevice.h>
 #include <linux/mm.h>
@@ -218,6 +219,8 @@ static int pvnet_rx_add(struct pvnet_rq *rq, gfp_t gfp)
 	err = virtqueue_add_inbuf(rq->vq, rq->sg, n, first, gfp);
 	if (err)
 		pvnet_pages_put(rq, first);
+	else
+		rq->posted_bytes += n * PAGE_SIZE;
 	return err;
 }
 
@@ -228,14 +231,11 @@ static unsigned int pvnet_rx_posted(const struct pvnet_rq *rq)
 
 /*
  * Whether @rq has fewer buffers posted than 1/@part of what it keeps:
- * the whole ring, but for mergeable buffers no more than
- * PVNET_RX_POSTED_MAX bytes of them.
+ * the whole ring, but no more than PVNET_RX_POSTED_MAX bytes of them.
  */
 static bool pvnet_rx_short(const struct pvnet_rq *rq, unsigned int part)
 {
-	if (pvnet_rx_posted(rq) >= virtqueue_get_vring_size(rq->vq) / part)
-		return false;
-	return !rq->vi->mergeable ||
+	return pvnet_rx_posted(rq) < virtqueue_get_vring_size(rq->vq) / part &&
 	       rq->posted_bytes < PVNET_RX_POSTED_MAX / part;
 }
 
@@ -268,12 +268,11 @@ static void *pvnet_rx_take(struct pvnet_rq *rq, unsigned int *len,
 	token = virtqueue_get_buf_ctx(rq->vq, len, &ctx);
 	if (!token)
 		return NULL;
-	if (rq->vi->mergeable) {
+	if (rq->vi->mergeable)
 		*room = (unsigned long)ctx;
-		rq->posted_bytes -= *room;
-	} else {
+	else
 		*room = rq->vi->rx_pages * PAGE_SIZE;
-	}
+	rq->posted_bytes -= *room;
 	rq->taken++;
 	rq->taken_bytes += *room;
 	return token;

@@ -11,6 +11,7 @@
  * of one page at most, rx_buf_order=0), a smaller MTU holds, the
  * interface and per-queue ethtool counters grow, bulk frames from the
  * host take one or two RX buffers each (their size follows the frames'),
+ * a receive queue keeps 4 MiB of buffers posted at most,
  * nonsense devices (QEMU) are refused,
  * and pvkit_net lets go of the device under load (unbind, rmmod) and
  * takes it back.
@@ -55,6 +56,9 @@
 #define UDP_RATE_FROM_HOST_DEBUG "1M"
 #define ECHO_PORT	5210	/* the host side's echo server (vmm-devices.sh) */
 #define ECHO_MIB	4
+/* pvkit_net's PVNET_RX_POSTED_MAX, and a 17-page chain (64 KiB + header) */
+#define RX_POSTED_MAX	(4 << 20)
+#define RX_BUF_LARGEST	(17 * 4096)
 #define ECHO_WAIT_S	20	/* within kselftest's 30 s for a test */
 
 /* The test NIC's interface, which the pvkit_net driver made, in @name. */
@@ -294,6 +298,25 @@ TEST_F(net, iperf3_tcp_from_host)
 {
 	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
 	EXPECT_EQ(0, iperf3_tcp(true));
+}
+
+/*
+ * An RX queue keeps RX_POSTED_MAX of buffers posted at most, mergeable
+ * ones or page chains: after bulk frames from the host (which grow
+ * mergeable buffers to 64 KiB), queue 0 has some posted and no more than
+ * that and one of the largest buffers. A whole ring of those would be
+ * 16 MiB (256 of 64 KiB) or 17 MiB (256 chains of 17 pages).
+ */
+TEST_F(net, rx_posted_bytes_are_capped)
+{
+	long long posted;
+
+	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
+	ASSERT_EQ(0, iperf3_tcp(true));
+	posted = ethtool_stat(self->nic, "rx0", "_posted_bytes");
+	printf("# note: %lld bytes of RX buffers posted on queue 0\n", posted);
+	EXPECT_LT(0, posted);
+	EXPECT_GE(RX_POSTED_MAX + RX_BUF_LARGEST, posted);
 }
 
 TEST_F(net, iperf3_udp_to_host)
