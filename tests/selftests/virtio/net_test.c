@@ -59,7 +59,8 @@
 /* pvkit_net's PVNET_RX_POSTED_MAX, and a 17-page chain (64 KiB + header) */
 #define RX_POSTED_MAX	(4 << 20)
 #define RX_BUF_LARGEST	(17 * 4096)
-#define ECHO_WAIT_S	20	/* within kselftest's 30 s for a test */
+/* an echo's limit, times pvkit_test_timeout_scale() like the tests' */
+#define ECHO_WAIT_S	20
 
 /* The test NIC's interface, which the pvkit_net driver made, in @name. */
 static int find_virtio_nic(char *name, size_t size)
@@ -424,7 +425,8 @@ static int echo_keeps_data(void)
 
 	if (!out || !in || getrandom(out, len, 0) != (ssize_t)len)
 		goto out;
-	if (echo_round_trip(out, in, len, ECHO_WAIT_S, &sent, &got) < 0)
+	if (echo_round_trip(out, in, len, ECHO_WAIT_S * pvkit_test_timeout_scale(),
+			    &sent, &got) < 0)
 		goto out;
 	for (i = 0; i < got && in[i] == out[i]; i++)
 		;
@@ -482,7 +484,7 @@ static int rebind(const char *dev, char *nic, size_t size)
  * An order past the largest is refused, and the old order is back for
  * the tests after.
  */
-TEST_F(net, echo_in_other_buffer_sizes)
+TEST_F_TIMEOUT(net, echo_in_other_buffer_sizes, 60)
 {
 	const char *param = "/sys/module/" DRIVER "/parameters/rx_buf_order";
 	static const unsigned int orders[] = { 0, 4 };
@@ -582,8 +584,28 @@ static const char * const rx_buf_stats[] = {
 };
 
 /*
- * Runs @cmd and puts what rx_buf_stats counted meanwhile in @delta:
- * 0, or -1 if a counter is missing or @cmd failed.
+ * Runs the iperf3 command @cmd, whose output goes to /tmp/iperf3b.out,
+ * and once more if it failed (printing that output): 0, or -1 if both
+ * failed. This traffic is what the buffer tests measure, not iperf3's
+ * own test (the iperf3_* tests are): the debug kernel's guest once had
+ * one of its runs fail.
+ */
+static int iperf3_traffic(const char *cmd)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!pvkit_run("%s", cmd))
+			return 0;
+		pvkit_run("sed 's/^/# iperf3: /' /tmp/iperf3b.out");
+		sleep(1);
+	}
+	return -1;
+}
+
+/*
+ * Runs @cmd (iperf3_traffic()) and puts what rx_buf_stats counted
+ * meanwhile in @delta: 0, or -1 if a counter is missing or @cmd failed.
  */
 static int rx_buf_window(const char *nic, const char *cmd, long long delta[4])
 {
@@ -595,7 +617,7 @@ static int rx_buf_window(const char *nic, const char *cmd, long long delta[4])
 		if (before[i] < 0)
 			return -1;
 	}
-	if (pvkit_run("%s", cmd))
+	if (iperf3_traffic(cmd))
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(rx_buf_stats); i++)
 		delta[i] = ethtool_stat(nic, "rx", rx_buf_stats[i]) - before[i];
@@ -639,7 +661,7 @@ TEST_F(net, rx_buffers_follow_frame_length)
 		 "%s -c %s -u -b 1M -l 200 -t 2 -R > /tmp/iperf3b.out 2>&1",
 		 PVKIT_IPERF3, PVKIT_TEST_HOST_IP);
 
-	ASSERT_EQ(0, pvkit_run("%s", tcp));
+	ASSERT_EQ(0, iperf3_traffic(tcp));
 	ASSERT_EQ(0, rx_buf_window(self->nic, tcp, delta))
 		TH_LOG("iperf3 failed, or no rxN_buffers counters");
 	ASSERT_LE(8192, delta[1] / delta[0]) TH_LOG("no GSO frames from the host");
@@ -647,7 +669,7 @@ TEST_F(net, rx_buffers_follow_frame_length)
 	/* each frame took a buffer at least: the counter counts them all */
 	EXPECT_LE(delta[0], delta[2]);
 
-	ASSERT_EQ(0, pvkit_run("%s", udp));
+	ASSERT_EQ(0, iperf3_traffic(udp));
 	ASSERT_EQ(0, rx_buf_window(self->nic, udp, delta));
 	EXPECT_GE(4096, delta[3] / delta[2]);
 	EXPECT_LE(1536, delta[3] / delta[2]);
