@@ -202,7 +202,7 @@ static int pvnet_rx_add(struct pvnet_rq *rq, gfp_t gfp)
 		if (err)
 			pvnet_buf_put(rq, buf, room);
 		else
-			rq->posted_bytes += room;
+			WRITE_ONCE(rq->posted_bytes, rq->posted_bytes + room);
 		return err;
 	}
 	sg_init_table(rq->sg, n);
@@ -220,7 +220,8 @@ static int pvnet_rx_add(struct pvnet_rq *rq, gfp_t gfp)
 	if (err)
 		pvnet_pages_put(rq, first);
 	else
-		rq->posted_bytes += n * PAGE_SIZE;
+		WRITE_ONCE(rq->posted_bytes,
+			   rq->posted_bytes + n * PAGE_SIZE);
 	return err;
 }
 
@@ -272,7 +273,8 @@ static void *pvnet_rx_take(struct pvnet_rq *rq, unsigned int *len,
 		*room = (unsigned long)ctx;
 	else
 		*room = rq->vi->rx_pages * PAGE_SIZE;
-	rq->posted_bytes -= *room;
+	/* ethtool -S reads it unlocked */
+	WRITE_ONCE(rq->posted_bytes, rq->posted_bytes - *room);
 	rq->taken++;
 	rq->taken_bytes += *room;
 	return token;
@@ -553,7 +555,7 @@ void pvnet_rx_free_unused(struct pvnet_rq *rq)
 		else
 			pvnet_pages_free(token);
 	}
-	rq->posted_bytes = 0;
+	WRITE_ONCE(rq->posted_bytes, 0);
 	pvnet_pages_free(rq->spare);
 	rq->spare = NULL;
 	while ((spare = rq->spare_buf)) {
