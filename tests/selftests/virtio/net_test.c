@@ -245,8 +245,6 @@ static int udp_counter_open(const char *nic)
 		.sll_protocol = htons(ETH_P_IP),
 		.sll_ifindex = if_nametoindex(nic),
 	};
-	struct tpacket_stats st;
-	socklen_t len = sizeof(st);
 	int fd, zero = 0;
 
 	/* protocol 0: nothing comes in before the filter is on */
@@ -257,8 +255,7 @@ static int udp_counter_open(const char *nic)
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
-	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
-	    getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len)) {
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		printf("# packet socket on %s: %s\n", nic, strerror(errno));
 		close(fd);
 		return -1;
@@ -293,14 +290,13 @@ static long long udp_counter_drain(int fd)
 	long long total = 0, n;
 
 	do {
+		usleep(UDP_QUIET_MS * 1000 * scale);
 		n = udp_counter_read(fd);
 		if (n < 0)
 			return -1;
 		total += n;
-		usleep(UDP_QUIET_MS * 1000 * scale);
 	} while (n && pvkit_now_s() < end);
-	n = udp_counter_read(fd);
-	return n < 0 ? -1 : total + n;
+	return total;
 }
 
 /*
@@ -335,12 +331,12 @@ static int iperf3_udp(const char *nic, const char *rate, bool from_host)
 	}
 	if (from_host) {
 		reached = udp_counter_drain(fd);
-		close(fd);
-		if (reached < 0) {
+		if (reached < 0)
 			printf("# counting %s's datagrams: %s\n", nic,
 			       strerror(errno));
+		close(fd);
+		if (reached < 0)
 			return -1;
-		}
 	}
 	/* "... 50000 Kbits/sec  0.01 ms  12/8620 (0.14%)  receiver" */
 	if (pvkit_run(
