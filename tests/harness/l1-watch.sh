@@ -5,7 +5,7 @@
 # whose kernel log went silent (l1-init writes a heartbeat there) and
 # keeps what L0's monitor says of L1's CPU; l1_clock_jump reads L1's
 # kernel log for a jump of its clock; l1_fault and l1_evidence say how
-# L1 failed, and l0_run_twice runs L1 once more when it did. Needs bash
+# L1 failed, and l0_run_tries runs L1 again when it did. Needs bash
 # (and an info function, lib.sh's); tested by l1_watch_test.sh with a
 # stand-in for QEMU.
 
@@ -185,17 +185,18 @@ l1_evidence() {
 	echo "##PVKIT## l1-kernel-log-end"
 }
 
-# l0_run_twice WORK SECS LOG CMD...: l0_run, with a failed L1's evidence
-# (l1_evidence) added to LOG; if L1 failed (l1_fault), once more, said
-# aloud, the first attempt's log kept as LOG.attempt1. For a run whose
-# figures all come from one L1 (make bench): a fault of L0's emulation
-# half an hour in would lose them all. Returns the last run's status.
-# Call it with errexit off.
-l0_run_twice() {
-	local work=$1 secs=$2 log=$3 attempt start why rc
-	shift 3
-	rm -f "$log.attempt1"
-	for attempt in 1 2; do
+# l0_run_tries WORK SECS LOG TRIES CMD...: l0_run, with a failed L1's
+# evidence (l1_evidence) added to LOG; if L1 failed (l1_fault), again,
+# said aloud, up to TRIES runs in all, attempt N's log kept as
+# LOG.attemptN. For a run whose figures all come from one L1 (make
+# bench): a fault of L0's emulation half an hour in would lose them all.
+# Returns the last run's status. Call it with errexit off.
+l0_run_tries() {
+	local work=$1 secs=$2 log=$3 tries=$4 attempt=0 start why rc
+	shift 4
+	rm -f "$log".attempt[0-9]*
+	while :; do
+		attempt=$((attempt + 1))
 		rm -f "$work/l0-qemu.log"
 		start=$SECONDS
 		l0_run "$work" "$secs" "$log" "$@"
@@ -205,9 +206,9 @@ l0_run_twice() {
 			break
 		fi
 		l1_evidence "$work" >>"$log"
-		[ "$attempt" = 1 ] || break
-		mv "$log" "$log.attempt1"
-		info "the nested L1 $why after $((SECONDS - start))s (an environment fault, see Documentation/testing.rst); running it again, first attempt's log: $log.attempt1"
+		[ "$attempt" -lt "$tries" ] || break
+		mv "$log" "$log.attempt$attempt"
+		info "the nested L1 $why after $((SECONDS - start))s (an environment fault, see Documentation/testing.rst); running it again ($((attempt + 1)) of $tries), this attempt's log: $log.attempt$attempt"
 	done
 	return "$rc"
 }

@@ -4,8 +4,8 @@
 # and keeps what L0's monitor said of its CPU, lets one run on that the
 # monitor's pause and resume woke, and leaves alone an L1 that keeps its
 # heartbeat or has not logged its first line yet; that it
-# finds a jump of L1's clock; and that l0_run_twice runs an L1 that
-# stopped once more, and no more than that. A stand-in
+# finds a jump of L1's clock; and that l0_run_tries runs an L1 that
+# stopped again, up to the runs it was given and no more. A stand-in
 # for L0's QEMU writes the pid file, the kernel log and the monitor's
 # answers as QEMU does. Prints TAP.
 set -euo pipefail
@@ -125,9 +125,9 @@ echo "4,9,468863367583,-;clocksource: Long readout interval, skipping watchdog c
 	>>"$work/l1-kernel.log"
 check "a TSC 468469 s ahead of the watchdog's clock is one" \
 	'[ "$(l1_clock_jump "$work")" = 468469 ]'
-# l0_run_twice: an L1 that stops runs once more; the second run's
-# console is the log, the first's is kept beside it. The stand-in stops
-# on the attempts listed in its third argument.
+# l0_run_tries: an L1 that stops runs again; the last run's console is
+# the log, each earlier one's is kept beside it. The stand-in stops on
+# the attempts listed in its third argument.
 cat >"$work/fake-l0-attempts" <<'FAKE'
 work=$1 stops=$2
 n=$(($(cat "$work/attempts" 2>/dev/null || echo 0) + 1))
@@ -139,7 +139,7 @@ case " $stops " in
 esac
 FAKE
 rm -f "$work/attempts" "$work/info"
-l0_run_twice "$work" 60 "$work/console" bash "$work/fake-l0-attempts" "$work" 1 && rc=0 || rc=$?
+l0_run_tries "$work" 60 "$work/console" 2 bash "$work/fake-l0-attempts" "$work" 1 && rc=0 || rc=$?
 check "an L1 that stopped once runs again and its second run counts (status $rc)" \
 	'[ "$rc" = 0 ] && [ "$(cat "$work/attempts")" = 2 ] &&
 	 grep -q "^console of attempt 2$" "$work/console" &&
@@ -148,12 +148,24 @@ check "the first run's log is kept, with why it ended" \
 	'grep -q "^console of attempt 1$" "$work/console.attempt1" &&
 	 grep -q "^##PVKIT## error the nested L1 stopped running" "$work/console.attempt1"'
 check "and the second run is said aloud" \
-	'grep -q "the nested L1 stopped running .*running it again" "$work/info"'
+	'grep -q "the nested L1 stopped running .*running it again (2 of 2)" "$work/info"'
 rm -f "$work/attempts"
-l0_run_twice "$work" 60 "$work/console" bash "$work/fake-l0-attempts" "$work" "1 2" && rc=0 || rc=$?
-check "an L1 that stops twice is not run a third time, and fails (status $rc)" \
+l0_run_tries "$work" 60 "$work/console" 2 bash "$work/fake-l0-attempts" "$work" "1 2" && rc=0 || rc=$?
+check "given two runs, an L1 that stops twice is not run a third time, and fails (status $rc)" \
 	'[ "$rc" != 0 ] && [ "$(cat "$work/attempts")" = 2 ]'
 check "its last log says why" \
 	'grep -q "^##PVKIT## error the nested L1 stopped running" "$work/console" &&
 	 grep -q "^##PVKIT## l1-kernel-log-end" "$work/console"'
+rm -f "$work/attempts" "$work/info"
+echo "a log of an earlier run" >"$work/console.attempt7"
+l0_run_tries "$work" 60 "$work/console" 3 bash "$work/fake-l0-attempts" "$work" "1 2" && rc=0 || rc=$?
+check "given three, the same L1's third run counts (status $rc)" \
+	'[ "$rc" = 0 ] && [ "$(cat "$work/attempts")" = 3 ] &&
+	 grep -q "^console of attempt 3$" "$work/console" &&
+	 ! grep -q "##PVKIT## error" "$work/console"'
+check "with both earlier logs kept, and no stale one" \
+	'grep -q "^console of attempt 1$" "$work/console.attempt1" &&
+	 grep -q "^console of attempt 2$" "$work/console.attempt2" &&
+	 [ ! -e "$work/console.attempt3" ] && [ ! -e "$work/console.attempt7" ] &&
+	 grep -q "running it again (3 of 3)" "$work/info"'
 [ "$bad" -eq 0 ]
