@@ -266,14 +266,17 @@ static int udp_counter_open(const char *nic)
 /*
  * What @fd counted since it was opened or last asked (the kernel starts
  * again at each question): its total counts those its buffer dropped.
+ * -1, said, on an error.
  */
 static long long udp_counter_read(int fd)
 {
 	struct tpacket_stats st;
 	socklen_t len = sizeof(st);
 
-	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len)) {
+		printf("# counting the datagrams: %s\n", strerror(errno));
 		return -1;
+	}
 	return st.tp_packets;
 }
 
@@ -331,9 +334,6 @@ static int iperf3_udp(const char *nic, const char *rate, bool from_host)
 	}
 	if (from_host) {
 		reached = udp_counter_drain(fd);
-		if (reached < 0)
-			printf("# counting %s's datagrams: %s\n", nic,
-			       strerror(errno));
 		close(fd);
 		if (reached < 0)
 			return -1;
