@@ -11,7 +11,8 @@
 #      patches/ is what the sources give (make patches), applies to
 #      Debian's linux-source exactly, and is checkpatch-clean (its
 #      modules build in 5b's kernels)
-#   4. the harness checker's own test (it must fail bad logs)
+#   4. the harness checker's own test (it must fail bad logs), the
+#      nested L1's watcher's, and that of what make run shows
 #   5. pvkit-hv's unit tests (ASan + UBSan: the hypercall dispatcher,
 #      the control socket, virtqueues, block requests) and a bounded run
 #      of each fuzzer (PVKIT_FUZZ_SECONDS, default 20; a crash or a hang
@@ -22,6 +23,7 @@
 #      kernels are still building, Debian's kernels' scenarios run
 #      beside the builds, then each patched kernel's as soon as it is
 #      built, the debug one first
+#   7. make run, as a user runs it, with what it must show
 # Each step prints PASS/FAIL lines; the last line is "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -172,6 +174,9 @@ tap_step "tap-check.awk fails bad logs" "$log"
 log=$out/l1-watch.log
 "$PVKIT_ROOT/tests/harness/l1_watch_test.sh" >"$log" 2>&1
 tap_step "the nested L1's watcher ends a stopped L1" "$log"
+log=$out/run-filter.log
+"$PVKIT_ROOT/tests/harness/run_filter_test.sh" >"$log" 2>&1
+tap_step "make run shows the guest's run and pvkit-hv's statistics" "$log"
 
 echo "== 5. hypervisor unit tests and fuzzing"
 ksft=$(kernel_tools_dir)/tools/testing/selftests
@@ -306,6 +311,26 @@ else
 	harness_step "$out/scenarios.log" "${scenarios[@]}" \
 		--kernel 6.1,6.12,custom,custom-debug-6.12
 fi
+
+# Step 7: the README's other command, make run, as a user runs it: it
+# must boot the guest on pvkit-hv and show what it detected, a hypercall
+# round trip, its disk's data written and read back through pvkit_blk,
+# the host answering the NIC's ping through pvkit_net, and pvkit-hv's
+# statistics with that disk's writes and that NIC's packets in them.
+echo "== 7. make run"
+log=$out/make-run.log
+make -s -C "$PVKIT_ROOT" run >"$log" 2>&1
+rc=$?
+for want in '^    hypervisor     pvkit$' '^  hypercall round trip: [0-9]+ ns mean' \
+	'^    virtio[0-9]+ +pvkit_blk +pvblk[0-9]+, 64 MiB, serial pvkit-test$' \
+	'^  disk pvblk[0-9]+: wrote 4 MiB, flushed, read it back: the same data' \
+	'^  network eth[0-9]+: ping 10[.]0[.]2[.]1 .*3 packets received' \
+	'^pvkit-hv statistics [(]exit status 0, ' '^  hypercalls   [0-9]+: ping 10000' \
+	'blk0: reads [1-9][0-9]*, writes [1-9][0-9]*, flushes [1-9]' \
+	'net0: packets in [1-9][0-9]*, out [1-9][0-9]*'; do
+	grep -qE "$want" "$log" || { echo "missing: $want" >>"$log"; rc=1; }
+done
+result "make run: a guest on pvkit-hv used pvkit.ko, pvkit_blk and pvkit_net ($(sed -n 's/.*guest powered off after \([0-9.]*s\).*/\1/p' "$log"))" $rc "$log"
 
 echo "== summary"
 if [ "$skipped" -gt 0 ]; then

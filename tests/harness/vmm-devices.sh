@@ -109,9 +109,26 @@ devices_setup() {
 	echo $! >"$DEV_DIR/echo.pid"
 }
 
-# devices_args HOST VCPUS: the VMM's device flags (pvkit-hv or QEMU) for
-# a guest with VCPUS vCPUs.
+# devices_args HOST VCPUS [JOB]: the VMM's device flags (pvkit-hv or
+# QEMU) for a guest with VCPUS vCPUs. JOB run (make run): the scratch
+# disk, the tools disk and the NIC on pvtap0 only, what a user's guest
+# would have.
 devices_args() {
+	if [ "${3:-}" = run ]; then
+		if [ "$1" = hv ]; then
+			echo "--disk $DEV_DIR/pvkit-disk.img,serial=pvkit-test" \
+				"--disk $TOOLS_IMG,ro,serial=pvkit-tools" \
+				"--net tap=$DEV_TAP,mac=$DEV_MAC"
+		else
+			echo "-drive file=$DEV_DIR/pvkit-disk.img,if=none,id=d0,format=raw" \
+				"-device virtio-blk-pci,drive=d0,serial=pvkit-test" \
+				"-drive file=$TOOLS_IMG,if=none,id=d1,format=raw,readonly=on" \
+				"-device virtio-blk-pci,drive=d1,serial=pvkit-tools" \
+				"-netdev tap,id=n0,ifname=$DEV_TAP,script=no,downscript=no" \
+				"-device virtio-net-pci,netdev=n0,mac=$DEV_MAC,romfile="
+		fi
+		return
+	fi
 	if [ "$1" = hv ]; then
 		mrg=on
 		[ "$2" -gt 1 ] && mrg=off
