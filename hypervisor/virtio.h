@@ -88,6 +88,13 @@ struct virtio_dev {
 	unsigned int poll_us;		/* request queues' poll window, max */
 	struct virtio_queue *queues;
 
+	/*
+	 * held across each write of the common configuration and the queue
+	 * starts or reset it causes, so that two vCPUs' writes do not
+	 * interleave a start with a reset; taken before lock, never by a
+	 * queue thread
+	 */
+	pthread_mutex_t ctl_lock;
 	pthread_mutex_t lock;		/* everything the driver programs */
 	uint8_t status;
 	uint8_t isr;

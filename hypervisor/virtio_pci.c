@@ -424,9 +424,9 @@ static void virtio_stop_threads(struct virtio_dev *dev)
 	__atomic_store_n(&dev->stopping, false, __ATOMIC_RELEASE);
 }
 
-void virtio_queue__fail(struct virtio_queue *q, const char *why)
+/* Puts @dev in "needs reset" and stops its queues; logs @what once. */
+static void virtio_dev_fail(struct virtio_dev *dev, const char *what)
 {
-	struct virtio_dev *dev = q->dev;
 	uint64_t one = 1;
 	bool first;
 
@@ -437,12 +437,23 @@ void virtio_queue__fail(struct virtio_queue *q, const char *why)
 	pthread_mutex_unlock(&dev->lock);
 	if (!first)
 		return;
-	hv_info("%s: queue %u: %s; device needs reset", dev->name, q->index,
-		why);
-	/* the other queues stop too; the driver's reset joins them */
+	hv_info("%s: %s; device needs reset", dev->name, what);
+	/*
+	 * every queue stops, mid-batch (its poll included); the driver's
+	 * reset joins them
+	 */
+	__atomic_store_n(&dev->stopping, true, __ATOMIC_RELEASE);
 	if (write(dev->stop_fd, &one, sizeof(one)) != sizeof(one))
 		hv_err("%s: stopping queues: %s", dev->name, strerror(errno));
 	virtio_config_interrupt(dev);
+}
+
+void virtio_queue__fail(struct virtio_queue *q, const char *why)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "queue %u: %s", q->index, why);
+	virtio_dev_fail(q->dev, what);
 }
 
 static void *virtio_queue_thread(void *arg)
@@ -579,7 +590,9 @@ static uint16_t valid_vector(struct virtio_dev *dev, uint16_t v)
 	return v < dev->nr_vectors ? v : VIRTIO_NO_VECTOR;
 }
 
-enum common_action { ACT_NONE, ACT_RESET, ACT_START_ALL, ACT_START_ONE };
+enum common_action {
+	ACT_NONE, ACT_RESET, ACT_START_ALL, ACT_START_ONE, ACT_FAIL
+};
 
 /* FEATURES_OK only for a subset of what we offered, with VERSION_1. */
 static uint8_t status_check_features(struct virtio_dev *dev, uint8_t status)
@@ -601,6 +614,12 @@ static enum common_action status_write(struct virtio_dev *dev, uint8_t status)
 
 	if (!status)
 		return ACT_RESET;
+	/*
+	 * a driver only adds status bits; taking one back without a reset
+	 * (features acked again while the queues run) is refused
+	 */
+	if (old & ~status & ~VIRTIO_CONFIG_S_NEEDS_RESET)
+		return ACT_FAIL;
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !(old & VIRTIO_CONFIG_S_FEATURES_OK))
 		status = status_check_features(dev, status);
@@ -677,18 +696,24 @@ static void common_access(struct virtio_dev *dev, uint64_t off, uint8_t *data,
 
 	if (off + len > COMMON_LEN)
 		return;
-	pthread_mutex_lock(&dev->lock);
-	if (write) {
-		act = common_write(dev, off, data, len);
-		q = selected_queue(dev);
-	} else {
+	if (!write) {
+		pthread_mutex_lock(&dev->lock);
 		common_image(dev, img);
 		memcpy(data, img + off, len);
+		pthread_mutex_unlock(&dev->lock);
+		return;
 	}
+	pthread_mutex_lock(&dev->ctl_lock);
+	pthread_mutex_lock(&dev->lock);
+	act = common_write(dev, off, data, len);
+	q = selected_queue(dev);
 	pthread_mutex_unlock(&dev->lock);
 
 	/* thread start and stop take dev->lock themselves */
 	switch (act) {
+	case ACT_FAIL:
+		virtio_dev_fail(dev, "the driver cleared status bits without a reset");
+		break;
 	case ACT_RESET:
 		virtio_reset(dev);
 		break;
@@ -703,6 +728,7 @@ static void common_access(struct virtio_dev *dev, uint64_t off, uint8_t *data,
 	case ACT_NONE:
 		break;
 	}
+	pthread_mutex_unlock(&dev->ctl_lock);
 }
 
 /* A notification KVM had no ioeventfd for (yet): kick by hand. */
@@ -808,6 +834,7 @@ int virtio_pci__add(struct vm *vm, struct virtio_dev *dev)
 		return -EINVAL;
 	dev->vm = vm;
 	dev->host_features |= 1ULL << VIRTIO_F_VERSION_1;
+	pthread_mutex_init(&dev->ctl_lock, NULL);
 	pthread_mutex_init(&dev->lock, NULL);
 	dev->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	dev->queues = calloc(dev->nr_queues, sizeof(*dev->queues));
