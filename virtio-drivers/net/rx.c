@@ -315,6 +315,40 @@ static bool pvnet_skb_append(struct sk_buff *skb, void *data,
 }
 
 /*
+ * Appends @len bytes at @data, in a buffer of @truesize bytes, to the
+ * frame @head whose last skb is *@tail: when *@tail has no fragment left
+ * (a frame over many buffers that do not follow each other in a page), to
+ * a new skb on @head's frag_list, which becomes *@tail. False (the
+ * reference still the caller's) when memory for that skb ran out.
+ */
+static bool pvnet_frame_append(struct sk_buff *head, struct sk_buff **tail,
+			       void *data, unsigned int len,
+			       unsigned int truesize)
+{
+	struct sk_buff *nskb;
+
+	if (!pvnet_skb_append(*tail, data, len, truesize)) {
+		nskb = alloc_skb(0, GFP_ATOMIC);
+		if (!nskb)
+			return false;
+		if (*tail == head)
+			skb_shinfo(head)->frag_list = nskb;
+		else
+			(*tail)->next = nskb;
+		*tail = nskb;
+		/* an empty skb: room for a fragment */
+		pvnet_skb_append(nskb, data, len, truesize);
+	}
+	/* the head counts what its frag_list holds */
+	if (*tail != head) {
+		head->data_len += len;
+		head->len += len;
+		head->truesize += truesize;
+	}
+	return true;
+}
+
+/*
  * An skb for a frame whose first @len bytes, header included, are in the
  * buffer @token of @truesize bytes starting at @data, the whole frame if
  * @whole; NULL when memory ran out (the buffer is then still the
@@ -386,11 +420,12 @@ static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, void *buf,
 				       u16 nbufs)
 {
 	struct net_device *dev = rq->vi->dev;
-	struct sk_buff *skb;
+	struct sk_buff *skb, *tail;
 
 	skb = pvnet_skb_start(rq, buf, buf, len, room, nbufs == 1);
 	if (!skb)
 		pvnet_buf_put(rq, buf, room);
+	tail = skb;
 	while (--nbufs > 0) {
 		buf = pvnet_rx_take(rq, &len, &room);
 		if (!buf) {
@@ -404,7 +439,7 @@ static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, void *buf,
 			dev_kfree_skb_any(skb);
 			skb = NULL;
 		}
-		if (skb && !pvnet_skb_append(skb, buf, len, room)) {
+		if (skb && !pvnet_frame_append(skb, &tail, buf, len, room)) {
 			dev_kfree_skb_any(skb);
 			skb = NULL;
 		}
@@ -412,7 +447,7 @@ static struct sk_buff *pvnet_rx_merged(struct pvnet_rq *rq, void *buf,
 			pvnet_buf_put(rq, buf, room);
 	}
 	if (!skb)
-		dev->stats.rx_length_errors++;
+		DEV_STATS_INC(dev, rx_length_errors);
 	return skb;
 }
 
@@ -432,7 +467,7 @@ static void pvnet_receive(struct pvnet_rq *rq, void *token, unsigned int len,
 	/* a merged frame's buffers are taken off the ring even if it is short */
 	if (unlikely(len < PVNET_HDR_LEN + (rq->vi->mergeable ? 0 : ETH_HLEN))) {
 		netdev_dbg(dev, "RX frame of %u bytes: too short\n", len);
-		dev->stats.rx_length_errors++;
+		DEV_STATS_INC(dev, rx_length_errors);
 		pvnet_rx_recycle(rq, token, room);
 		goto drop;
 	}
@@ -446,7 +481,7 @@ static void pvnet_receive(struct pvnet_rq *rq, void *token, unsigned int len,
 		goto drop;
 	if (unlikely(!pskb_may_pull(skb, ETH_HLEN))) {
 		netdev_dbg(dev, "RX frame of %u bytes: too short\n", skb->len);
-		dev->stats.rx_length_errors++;
+		DEV_STATS_INC(dev, rx_length_errors);
 		dev_kfree_skb_any(skb);
 		goto drop;
 	}
@@ -456,7 +491,7 @@ static void pvnet_receive(struct pvnet_rq *rq, void *token, unsigned int len,
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	if (virtio_net_hdr_to_skb(skb, &hdr.hdr, true)) {
 		netdev_dbg(dev, "RX frame with a bad virtio-net header\n");
-		dev->stats.rx_frame_errors++;
+		DEV_STATS_INC(dev, rx_frame_errors);
 		dev_kfree_skb_any(skb);
 		goto drop;
 	}
