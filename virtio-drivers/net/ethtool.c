@@ -57,8 +57,8 @@ void pvnet_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *tot)
 		tot->tx_bytes += v[1];
 		tot->tx_dropped += v[2];
 	}
-	tot->rx_length_errors = dev->stats.rx_length_errors;
-	tot->rx_frame_errors = dev->stats.rx_frame_errors;
+	tot->rx_length_errors = DEV_STATS_READ(dev, rx_length_errors);
+	tot->rx_frame_errors = DEV_STATS_READ(dev, rx_frame_errors);
 	tot->rx_errors = tot->rx_length_errors + tot->rx_frame_errors;
 }
 

@@ -445,6 +445,12 @@ static int pvnet_probe(struct virtio_device *vdev)
 	struct net_device *dev;
 	int err;
 
+	/* validate checked it: a device that changed it since is refused */
+	if (max_pairs < 1 || max_pairs > PVNET_MAX_PAIRS) {
+		dev_err(&vdev->dev, "device's queue pairs changed to %u since it was checked: refused\n",
+			max_pairs);
+		return -EINVAL;
+	}
 	dev = alloc_etherdev_mq(sizeof(*vi), max_pairs);
 	if (!dev)
 		return -ENOMEM;

@@ -16,7 +16,12 @@ static struct pvnet_hdr *pvnet_skb_hdr(struct sk_buff *skb)
 	return (struct pvnet_hdr *)skb->cb;
 }
 
-/* Frees the skbs the device is done with; the TX queue's lock is held. */
+/*
+ * Frees the skbs the device is done with; the TX queue's lock is held. A
+ * used element the virtio core refused broke the queue: the device is
+ * stopped from here, whichever caller met it first (once the queue is
+ * broken, the core no longer calls back, so the NAPI would never see it).
+ */
 static void pvnet_tx_reclaim(struct pvnet_sq *sq, int budget)
 {
 	unsigned int len, packets = 0, bytes = 0;
@@ -27,6 +32,8 @@ static void pvnet_tx_reclaim(struct pvnet_sq *sq, int budget)
 		bytes += skb->len;
 		napi_consume_skb(skb, budget);
 	}
+	if (unlikely(virtqueue_is_broken(sq->vq)))
+		pvnet_broken(sq->vi, 0, 0);
 	if (!packets)
 		return;
 	u64_stats_update_begin(&sq->stats.syncp);
@@ -86,8 +93,6 @@ int pvnet_tx_poll(struct napi_struct *napi, int budget)
 	txq = netdev_get_tx_queue(sq->vi->dev, pvnet_vq_pair(sq->vq));
 	__netif_tx_lock(txq, raw_smp_processor_id());
 	pvnet_tx_reclaim(sq, budget);
-	if (unlikely(virtqueue_is_broken(sq->vq)))
-		pvnet_broken(sq->vi, 0, 0);
 	/* (a stopped device, detached, is never woken) */
 	if (netif_tx_queue_stopped(txq) && netif_device_present(sq->vi->dev) &&
 	    sq->vq->num_free >= PVNET_TX_DESCS)
