@@ -182,7 +182,9 @@ int pvblk_fit_limits(struct pvblk *vblk, struct pvblk_limits *lim,
 	lim->max_segments = min(lim->max_segments, vring_size - 2);
 	bytes = min_t(u64, (u64)lim->max_segments * lim->max_segment_size,
 		      virtio_max_dma_size(vblk->vdev));
-	lim->max_hw_sectors = min_t(u64, bytes >> SECTOR_SHIFT, UINT_MAX);
+	/* in sectors whose bytes fit 32 bits: 6.1 checks them so, and wraps */
+	lim->max_hw_sectors = min_t(u64, bytes >> SECTOR_SHIFT,
+				    UINT_MAX >> SECTOR_SHIFT);
 	return 0;
 }
 

@@ -61,21 +61,29 @@ static const struct block_device_operations pvblk_fops = {
 static void pvblk_kill(struct pvblk *vblk, unsigned long drain,
 		       const char *why)
 {
-	struct request_queue *q = vblk->disk->queue;
+	struct gendisk *disk = READ_ONCE(vblk->disk);
+	struct request_queue *q;
 
+	/*
+	 * a device that broke a virtqueue before probe made the disk (it
+	 * used a buffer before DRIVER_OK): broken already, and no I/O
+	 */
+	if (!disk)
+		return;
+	q = disk->queue;
 	mutex_lock(&vblk->kill_lock);
 	if (vblk->killed)
 		goto out;
 	vblk->killed = true;
 	if (why)
 		dev_err(&vblk->vdev->dev, "%s: %s: failing all I/O\n",
-			vblk->disk->disk_name, why);
+			disk->disk_name, why);
 	/* this also starts freezing the queue, which we may wait for */
-	blk_mark_disk_dead(vblk->disk);
+	blk_mark_disk_dead(disk);
 	if (drain && !blk_mq_freeze_queue_wait_timeout(q, drain))
 		dev_warn(&vblk->vdev->dev,
 			 "%s: requests still in flight after %u ms fail\n",
-			 vblk->disk->disk_name, jiffies_to_msecs(drain));
+			 disk->disk_name, jiffies_to_msecs(drain));
 	pvblk_stop_device(vblk);
 out:
 	mutex_unlock(&vblk->kill_lock);
@@ -215,7 +223,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 		dev_err(&vdev->dev, "cannot allocate the disk: %d\n", err);
 		goto err_tag_set;
 	}
-	vblk->disk = disk;
+	WRITE_ONCE(vblk->disk, disk);
 	disk->major = pvblk_major;
 	disk->first_minor = vblk->index << PVBLK_PART_BITS;
 	disk->minors = 1 << PVBLK_PART_BITS;
@@ -243,6 +251,8 @@ err_tag_set:
 err_vqs:
 	virtio_reset_device(vdev);
 	vdev->config->del_vqs(vdev);
+	/* a virtqueue may have broken before the disk was there */
+	cancel_work_sync(&vblk->broken_work);
 err_free:
 	pvblk_free(vblk);
 	return err;
