@@ -43,7 +43,9 @@ void double_reset(struct vm *vm);
 int __real_fdatasync(int fd);
 int __wrap_fdatasync(int fd);
 
-/* pci_fuzz is linked with --wrap=ioctl: its KVM double answers the VM's. */
+/* pci_fuzz and virtio_pci_test are linked with --wrap=ioctl: their KVM
+ * doubles answer the VM's.
+ */
 int __real_ioctl(int fd, unsigned long req, ...);
 int __wrap_ioctl(int fd, unsigned long req, ...);
 

@@ -41,8 +41,6 @@
 static int hold_next_assign;
 static sem_t in_ioctl, let_go;
 
-int __real_ioctl(int fd, unsigned long req, ...);
-
 int __wrap_ioctl(int fd, unsigned long req, ...)
 {
 	struct kvm_ioeventfd *e;
