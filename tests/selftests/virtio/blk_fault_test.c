@@ -13,7 +13,9 @@
  * soon after (its status reads 0 while pvkit_blk is still bound), fail
  * every later request at once and hold none; the other disks must go on
  * working; unbinding and binding the device again must give a disk that
- * reads, and that the fault kills again. Last, pvkit_blk must unload
+ * reads, and that the fault kills again, also under a mounted ext4 whose
+ * writeback reaches the misbehaving part (sync must return, the file
+ * system unmount). Last, pvkit_blk must unload
  * with the dead disks and load again (the tools disk is unmounted and
  * mounted again for that). No kernel problem may be logged.
  */
@@ -40,6 +42,10 @@
 /* how long after that the device may take to read as reset */
 #define RESET_BOUND_MS	2000
 #define TOOLS_MNT	"/tools"	/* where tests/harness/guest-init put it */
+#define MKFS		"/usr/sbin/mkfs.ext4"	/* on the tools disk */
+#define FS_MNT		"/tmp/blk-fault-fs"
+/* how long writes through a file system and sync may take to fail */
+#define SYNC_BOUND_MS	30000
 
 /* What one read in a child process came to. */
 struct read_result {
@@ -299,6 +305,54 @@ TEST_F_TIMEOUT(fault, bind_again_then_fault_again, 90)
 	mark = pvkit_kmsg_mark();
 	fault_kills_disk(_metadata, disk, self->vdev, mark, variant->line,
 			 variant->core);
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+}
+
+/*
+ * The fault under a mounted ext4 (of the whole 1 MiB disk): a file
+ * written through the page cache reaches the misbehaving part when it is
+ * written back, and sync must return in time with the disk dead, the
+ * device reset and nothing in flight; the file system unmounts. (On 6.12
+ * marking the disk dead also tells the file system, which might wait for
+ * pages under writeback that the broken device holds: with the device
+ * reset after that, as now, this passed on 6.12 and 6.1 on 2026-12-07.)
+ */
+TEST_F_TIMEOUT(fault, fault_under_a_file_system_ends_its_writeback, 120)
+{
+	unsigned int mark;
+	long long t0, ms;
+	char disk[32];
+	int synced;
+
+	ASSERT_EQ(0, pvkit_need_tool(MKFS));
+	ASSERT_EQ(0, pvkit_write_file(DRIVER_DIR "/unbind", self->vdev));
+	ASSERT_EQ(0, pvkit_write_file(DRIVER_DIR "/bind", self->vdev));
+	ASSERT_EQ(0, pvkit_find_disk(variant->serial, disk, sizeof(disk)));
+	mark = pvkit_kmsg_mark();
+	/*
+	 * made in a file and copied up to the fault (the rest is zeros on
+	 * both): mkfs zeroes the last blocks of the device itself
+	 */
+	ASSERT_EQ(0, pvkit_run("dd if=/dev/zero of=/tmp/blk-fault-fs.img bs=1k count=1024 2>/dev/null && "
+			       MKFS " -q -F /tmp/blk-fault-fs.img && "
+			       "dd if=/tmp/blk-fault-fs.img of=/dev/%s bs=1k count=%d conv=fsync 2>/dev/null",
+			       disk, FAULT_OFFSET / 1024));
+	ASSERT_EQ(0, pvkit_run("mkdir -p " FS_MNT " && mount -t ext4 /dev/%s " FS_MNT,
+			       disk));
+	t0 = clock_ms();
+	/* 800 KiB: well past the fault's 512 KiB on a 1 MiB file system */
+	synced = pvkit_run("dd if=/dev/zero of=" FS_MNT "/file bs=4k count=200 2>/dev/null; sync");
+	ms = clock_ms() - t0;
+	printf("# %s: the writes and sync returned %d after %lld ms\n", disk,
+	       synced, ms);
+	EXPECT_GT(SYNC_BOUND_MS, ms);
+	/* (a write's bad length is one past its status byte, not a read's) */
+	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, ": failing all I/O"))
+		TH_LOG("not one line of pvkit_blk's failing the disk");
+	EXPECT_EQ(0, wait_for_reset(self->vdev, RESET_BOUND_MS));
+	EXPECT_EQ(0, pvkit_run("umount " FS_MNT));
+	pvkit_run("rm -f /tmp/blk-fault-fs.img");
+	EXPECT_EQ(0, disk_in_flight(disk));
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
