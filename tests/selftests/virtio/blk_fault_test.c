@@ -44,6 +44,7 @@
 #define TOOLS_MNT	"/tools"	/* where tests/harness/guest-init put it */
 #define MKFS		"/usr/sbin/mkfs.ext4"	/* on the tools disk */
 #define FS_MNT		"/tmp/blk-fault-fs"
+#define FS_IMG		"/tmp/blk-fault-fs.img"
 /* how long writes through a file system and sync may take to fail */
 #define SYNC_BOUND_MS	30000
 
@@ -333,9 +334,9 @@ TEST_F_TIMEOUT(fault, fault_under_a_file_system_ends_its_writeback, 120)
 	 * made in a file and copied up to the fault (the rest is zeros on
 	 * both): mkfs zeroes the last blocks of the device itself
 	 */
-	ASSERT_EQ(0, pvkit_run("dd if=/dev/zero of=/tmp/blk-fault-fs.img bs=1k count=1024 2>/dev/null && "
-			       MKFS " -q -F /tmp/blk-fault-fs.img && "
-			       "dd if=/tmp/blk-fault-fs.img of=/dev/%s bs=1k count=%d conv=fsync 2>/dev/null",
+	ASSERT_EQ(0, pvkit_run("dd if=/dev/zero of=" FS_IMG " bs=1k count=1024 2>/dev/null"));
+	ASSERT_EQ(0, pvkit_run(MKFS " -q -F " FS_IMG));
+	ASSERT_EQ(0, pvkit_run("dd if=" FS_IMG " of=/dev/%s bs=1k count=%d conv=fsync 2>/dev/null",
 			       disk, FAULT_OFFSET / 1024));
 	ASSERT_EQ(0, pvkit_run("mkdir -p " FS_MNT " && mount -t ext4 /dev/%s " FS_MNT,
 			       disk));
@@ -351,7 +352,7 @@ TEST_F_TIMEOUT(fault, fault_under_a_file_system_ends_its_writeback, 120)
 		TH_LOG("not one line of pvkit_blk's failing the disk");
 	EXPECT_EQ(0, wait_for_reset(self->vdev, RESET_BOUND_MS));
 	EXPECT_EQ(0, pvkit_run("umount " FS_MNT));
-	pvkit_run("rm -f /tmp/blk-fault-fs.img");
+	pvkit_run("rm -f " FS_IMG);
 	EXPECT_EQ(0, disk_in_flight(disk));
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
