@@ -286,6 +286,19 @@ static const struct virtio_device_id pvblk_id_table[] = {
 };
 MODULE_DEVICE_TABLE(virtio, pvblk_id_table);
 
+#ifdef CONFIG_PM
+/*
+ * Suspend and hibernation: the device is reset on resume, and without
+ * its queues set up again every request would wait for ever, so the
+ * system's suspend is refused here (it carries on as before).
+ */
+static int pvblk_freeze(struct virtio_device *vdev)
+{
+	dev_err(&vdev->dev, "suspend and hibernation are not supported yet: the system stays up\n");
+	return -EOPNOTSUPP;
+}
+#endif
+
 static struct virtio_driver pvblk_driver = {
 	.driver.name = KBUILD_MODNAME,
 	.driver.owner = THIS_MODULE,
@@ -295,6 +308,9 @@ static struct virtio_driver pvblk_driver = {
 	.probe = pvblk_probe,
 	.remove = pvblk_remove,
 	.config_changed = pvblk_config_changed,
+#ifdef CONFIG_PM
+	.freeze = pvblk_freeze,
+#endif
 };
 
 static int __init pvblk_init(void)

@@ -542,6 +542,19 @@ static const struct virtio_device_id pvnet_id_table[] = {
 };
 MODULE_DEVICE_TABLE(virtio, pvnet_id_table);
 
+#ifdef CONFIG_PM
+/*
+ * Suspend and hibernation: the device is reset on resume, and its queues
+ * are not set up again (not yet), so the system's suspend is refused
+ * here (it carries on as before) instead of leaving a dead interface.
+ */
+static int pvnet_freeze(struct virtio_device *vdev)
+{
+	dev_err(&vdev->dev, "suspend and hibernation are not supported yet: the system stays up\n");
+	return -EOPNOTSUPP;
+}
+#endif
+
 static struct virtio_driver pvnet_driver = {
 	.driver.name		= PVNET_DRV_NAME,
 	.driver.owner		= THIS_MODULE,
@@ -552,6 +565,9 @@ static struct virtio_driver pvnet_driver = {
 	.probe			= pvnet_probe,
 	.remove			= pvnet_remove,
 	.config_changed		= pvnet_config_changed,
+#ifdef CONFIG_PM
+	.freeze			= pvnet_freeze,
+#endif
 };
 module_virtio_driver(pvnet_driver);
 
