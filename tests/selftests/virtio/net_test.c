@@ -720,6 +720,34 @@ static int rx_buf_window(const char *nic, const char *cmd, long long delta[4])
 }
 
 /*
+ * Why the buffer tests cannot run on a device whose features are @feat
+ * (its sysfs features string), or NULL: they need mergeable RX buffers
+ * and GSO frames from the host.
+ */
+static const char *mrg_gso_missing(const char *feat)
+{
+	if (feat[VIRTIO_NET_F_MRG_RXBUF] != '1')
+		return "the device offers no mergeable RX buffers (VIRTIO_NET_F_MRG_RXBUF)";
+	if (feat[VIRTIO_NET_F_GUEST_TSO4] != '1')
+		return "the device sends no GSO frames (VIRTIO_NET_F_GUEST_TSO4)";
+	return NULL;
+}
+
+/*
+ * The buffer tests' traffic, each @len bytes: @tcp, 2 s of TCP from the
+ * host (64 KiB GSO frames); @small, the host's replies to 1250 pings of
+ * 200 bytes.
+ */
+static void traffic_cmds(char *tcp, char *small, size_t len)
+{
+	snprintf(tcp, len, "%s -c %s -t 2 -R > /tmp/traffic.out 2>&1",
+		 PVKIT_IPERF3, PVKIT_TEST_HOST_IP);
+	snprintf(small, len,
+		 "ping -q -c 1250 -i 0.002 -s 200 -W 5 %s > /tmp/traffic.out 2>&1",
+		 PVKIT_TEST_HOST_IP);
+}
+
+/*
  * Mergeable RX buffers follow the mean length of the frames a queue got,
  * both ways. After a warm-up run of host-to-guest TCP (64 KiB GSO frames
  * from the tap), a second run's frames must average 8 KiB or more and
@@ -740,21 +768,17 @@ TEST_F(net, rx_buffers_follow_frame_length)
 	const char *param = "/sys/module/" DRIVER "/parameters/rx_buf_order";
 	char tcp[256], small[256];
 	long long delta[ARRAY_SIZE(rx_buf_stats)];
+	const char *why;
 
 	snprintf(self->path, sizeof(self->path), "/sys/class/net/%s/device/features",
 		 self->nic);
 	ASSERT_GT(pvkit_read_file(self->path, self->buf, sizeof(self->buf)), 15);
-	if (self->buf[VIRTIO_NET_F_MRG_RXBUF] != '1')
-		SKIP(return, "the device offers no mergeable RX buffers (VIRTIO_NET_F_MRG_RXBUF)");
-	if (self->buf[VIRTIO_NET_F_GUEST_TSO4] != '1')
-		SKIP(return, "the device sends no GSO frames (VIRTIO_NET_F_GUEST_TSO4)");
+	why = mrg_gso_missing(self->buf);
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(4, pvkit_read_number(param)) TH_LOG("the bounds are for rx_buf_order 4");
 	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
-	snprintf(tcp, sizeof(tcp), "%s -c %s -t 2 -R > /tmp/traffic.out 2>&1",
-		 PVKIT_IPERF3, PVKIT_TEST_HOST_IP);
-	snprintf(small, sizeof(small),
-		 "ping -q -c 1250 -i 0.002 -s 200 -W 5 %s > /tmp/traffic.out 2>&1",
-		 PVKIT_TEST_HOST_IP);
+	traffic_cmds(tcp, small, sizeof(tcp));
 
 	ASSERT_EQ(0, run_traffic(tcp));
 	ASSERT_EQ(0, rx_buf_window(self->nic, tcp, delta))
@@ -783,20 +807,16 @@ TEST_F(net, frames_over_many_buffers_arrive_whole)
 {
 	char tcp[256], small[256];
 	long long before, after;
+	const char *why;
 
 	snprintf(self->path, sizeof(self->path), "/sys/class/net/%s/device/features",
 		 self->nic);
 	ASSERT_GT(pvkit_read_file(self->path, self->buf, sizeof(self->buf)), 15);
-	if (self->buf[VIRTIO_NET_F_MRG_RXBUF] != '1')
-		SKIP(return, "the device offers no mergeable RX buffers (VIRTIO_NET_F_MRG_RXBUF)");
-	if (self->buf[VIRTIO_NET_F_GUEST_TSO4] != '1')
-		SKIP(return, "the device sends no GSO frames (VIRTIO_NET_F_GUEST_TSO4)");
+	why = mrg_gso_missing(self->buf);
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, pvkit_need_tool(PVKIT_IPERF3));
-	snprintf(tcp, sizeof(tcp), "%s -c %s -t 2 -R > /tmp/traffic.out 2>&1",
-		 PVKIT_IPERF3, PVKIT_TEST_HOST_IP);
-	snprintf(small, sizeof(small),
-		 "ping -q -c 1250 -i 0.002 -s 200 -W 5 %s > /tmp/traffic.out 2>&1",
-		 PVKIT_TEST_HOST_IP);
+	traffic_cmds(tcp, small, sizeof(tcp));
 	snprintf(self->path, sizeof(self->path),
 		 "/sys/class/net/%s/statistics/rx_length_errors", self->nic);
 
