@@ -25,7 +25,7 @@
 #define HV_MIN_MEM		(128ULL << 20)
 #define HV_MAX_MEM		(3ULL << 30)	/* below the 32-bit MMIO hole */
 #define HV_HC_SLOTS		32
-#define HV_MAX_DISKS		8
+#define HV_MAX_DISKS		12
 #define HV_MAX_NICS		4
 #define HV_MAX_VIRTIO		(HV_MAX_DISKS + HV_MAX_NICS)
 
@@ -50,9 +50,14 @@ enum hv_exit {
 
 /*
  * A device that misbehaves on purpose, for tests (vq_fault.c):
- * fault=bad-id|bad-len[,fault-from=SECTOR]
+ * fault=bad-id|bad-len[,fault-from=SECTOR], for a NIC fault=tx-bad-id
+ * (its transmit queue, without interrupts), for a disk fault=early-used
+ * (a used element before the driver is ready)
  */
-enum hv_fault { HV_FAULT_NONE, HV_FAULT_BAD_ID, HV_FAULT_BAD_LEN };
+enum hv_fault {
+	HV_FAULT_NONE, HV_FAULT_BAD_ID, HV_FAULT_BAD_LEN, HV_FAULT_TX_BAD_ID,
+	HV_FAULT_EARLY_USED
+};
 struct hv_fault_cfg {
 	enum hv_fault kind;
 	uint64_t from;			/* first sector that misbehaves */

@@ -114,7 +114,9 @@ static void print_help(FILE *out)
 		"                   writes reaching sector fault-from=SECTOR\n"
 		"                   (default 0) return a used id never made\n"
 		"                   available, or a length one byte past the\n"
-		"                   request's writable buffers;\n"
+		"                   request's writable buffers; early-used: a\n"
+		"                   used element in each queue enabled before\n"
+		"                   the driver is ready, and an interrupt;\n"
 		"                   up to %d disks\n"
 		"  --net tap=IFNAME[,mac=MAC][,mrg_rxbuf=on|off][,fault=F]\n"
 		"                   a virtio network device on tap IFNAME (made\n"
@@ -124,7 +126,9 @@ static void print_help(FILE *out)
 		"                   (the driver posts each big enough for any\n"
 		"                   frame; default on);\n"
 		"                   F, test only: bad-id or bad-len, as for\n"
-		"                   --disk, on every received frame\n"
+		"                   --disk, on every received frame; tx-bad-id:\n"
+		"                   a used id never made available for every\n"
+		"                   sent frame, with no interrupt\n"
 		"  --kernel-cache DIR|off\n"
 		"                   keep the bzImage's kernel unpacked in DIR\n"
 		"                   (made if missing) and boot it from there the\n"
@@ -238,6 +242,10 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 		return usage_error("--disk needs a file name");
 	while ((opt = strtok_r(NULL, ",", &save))) {
 		fault = vq_fault__parse(&dc->fault, opt, &why);
+		if (fault > 0 && dc->fault.kind == HV_FAULT_TX_BAD_ID) {
+			fault = -1;
+			why = "tx-bad-id is for --net (a disk sends no frames)";
+		}
 		if (fault < 0)
 			return usage_error("--disk '%s': %s: %s", dc->path,
 					   opt, why);
@@ -260,7 +268,7 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 						   dc->path, opt + 12,
 						   HV_MAX_WRITE_DELAY_MS);
 		} else
-			return usage_error("--disk '%s': unknown option '%s' (ro, serial=ID of at most 20 characters, poll=US, write-delay=MS, fault=bad-id|bad-len, fault-from=SECTOR)",
+			return usage_error("--disk '%s': unknown option '%s' (ro, serial=ID of at most 20 characters, poll=US, write-delay=MS, fault=bad-id|bad-len|early-used, fault-from=SECTOR)",
 					   dc->path, opt);
 	}
 	if (access(dc->path, dc->read_only ? R_OK : R_OK | W_OK))
@@ -300,8 +308,12 @@ static int parse_net(char *arg, struct vm_config *cfg)
 	for (opt = strtok_r(arg, ",", &save); opt;
 	     opt = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(opt, "fault-from=", 11))
-			return usage_error("--net: fault-from= is for --disk; a NIC with fault= misbehaves on every frame it receives");
+			return usage_error("--net: fault-from= is for --disk; a NIC with fault= misbehaves on every frame it receives (tx-bad-id: sends)");
 		fault = vq_fault__parse(&nc->fault, opt, &why);
+		if (fault > 0 && nc->fault.kind == HV_FAULT_EARLY_USED) {
+			fault = -1;
+			why = "fault=early-used is for --disk";
+		}
 		if (fault < 0)
 			return usage_error("--net: %s", why);
 		if (fault)
@@ -318,7 +330,7 @@ static int parse_net(char *arg, struct vm_config *cfg)
 			   !strcmp(opt, "mrg_rxbuf=off")) {
 			nc->no_mrg_rxbuf = !strcmp(opt + 10, "off");
 		} else {
-			return usage_error("--net: unknown option '%s' (tap=IFNAME of at most 15 characters, mac=MAC, mrg_rxbuf=on|off, fault=bad-id|bad-len)",
+			return usage_error("--net: unknown option '%s' (tap=IFNAME of at most 15 characters, mac=MAC, mrg_rxbuf=on|off, fault=bad-id|bad-len|tx-bad-id)",
 					   opt);
 		}
 	}

@@ -59,10 +59,16 @@ struct virtio_dev_ops {
 	void (*stats)(struct virtio_dev *dev, FILE *f);
 	/*
 	 * optional, tests only (vq_fault.c): rewrites the used element
-	 * (*id, *len) that virtio_queue__serve returns for chain @c
+	 * (*id, *len) that virtio_queue__serve returns for chain @c; true:
+	 * no interrupt tells the driver of it
 	 */
-	void (*misbehave)(struct virtio_queue *q, const struct vq_chain *c,
+	bool (*misbehave)(struct virtio_queue *q, const struct vq_chain *c,
 			  uint16_t *id, uint32_t *len);
+	/*
+	 * optional, tests only (vq_fault.c): the driver enabled queue @q
+	 * before DRIVER_OK; called with the device's ctl_lock held
+	 */
+	void (*queue_enabled)(struct virtio_queue *q);
 };
 
 struct msix_vector {

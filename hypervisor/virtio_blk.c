@@ -54,13 +54,22 @@ static void blk_queue_run(struct virtio_queue *q)
 }
 
 /* fault=: the used element of a read or write from fault-from= on */
-static void blk_misbehave(struct virtio_queue *q, const struct vq_chain *c,
+static bool blk_misbehave(struct virtio_queue *q, const struct vq_chain *c,
 			  uint16_t *id, uint32_t *len)
 {
 	struct virtio_blk *blk = q->dev->priv;
 
 	if (vq_fault__blk_applies(&blk->fault, c))
 		vq_fault__misbehave(&blk->fault, &blk->faults, q, c, id, len);
+	return false;
+}
+
+/* fault=early-used: a used element in each queue enabled too early */
+static void blk_queue_enabled(struct virtio_queue *q)
+{
+	struct virtio_blk *blk = q->dev->priv;
+
+	vq_fault__queue_enabled(&blk->fault, &blk->faults, q);
 }
 
 static void blk_stats(struct virtio_dev *dev, FILE *f)
@@ -81,6 +90,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.queue_run = blk_queue_run,
 	.stats = blk_stats,
 	.misbehave = blk_misbehave,
+	.queue_enabled = blk_queue_enabled,
 };
 
 /* Opens and checks the image; one clear line on any problem. */

@@ -9,7 +9,7 @@
  * through: what the guest driver acks for receive becomes the tap's
  * offload flags (TUNSETOFFLOAD). A device
  * given fault= returns a wrong used element for every received frame,
- * for tests (vq_fault.c).
+ * or with fault=tx-bad-id for every sent one, for tests (vq_fault.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,8 +110,9 @@ static void net_rx_push(struct virtio_queue *q, struct net_rx *rx,
 		rx->used[i].len = rx->lens[i];
 	}
 	id = rx->used[0].id;
-	vq_fault__misbehave(&net->fault, &net->faults, q, &rx->c[0], &id,
-			    &rx->used[0].len);
+	if (net->fault.kind != HV_FAULT_TX_BAD_ID)
+		vq_fault__misbehave(&net->fault, &net->faults, q, &rx->c[0],
+				    &id, &rx->used[0].len);
 	rx->used[0].id = id;
 	vq__push_n(&q->vq, rx->used, used);
 	vq__unpop(&q->vq, rx->nr - used);
@@ -192,6 +193,21 @@ static int net_tx_chain(struct virtio_queue *q, const struct vq_chain *c,
 	return 0;
 }
 
+/*
+ * fault=tx-bad-id: each sent frame's used element has a bad id, and no
+ * interrupt tells of it, so that the driver meets it when it next sends.
+ */
+static bool net_misbehave(struct virtio_queue *q, const struct vq_chain *c,
+			  uint16_t *id, uint32_t *len)
+{
+	struct virtio_net *net = q->dev->priv;
+
+	if (q->index != NET_TXQ || net->fault.kind != HV_FAULT_TX_BAD_ID)
+		return false;
+	vq_fault__misbehave(&net->fault, &net->faults, q, c, id, len);
+	return true;
+}
+
 static void net_queue_run(struct virtio_queue *q)
 {
 	if (q->index == NET_RXQ)
@@ -245,6 +261,7 @@ static const struct virtio_dev_ops net_ops = {
 	.queue_run = net_queue_run,
 	.features_acked = net_features_acked,
 	.stats = net_stats,
+	.misbehave = net_misbehave,
 };
 
 static int net_open_tap(struct virtio_net *net, const char *name)

@@ -23,8 +23,12 @@ int vq_fault__parse(struct hv_fault_cfg *f, const char *opt,
 			f->kind = HV_FAULT_BAD_ID;
 		} else if (!strcmp(opt + 6, "bad-len")) {
 			f->kind = HV_FAULT_BAD_LEN;
+		} else if (!strcmp(opt + 6, "tx-bad-id")) {
+			f->kind = HV_FAULT_TX_BAD_ID;
+		} else if (!strcmp(opt + 6, "early-used")) {
+			f->kind = HV_FAULT_EARLY_USED;
 		} else {
-			*why = "fault= takes bad-id or bad-len";
+			*why = "fault= takes bad-id, bad-len, (a NIC's) tx-bad-id or (a disk's) early-used";
 			return -1;
 		}
 		return 1;
@@ -49,6 +53,10 @@ const char *vq_fault__name(enum hv_fault kind)
 		return "bad-id";
 	case HV_FAULT_BAD_LEN:
 		return "bad-len";
+	case HV_FAULT_TX_BAD_ID:
+		return "tx-bad-id";
+	case HV_FAULT_EARLY_USED:
+		return "early-used";
 	default:
 		return "none";
 	}
@@ -60,7 +68,7 @@ bool vq_fault__blk_applies(const struct hv_fault_cfg *f,
 	struct virtio_blk_outhdr hdr;
 	uint64_t data;
 
-	if (f->kind == HV_FAULT_NONE ||
+	if ((f->kind != HV_FAULT_BAD_ID && f->kind != HV_FAULT_BAD_LEN) ||
 	    vq__copy_from_out(c, 0, &hdr, sizeof(hdr)) != sizeof(hdr))
 		return false;
 	if (hdr.type == VIRTIO_BLK_T_IN)
@@ -79,6 +87,7 @@ bool vq_fault__corrupt(const struct hv_fault_cfg *f, uint16_t queue_size,
 {
 	switch (f->kind) {
 	case HV_FAULT_BAD_ID:
+	case HV_FAULT_TX_BAD_ID:
 		/* past the table: no driver can have made it available */
 		*id = queue_size + c->head;
 		return true;
@@ -114,4 +123,22 @@ void vq_fault__stats(const struct hv_fault_cfg *f, const uint64_t *faults,
 	fprintf(out, ", \"fault\": \"%s\", \"faults\": %llu",
 		vq_fault__name(f->kind),
 		(unsigned long long)__atomic_load_n(faults, __ATOMIC_RELAXED));
+}
+
+void vq_fault__queue_enabled(const struct hv_fault_cfg *f, uint64_t *faults,
+			     struct virtio_queue *q)
+{
+	struct virtio_dev *dev = q->dev;
+
+	if (f->kind != HV_FAULT_EARLY_USED)
+		return;
+	q->layout.size = q->size;
+	if (vq__init(&q->vq, dev->vm, &q->layout,
+		     virtio_has(dev, VIRTIO_RING_F_EVENT_IDX), false))
+		return;		/* the start after DRIVER_OK will say why */
+	vq__push(&q->vq, 0, 0);
+	if (__atomic_fetch_add(faults, 1, __ATOMIC_RELAXED) == 0)
+		hv_info("%s: queue %u: fault=early-used (a test flag): used id 0 before DRIVER_OK, with nothing made available",
+			dev->name, q->index);
+	virtio_queue__interrupt(q);
 }

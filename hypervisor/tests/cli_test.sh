@@ -69,7 +69,7 @@ usage() {
 
 [ -r "$kernel" ] || { echo "Bail out! no kernel '$kernel'"; exit 1; }
 echo "TAP version 13"
-echo "1..28"
+echo "1..31"
 
 usage "no command" "$hv"
 expect "unknown command" 2 "unknown command 'frob'" "$hv" frob
@@ -99,6 +99,12 @@ expect "disk a directory" 1 "--disk .*Is a directory" \
 : >"$work/disk"
 expect "unknown disk option" 2 "unknown option 'fast'" \
 	"$hv" run --kernel "$kernel" --disk "$work/disk,fast"
+expect "disk fault for a NIC" 2 "tx-bad-id is for --net" \
+	"$hv" run --kernel "$kernel" --disk "$work/disk,fault=tx-bad-id"
+expect "NIC fault for a disk" 2 "fault=early-used is for --disk" \
+	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,fault=early-used
+expect "NIC fault-from" 2 "fault-from= is for --disk" \
+	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,fault=tx-bad-id,fault-from=8
 expect "bad MAC" 2 "'zz' is not a unicast MAC" \
 	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,mac=zz
 expect "bad mrg_rxbuf" 2 "unknown option 'mrg_rxbuf=yes' .*mrg_rxbuf=on\|off" \
@@ -139,6 +145,6 @@ else
 	echo "missing:$missing" >"$work/err"
 	not_ok "--help names every option"
 fi
-[ "$n" = 28 ] || echo "not ok $((n + 1)) ran $n cases, not 28"
+[ "$n" = 31 ] || echo "not ok $((n + 1)) ran $n cases, not 31"
 echo "# $((n - bad)) passed, $bad failed"
-[ "$bad" = 0 ] && [ "$n" = 28 ]
+[ "$bad" = 0 ] && [ "$n" = 31 ]

@@ -6,7 +6,10 @@
  * used to run on past the reset, on the old rings); a driver that takes
  * a status bit back without a reset fails the device instead of acking
  * features again under running queues; a queue that fails stops its
- * device's other queues at once, before the driver's reset.
+ * device's other queues at once, before the driver's reset; a test
+ * fault that keeps its used elements quiet sends no interrupt for them;
+ * fault=early-used puts a used element in a queue enabled before
+ * DRIVER_OK, and interrupts, and only then.
  *
  * KVM is a double (the test is linked with --wrap=ioctl) whose
  * KVM_IOEVENTFD can hold the calling vCPU until the test lets it go.
@@ -26,6 +29,7 @@
 #include "kselftest_harness.h"
 #include "doubles.h"
 #include "../virtio.h"
+#include "../vq_fault.h"
 
 #define FAKE_VM_FD	(-42)
 #define NR_QUEUES	2
@@ -99,9 +103,29 @@ static int features_acked(struct virtio_dev *dev)
 	return 0;
 }
 
+/* set: every used element is one no interrupt tells of (vq_fault.c) */
+static bool quiet;
+
+static bool misbehave(struct virtio_queue *q, const struct vq_chain *c,
+		      uint16_t *id, uint32_t *len)
+{
+	return quiet;
+}
+
+/* the device's fault=, for queue_enabled */
+static struct hv_fault_cfg fault;
+static uint64_t faults;
+
+static void queue_enabled(struct virtio_queue *q)
+{
+	vq_fault__queue_enabled(&fault, &faults, q);
+}
+
 static const struct virtio_dev_ops ops = {
 	.queue_run = queue_run,
 	.features_acked = features_acked,
+	.misbehave = misbehave,
+	.queue_enabled = queue_enabled,
 };
 
 static struct virtio_dev dev;
@@ -321,6 +345,87 @@ TEST(a_failed_queue_stops_the_others)
 	EXPECT_EQ(0, status());
 	EXPECT_FALSE(dev.queues[0].running);
 	EXPECT_FALSE(dev.queues[1].running);
+}
+
+/*
+ * Queue 0 of a live device serves four chains; the number of interrupts
+ * it sent once all four are used.
+ */
+static uint64_t interrupts_for_four_chains(void)
+{
+	struct vring_used *used;
+	uint64_t n;
+	int i;
+
+	device_create();
+	used = (struct vring_used *)(vm->ram + 0x12000);
+	driver_features();
+	queue_setup(0, 0x10000);
+	reg_write(VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+	reg_write(VIRTIO_PCI_COMMON_STATUS, STATUS_LIVE, 1);
+	if (threads_settle(1) != 1)
+		return UINT64_MAX;
+	offer_chains(&dev.queues[0], 0x10000, 4);
+	for (i = 0; i < 200 && __atomic_load_n(&used->idx, __ATOMIC_ACQUIRE) != 4;
+	     i++)
+		usleep(10000);
+	usleep(50000);		/* the batch's interrupt, if any, is out */
+	n = used->idx == 4 ? dev.queues[0].interrupts : UINT64_MAX;
+	reg_write(VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	threads_settle(0);
+	return n;
+}
+
+/* fault=tx-bad-id's used elements come with no interrupt; others do. */
+TEST(quiet_used_elements_send_no_interrupt)
+{
+	quiet = true;
+	EXPECT_EQ(0U, interrupts_for_four_chains());
+	quiet = false;
+	EXPECT_LE(1U, interrupts_for_four_chains());
+	EXPECT_GT(UINT64_MAX, interrupts_for_four_chains());
+}
+
+/*
+ * Queue 0 enabled before DRIVER_OK, with @kind as the device's fault;
+ * how many used elements its ring shows (-1 if the device failed).
+ */
+static int used_on_early_enable(struct __test_metadata *_metadata,
+				enum hv_fault kind)
+{
+	struct vring_used *used;
+	int n;
+
+	fault.kind = kind;
+	faults = 0;
+	device_create();
+	used = (struct vring_used *)(vm->ram + 0x12000);
+	driver_features();
+	queue_setup(0, 0x10000);
+	reg_write(VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+	n = used->idx;
+	if (n)
+		EXPECT_EQ(0U, used->ring[0].id);
+	EXPECT_EQ((uint64_t)n, dev.queues[0].interrupts);
+	EXPECT_EQ((uint64_t)n, faults);
+	/* once live, the queue is served as usual: no more early elements */
+	reg_write(VIRTIO_PCI_COMMON_STATUS, STATUS_LIVE, 1);
+	EXPECT_EQ(1, threads_settle(1));
+	EXPECT_EQ(n, used->idx);
+	EXPECT_EQ((uint64_t)n, faults);
+	if (status() & VIRTIO_CONFIG_S_NEEDS_RESET)
+		n = -1;
+	reg_write(VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	threads_settle(0);
+	fault.kind = HV_FAULT_NONE;
+	return n;
+}
+
+TEST(early_used_only_before_driver_ok)
+{
+	EXPECT_EQ(1, used_on_early_enable(_metadata, HV_FAULT_EARLY_USED));
+	EXPECT_EQ(0, used_on_early_enable(_metadata, HV_FAULT_NONE));
+	EXPECT_EQ(0, used_on_early_enable(_metadata, HV_FAULT_BAD_ID));
 }
 
 TEST_HARNESS_MAIN

@@ -56,6 +56,12 @@ TEST(parse_options)
 	EXPECT_TRUE(f.kind == HV_FAULT_NONE);
 	EXPECT_EQ(1, vq_fault__parse(&f, "fault=bad-id", &why));
 	EXPECT_TRUE(f.kind == HV_FAULT_BAD_ID);
+	EXPECT_EQ(1, vq_fault__parse(&f, "fault=early-used", &why));
+	EXPECT_TRUE(f.kind == HV_FAULT_EARLY_USED);
+	EXPECT_STREQ("early-used", vq_fault__name(f.kind));
+	EXPECT_EQ(1, vq_fault__parse(&f, "fault=tx-bad-id", &why));
+	EXPECT_TRUE(f.kind == HV_FAULT_TX_BAD_ID);
+	EXPECT_STREQ("tx-bad-id", vq_fault__name(f.kind));
 	EXPECT_EQ(1, vq_fault__parse(&f, "fault=bad-len", &why));
 	EXPECT_TRUE(f.kind == HV_FAULT_BAD_LEN);
 	EXPECT_EQ(1, vq_fault__parse(&f, "fault-from=1024", &why));
@@ -69,6 +75,7 @@ TEST(parse_refuses_bad_values)
 {
 	static const char * const bad[] = {
 		"fault=", "fault=bad", "fault=bad-id,", "fault=BAD-ID",
+		"fault=tx-bad-len", "fault=tx",
 		"fault-from=", "fault-from=-1", "fault-from=12x",
 		"fault-from=99999999999999999999",
 	};
@@ -113,6 +120,10 @@ TEST(only_reads_and_writes_from_the_sector_misbehave)
 	EXPECT_FALSE(vq_fault__blk_applies(&f, &r.c));
 	make_req(&r, VIRTIO_BLK_T_FLUSH, 4096, 0);
 	EXPECT_FALSE(vq_fault__blk_applies(&f, &r.c));
+	/* faults of other kinds leave reads and writes alone */
+	f.kind = HV_FAULT_EARLY_USED;
+	make_req(&r, VIRTIO_BLK_T_IN, 4096, BLK_SECTOR);
+	EXPECT_FALSE(vq_fault__blk_applies(&f, &r.c));
 	/* no fault: nothing applies */
 	f.kind = HV_FAULT_NONE;
 	make_req(&r, VIRTIO_BLK_T_IN, 4096, BLK_SECTOR);
@@ -138,6 +149,12 @@ TEST(bad_id_is_outside_the_table)
 	make_req(&r, VIRTIO_BLK_T_IN, 0, BLK_SECTOR);
 	EXPECT_TRUE(vq_fault__corrupt(&f, 256, &r.c, &id, &len));
 	EXPECT_LE(256, id);
+	EXPECT_EQ(256 + 5, id);
+	EXPECT_EQ(513U, len);
+	/* a NIC's sent frames get the same */
+	f.kind = HV_FAULT_TX_BAD_ID;
+	id = 5;
+	EXPECT_TRUE(vq_fault__corrupt(&f, 256, &r.c, &id, &len));
 	EXPECT_EQ(256 + 5, id);
 	EXPECT_EQ(513U, len);
 	/* no fault: nothing changes */

@@ -15,6 +15,10 @@
 #   disk serial pvkit-bad-len on reads and writes from 512 KiB on (a used
 #                             id never made available, a used length
 #                             past the buffers; pvkit-hv's fault=)
+#   disk serial pvkit-early   1 MiB, hv only: a device that uses a
+#                             buffer in each queue as the driver enables
+#                             it, before DRIVER_OK (fault=early-used),
+#                             which pvkit_blk must refuse
 #   disk serial pvkit-distro  16 MiB, hv only: for the distro kernel's
 #                             virtio_blk (distro_drivers_test)
 #   disk serial pvkit-distro-ro
@@ -30,6 +34,9 @@
 #                             fault=bad-len, the latter without mergeable
 #                             buffers); host sides 10.0.3.1/24 and
 #                             10.0.4.1/24
+#   net  tap pvtap3           hv only: a NIC that misbehaves on every
+#                             frame it sends, with no interrupt
+#                             (fault=tx-bad-id); host side 10.0.5.1/24
 #   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
 #                             legacy (virtio 0.9) one and one with MTU 60
 #
@@ -49,6 +56,8 @@ DEV_BAD_ID_TAP=pvtap1
 DEV_BAD_ID_MAC=52:54:00:12:34:59
 DEV_BAD_LEN_TAP=pvtap2
 DEV_BAD_LEN_MAC=52:54:00:12:34:5a
+DEV_BAD_TX_TAP=pvtap3
+DEV_BAD_TX_MAC=52:54:00:12:34:5b
 DEV_FLUSH_MARKER=PVKIT-FLUSH-MARKER
 DEV_FLUSH_MIB=60
 DEV_SYNC_MARKER=PVKIT-SHUTDOWN-SYNC-MARKER
@@ -83,6 +92,7 @@ dev_tap_del() {
 dev_images_rm() {
 	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img" \
 		"$DEV_DIR/pvkit-slow.img" "$DEV_DIR"/pvkit-bad-*.img \
+		"$DEV_DIR/pvkit-early.img" \
 		"$DEV_DIR"/pvkit-distro*.img
 }
 
@@ -93,6 +103,7 @@ devices_setup() {
 		truncate -s 1M "$DEV_DIR/pvkit-slow.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-bad-id.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-bad-len.img" &&
+		truncate -s 1M "$DEV_DIR/pvkit-early.img" &&
 		truncate -s 16M "$DEV_DIR/pvkit-distro.img" &&
 		printf '%s\n' "$DEV_RO_TEXT" >"$DEV_DIR/pvkit-distro-ro.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-distro-ro.img" ||
@@ -100,6 +111,7 @@ devices_setup() {
 	dev_tap_add "$DEV_TAP" "$DEV_HOST_IP"
 	dev_tap_add "$DEV_BAD_ID_TAP" 10.0.3.1
 	dev_tap_add "$DEV_BAD_LEN_TAP" 10.0.4.1
+	dev_tap_add "$DEV_BAD_TX_TAP" 10.0.5.1
 	iperf3 -s -B "$DEV_HOST_IP" -D -I "$DEV_DIR/iperf3.pid" ||
 		dev_marker error "cannot start the iperf3 server"
 	# an echo server for net_test's echo_keeps_data, each connection's
@@ -138,11 +150,13 @@ devices_args() {
 			"--disk $DEV_DIR/pvkit-slow.img,serial=pvkit-slow,write-delay=500" \
 			"--disk $DEV_DIR/pvkit-bad-id.img,serial=pvkit-bad-id,fault=bad-id,fault-from=1024" \
 			"--disk $DEV_DIR/pvkit-bad-len.img,serial=pvkit-bad-len,fault=bad-len,fault-from=1024" \
+			"--disk $DEV_DIR/pvkit-early.img,serial=pvkit-early,fault=early-used" \
 			"--disk $DEV_DIR/pvkit-distro.img,serial=pvkit-distro" \
 			"--disk $DEV_DIR/pvkit-distro-ro.img,ro,serial=pvkit-distro-ro" \
 			"--net tap=$DEV_TAP,mac=$DEV_MAC,mrg_rxbuf=$mrg" \
 			"--net tap=$DEV_BAD_ID_TAP,mac=$DEV_BAD_ID_MAC,fault=bad-id" \
-			"--net tap=$DEV_BAD_LEN_TAP,mac=$DEV_BAD_LEN_MAC,fault=bad-len,mrg_rxbuf=off"
+			"--net tap=$DEV_BAD_LEN_TAP,mac=$DEV_BAD_LEN_MAC,fault=bad-len,mrg_rxbuf=off" \
+			"--net tap=$DEV_BAD_TX_TAP,mac=$DEV_BAD_TX_MAC,fault=tx-bad-id"
 	else
 		echo "-drive file=$DEV_DIR/pvkit-disk.img,if=none,id=d0,format=raw" \
 			"-device virtio-blk-pci,drive=d0,serial=pvkit-test,physical_block_size=4096" \
@@ -163,6 +177,7 @@ devices_check() {
 	dev_tap_del "$DEV_TAP"
 	dev_tap_del "$DEV_BAD_ID_TAP"
 	dev_tap_del "$DEV_BAD_LEN_TAP"
+	dev_tap_del "$DEV_BAD_TX_TAP"
 	# the guest wrote and flushed this, then powered off
 	if dd if="$DEV_DIR/pvkit-disk.img" bs=1M skip=$DEV_FLUSH_MIB count=1 2>/dev/null |
 		grep -q "$DEV_FLUSH_MARKER"; then

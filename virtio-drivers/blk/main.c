@@ -61,19 +61,19 @@ static const struct block_device_operations pvblk_fops = {
 static void pvblk_kill(struct pvblk *vblk, unsigned long drain,
 		       const char *why)
 {
-	struct gendisk *disk = READ_ONCE(vblk->disk);
+	struct gendisk *disk;
 	struct request_queue *q;
 
-	/*
-	 * a device that broke a virtqueue before probe made the disk (it
-	 * used a buffer before DRIVER_OK): broken already, and no I/O
-	 */
-	if (!disk)
-		return;
-	q = disk->queue;
 	mutex_lock(&vblk->kill_lock);
-	if (vblk->killed)
+	/*
+	 * a virtqueue that broke before the disk was added (a device that
+	 * used a buffer before DRIVER_OK, or during the partition scan):
+	 * probe refuses the device or kills the disk once it is added
+	 */
+	if (vblk->killed || !vblk->added)
 		goto out;
+	disk = vblk->disk;
+	q = disk->queue;
 	vblk->killed = true;
 	if (why)
 		dev_err(&vblk->vdev->dev, "%s: %s: failing all I/O\n",
@@ -223,7 +223,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 		dev_err(&vdev->dev, "cannot allocate the disk: %d\n", err);
 		goto err_tag_set;
 	}
-	WRITE_ONCE(vblk->disk, disk);
+	vblk->disk = disk;
 	disk->major = pvblk_major;
 	disk->first_minor = vblk->index << PVBLK_PART_BITS;
 	disk->minors = 1 << PVBLK_PART_BITS;
@@ -233,16 +233,28 @@ static int pvblk_probe(struct virtio_device *vdev)
 	set_capacity(disk, capacity);
 	set_disk_ro(disk, virtio_has_feature(vdev, VIRTIO_BLK_F_RO));
 
+	/* a device that used a buffer it was never given, so early */
+	if (READ_ONCE(vblk->broken)) {
+		dev_err(&vdev->dev, "a virtqueue broke before the disk was ready (the device used a buffer it was not given): refused\n");
+		err = -EIO;
+		goto err_disk;
+	}
 	/* adding the disk reads its partition table */
 	virtio_device_ready(vdev);
 	err = device_add_disk(&vdev->dev, disk, pvblk_attr_groups);
 	if (err)
 		goto err_disk;
+	mutex_lock(&vblk->kill_lock);
+	vblk->added = true;
+	mutex_unlock(&vblk->kill_lock);
+	/* broken during the partition scan: killed now that it can be */
+	if (READ_ONCE(vblk->broken))
+		schedule_work(&vblk->broken_work);
 	pvblk_describe(vblk, &lim);
 	return 0;
 
 err_disk:
-	/* the partition scan may have broken a virtqueue */
+	/* a virtqueue may have broken (its work kills no disk not added) */
 	cancel_work_sync(&vblk->broken_work);
 	/* before the tag set: a disk never added tears its queue down */
 	put_disk(disk);

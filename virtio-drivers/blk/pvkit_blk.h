@@ -56,8 +56,9 @@ struct pvblk {
 	unsigned int nr_vqs;
 	int index;			/* the N of pvblkN */
 	bool zeroes_may_unmap;		/* write zeroes may deallocate */
-	struct mutex kill_lock;		/* killed, capacity changes */
+	struct mutex kill_lock;		/* killed, added, capacity changes */
 	bool killed;			/* no more I/O, ever */
+	bool added;			/* probe added the disk */
 	struct work_struct config_work;	/* capacity change */
 	struct work_struct broken_work;	/* a virtqueue broke */
 	bool broken;			/* the device broke the rules */

@@ -15,13 +15,20 @@
  * working; unbinding and binding the device again must give a disk that
  * reads, and that the fault kills again, also under a mounted ext4 whose
  * writeback reaches the misbehaving part (sync must return, the file
- * system unmount). Last, pvkit_blk must unload
+ * system unmount). A third disk (fault=early-used) puts a used element
+ * in each virtqueue as the driver enables it, before DRIVER_OK, with an
+ * interrupt: pvkit_blk must have refused it at boot (unbound, its status
+ * FAILED without DRIVER_OK) and refuse it again, in one line, when bound
+ * by hand; the test then removes its PCI function, so that no driver
+ * loaded later takes it. Last, pvkit_blk must unload
  * with the dead disks and load again (the tools disk is unmounted and
  * mounted again for that). No kernel problem may be logged.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +37,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/virtio_config.h>
 
 #include "kselftest_harness.h"
 #include "pvkit_test.h"
@@ -355,6 +363,79 @@ TEST_F_TIMEOUT(fault, fault_under_a_file_system_ends_its_writeback, 120)
 	pvkit_run("rm -f " FS_IMG);
 	EXPECT_EQ(0, disk_in_flight(disk));
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+}
+
+/*
+ * The one virtio block device no driver took, in @vdev (the early-used
+ * disk: a working one is pvkit_blk's); false if there is not exactly one.
+ */
+static bool find_unbound_disk(char *vdev, size_t size)
+{
+	DIR *dir = opendir("/sys/bus/virtio/devices");
+	char path[300], id[16];
+	struct dirent *e;
+	int found = 0;
+
+	if (!dir)
+		return false;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/device",
+			 e->d_name);
+		if (pvkit_read_file(path, id, sizeof(id)) <= 0 ||
+		    strncmp(id, "0x0002", 6))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/driver",
+			 e->d_name);
+		if (pvkit_path_exists(path))
+			continue;
+		if (!found++ && strlen(e->d_name) < size)
+			memcpy(vdev, e->d_name, strlen(e->d_name) + 1);
+	}
+	closedir(dir);
+	return found == 1 && vdev[0];
+}
+
+#define EARLY_LINE	": a virtqueue broke before the disk was ready (the device used a buffer it was not given): refused"
+
+/*
+ * fault=early-used: probe refused the device at boot and refuses it
+ * again; nothing else is touched. Last, its PCI function is removed.
+ */
+TEST(early_used_device_is_refused)
+{
+	unsigned int mark = pvkit_kmsg_mark();
+	char vdev[32] = "", disk[32], path[PATH_MAX + 16], pci[PATH_MAX];
+	long status;
+	int err;
+
+	ASSERT_TRUE(find_unbound_disk(vdev, sizeof(vdev)))
+		TH_LOG("not one virtio disk unbound: the early-used disk taken, or missing");
+	status = pvkit_virtio_status(vdev);
+	EXPECT_EQ(VIRTIO_CONFIG_S_FAILED, status & (VIRTIO_CONFIG_S_FAILED |
+						    VIRTIO_CONFIG_S_DRIVER_OK))
+		TH_LOG("%s: status %#lx", vdev, status);
+
+	err = pvkit_write_file(DRIVER_DIR "/bind", vdev);
+	EXPECT_EQ(-EIO, err) TH_LOG("bind %s: %s", vdev, strerror(-err));
+	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, EARLY_LINE))
+		TH_LOG("no one line \"%s\" in the kernel log", EARLY_LINE);
+	EXPECT_FALSE(bound_to_pvkit_blk(vdev));
+	status = pvkit_virtio_status(vdev);
+	EXPECT_EQ(VIRTIO_CONFIG_S_FAILED, status & (VIRTIO_CONFIG_S_FAILED |
+						    VIRTIO_CONFIG_S_DRIVER_OK))
+		TH_LOG("%s: status %#lx after the bind", vdev, status);
+	ASSERT_EQ(0, pvkit_find_disk("pvkit-test", disk, sizeof(disk)));
+	EXPECT_READ_OK(disk, 0);
+	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
+
+	/* virtioN's parent is its PCI function */
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/..", vdev);
+	ASSERT_NE(NULL, realpath(path, pci));
+	snprintf(path, sizeof(path), "%s/remove", pci);
+	EXPECT_EQ(0, pvkit_write_file(path, "1"));
+	EXPECT_FALSE(find_unbound_disk(vdev, sizeof(vdev)));
 }
 
 FIXTURE(unload) {
