@@ -33,6 +33,11 @@ struct virtio_queue {
 	uint16_t msix_vector;
 	bool enabled;
 	struct vq_layout layout;
+	/*
+	 * used elements a test fault put in the ring before the queue
+	 * started (vq_fault.c): the device's used index goes on from there
+	 */
+	uint16_t used_before_start;
 	/* owned by the queue's I/O thread while it runs */
 	struct virtqueue vq;
 	int kick_fd;

@@ -510,6 +510,7 @@ static void virtio_start_queue(struct virtio_queue *q)
 		virtio_queue__fail(q, q->vq.error);
 		return;
 	}
+	q->vq.used_idx = q->used_before_start;
 	q->kick_port = pci__bar_addr(&dev->pci, BAR_NOTIFY) +
 		       q->index * NOTIFY_MULT;
 	err = virtio_set_kick(q, true);
@@ -543,6 +544,7 @@ static void virtio_reset(struct virtio_dev *dev)
 		q->size = dev->queue_max;
 		q->msix_vector = VIRTIO_NO_VECTOR;
 		q->enabled = false;
+		q->used_before_start = 0;
 		memset(&q->layout, 0, sizeof(q->layout));
 	}
 	dev->status = 0;

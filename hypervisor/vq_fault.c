@@ -132,13 +132,18 @@ void vq_fault__queue_enabled(const struct hv_fault_cfg *f, uint64_t *faults,
 
 	if (f->kind != HV_FAULT_EARLY_USED)
 		return;
+	if (q->size > dev->queue_max)
+		return;		/* the start after DRIVER_OK fails it */
 	q->layout.size = q->size;
 	if (vq__init(&q->vq, dev->vm, &q->layout,
 		     virtio_has(dev, VIRTIO_RING_F_EVENT_IDX), false))
 		return;		/* the start after DRIVER_OK will say why */
-	vq__push(&q->vq, 0, 0);
+	q->vq.used_idx = q->used_before_start;
+	/* past the table: never a head, whenever the driver looks */
+	vq__push(&q->vq, q->size, 0);
+	q->used_before_start++;
 	if (__atomic_fetch_add(faults, 1, __ATOMIC_RELAXED) == 0)
-		hv_info("%s: queue %u: fault=early-used (a test flag): used id 0 before DRIVER_OK, with nothing made available",
-			dev->name, q->index);
+		hv_info("%s: queue %u: fault=early-used (a test flag): used id %u before DRIVER_OK, with nothing made available",
+			dev->name, q->index, q->size);
 	virtio_queue__interrupt(q);
 }

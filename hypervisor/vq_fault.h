@@ -64,10 +64,11 @@ void vq_fault__misbehave(const struct hv_fault_cfg *f, uint64_t *faults,
 			 uint16_t *id, uint32_t *len);
 
 /*
- * Queue @q was enabled before DRIVER_OK: with early-used, used id 0
- * (nothing was made available) goes in its used ring, counted in
- * *@faults, and its interrupt is sent. Called with the device's ctl_lock
- * held, no queue thread running.
+ * Queue @q was enabled before DRIVER_OK: with early-used, a used element
+ * whose id is past the descriptor table (nothing was made available)
+ * goes in its used ring, counted in *@faults and in
+ * q->used_before_start, and its interrupt is sent. Called with the
+ * device's ctl_lock held, no queue thread running.
  */
 void vq_fault__queue_enabled(const struct hv_fault_cfg *f, uint64_t *faults,
 			     struct virtio_queue *q);

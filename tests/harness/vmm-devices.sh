@@ -19,6 +19,9 @@
 #                             buffer in each queue as the driver enables
 #                             it, before DRIVER_OK (fault=early-used),
 #                             which pvkit_blk must refuse
+#   disk serial pvkit-scan    1 MiB, hv only: every read and write
+#                             misbehaves (fault=bad-id from sector 0),
+#                             so the partition scan of probe breaks it
 #   disk serial pvkit-distro  16 MiB, hv only: for the distro kernel's
 #                             virtio_blk (distro_drivers_test)
 #   disk serial pvkit-distro-ro
@@ -92,7 +95,7 @@ dev_tap_del() {
 dev_images_rm() {
 	rm -f "$DEV_DIR/pvkit-disk.img" "$DEV_DIR/pvkit-victim.img" \
 		"$DEV_DIR/pvkit-slow.img" "$DEV_DIR"/pvkit-bad-*.img \
-		"$DEV_DIR/pvkit-early.img" \
+		"$DEV_DIR/pvkit-early.img" "$DEV_DIR/pvkit-scan.img" \
 		"$DEV_DIR"/pvkit-distro*.img
 }
 
@@ -104,6 +107,7 @@ devices_setup() {
 		truncate -s 1M "$DEV_DIR/pvkit-bad-id.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-bad-len.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-early.img" &&
+		truncate -s 1M "$DEV_DIR/pvkit-scan.img" &&
 		truncate -s 16M "$DEV_DIR/pvkit-distro.img" &&
 		printf '%s\n' "$DEV_RO_TEXT" >"$DEV_DIR/pvkit-distro-ro.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-distro-ro.img" ||
@@ -151,6 +155,7 @@ devices_args() {
 			"--disk $DEV_DIR/pvkit-bad-id.img,serial=pvkit-bad-id,fault=bad-id,fault-from=1024" \
 			"--disk $DEV_DIR/pvkit-bad-len.img,serial=pvkit-bad-len,fault=bad-len,fault-from=1024" \
 			"--disk $DEV_DIR/pvkit-early.img,serial=pvkit-early,fault=early-used" \
+			"--disk $DEV_DIR/pvkit-scan.img,serial=pvkit-scan,fault=bad-id" \
 			"--disk $DEV_DIR/pvkit-distro.img,serial=pvkit-distro" \
 			"--disk $DEV_DIR/pvkit-distro-ro.img,ro,serial=pvkit-distro-ro" \
 			"--net tap=$DEV_TAP,mac=$DEV_MAC,mrg_rxbuf=$mrg" \

@@ -65,13 +65,19 @@ static void pvblk_kill(struct pvblk *vblk, unsigned long drain,
 	struct request_queue *q;
 
 	mutex_lock(&vblk->kill_lock);
-	/*
-	 * a virtqueue that broke before the disk was added (a device that
-	 * used a buffer before DRIVER_OK, or during the partition scan):
-	 * probe refuses the device or kills the disk once it is added
-	 */
-	if (vblk->killed || !vblk->added)
+	if (vblk->killed)
 		goto out;
+	/*
+	 * A virtqueue that broke before the disk was added: probe refuses
+	 * the device. After DRIVER_OK the partition scan may wait on a
+	 * request the device holds, so the device stops now (the scan's
+	 * reads fail) and probe can go on to its refusal.
+	 */
+	if (!vblk->added) {
+		if (vblk->ready)
+			pvblk_stop_device(vblk);
+		goto out;
+	}
 	disk = vblk->disk;
 	q = disk->queue;
 	vblk->killed = true;
@@ -183,6 +189,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 	struct gendisk *disk;
 	struct pvblk *vblk;
 	sector_t capacity;
+	unsigned int i;
 	int err;
 
 	if (!vdev->config->get) {
@@ -233,25 +240,50 @@ static int pvblk_probe(struct virtio_device *vdev)
 	set_capacity(disk, capacity);
 	set_disk_ro(disk, virtio_has_feature(vdev, VIRTIO_BLK_F_RO));
 
-	/* a device that used a buffer it was never given, so early */
+	/*
+	 * A device that used a buffer it was never given, so early: reaped
+	 * here, whenever its interrupt comes, it breaks its virtqueue now.
+	 */
+	for (i = 0; i < vblk->nr_vqs; i++)
+		pvblk_vq_done(vblk->vqs[i].vq);
 	if (READ_ONCE(vblk->broken)) {
 		dev_err(&vdev->dev, "a virtqueue broke before the disk was ready (the device used a buffer it was not given): refused\n");
 		err = -EIO;
 		goto err_disk;
 	}
+	mutex_lock(&vblk->kill_lock);
+	vblk->ready = true;
+	mutex_unlock(&vblk->kill_lock);
 	/* adding the disk reads its partition table */
 	virtio_device_ready(vdev);
 	err = device_add_disk(&vdev->dev, disk, pvblk_attr_groups);
 	if (err)
 		goto err_disk;
+	/* broken during the partition scan: refused too (later: killed) */
 	mutex_lock(&vblk->kill_lock);
-	vblk->added = true;
+	vblk->added = !READ_ONCE(vblk->broken);
 	mutex_unlock(&vblk->kill_lock);
-	/* broken during the partition scan: killed now that it can be */
-	if (READ_ONCE(vblk->broken))
-		schedule_work(&vblk->broken_work);
+	if (!vblk->added) {
+		dev_err(&vdev->dev, "%s: a virtqueue broke while the disk was added (its partition scan): refused\n",
+			disk->disk_name);
+		err = -EIO;
+		goto err_added;
+	}
 	pvblk_describe(vblk, &lim);
 	return 0;
+
+err_added:
+	/* as removal does; the kill path leaves a disk not kept alone */
+	mutex_lock(&vblk->kill_lock);
+	pvblk_stop_device(vblk);
+	mutex_unlock(&vblk->kill_lock);
+	del_gendisk(disk);
+	cancel_work_sync(&vblk->broken_work);
+	blk_mq_free_tag_set(&vblk->tag_set);
+	vdev->config->del_vqs(vdev);
+	/* vblk goes with the disk's last reference (pvblk_free_disk) */
+	put_disk(disk);
+	return err;
 
 err_disk:
 	/* a virtqueue may have broken (its work kills no disk not added) */

@@ -56,9 +56,10 @@ struct pvblk {
 	unsigned int nr_vqs;
 	int index;			/* the N of pvblkN */
 	bool zeroes_may_unmap;		/* write zeroes may deallocate */
-	struct mutex kill_lock;		/* killed, added, capacity changes */
+	struct mutex kill_lock;		/* killed, ready, added, capacity */
 	bool killed;			/* no more I/O, ever */
-	bool added;			/* probe added the disk */
+	bool ready;			/* probe set DRIVER_OK */
+	bool added;			/* probe added the disk, and kept it */
 	struct work_struct config_work;	/* capacity change */
 	struct work_struct broken_work;	/* a virtqueue broke */
 	bool broken;			/* the device broke the rules */
