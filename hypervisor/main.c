@@ -241,11 +241,7 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 	if (!dc->path)
 		return usage_error("--disk needs a file name");
 	while ((opt = strtok_r(NULL, ",", &save))) {
-		fault = vq_fault__parse(&dc->fault, opt, &why);
-		if (fault > 0 && dc->fault.kind == HV_FAULT_TX_BAD_ID) {
-			fault = -1;
-			why = "tx-bad-id is for --net (a disk sends no frames)";
-		}
+		fault = vq_fault__parse(&dc->fault, opt, false, &why);
 		if (fault < 0)
 			return usage_error("--disk '%s': %s: %s", dc->path,
 					   opt, why);
@@ -309,11 +305,7 @@ static int parse_net(char *arg, struct vm_config *cfg)
 	     opt = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(opt, "fault-from=", 11))
 			return usage_error("--net: fault-from= is for --disk; a NIC with fault= misbehaves on every frame it receives (tx-bad-id: sends)");
-		fault = vq_fault__parse(&nc->fault, opt, &why);
-		if (fault > 0 && nc->fault.kind == HV_FAULT_EARLY_USED) {
-			fault = -1;
-			why = "fault=early-used is for --disk";
-		}
+		fault = vq_fault__parse(&nc->fault, opt, true, &why);
 		if (fault < 0)
 			return usage_error("--net: %s", why);
 		if (fault)

@@ -12,7 +12,7 @@
 #include "blk_req.h"
 #include "vq_fault.h"
 
-int vq_fault__parse(struct hv_fault_cfg *f, const char *opt,
+int vq_fault__parse(struct hv_fault_cfg *f, const char *opt, bool nic,
 		    const char **why)
 {
 	unsigned long long v;
@@ -24,8 +24,16 @@ int vq_fault__parse(struct hv_fault_cfg *f, const char *opt,
 		} else if (!strcmp(opt + 6, "bad-len")) {
 			f->kind = HV_FAULT_BAD_LEN;
 		} else if (!strcmp(opt + 6, "tx-bad-id")) {
+			if (!nic) {
+				*why = "tx-bad-id is for --net (a disk sends no frames)";
+				return -1;
+			}
 			f->kind = HV_FAULT_TX_BAD_ID;
 		} else if (!strcmp(opt + 6, "early-used")) {
+			if (nic) {
+				*why = "fault=early-used is for --disk";
+				return -1;
+			}
 			f->kind = HV_FAULT_EARLY_USED;
 		} else {
 			*why = "fault= takes bad-id, bad-len, (a NIC's) tx-bad-id or (a disk's) early-used";

@@ -26,10 +26,12 @@
 
 /*
  * One option of a device's flag: "fault=bad-id", "fault=bad-len",
- * "fault=tx-bad-id", "fault=early-used" or "fault-from=SECTOR". 1 if it was one and is good, 0 if it is not a
- * fault option, -1 with *why set if it is one but malformed.
+ * "fault=tx-bad-id" (@nic only), "fault=early-used" (disks only) or
+ * "fault-from=SECTOR". 1 if it was one and is good, 0 if it is not a
+ * fault option, -1 with *why set if it is one but malformed or not for
+ * this kind of device.
  */
-int vq_fault__parse(struct hv_fault_cfg *f, const char *opt,
+int vq_fault__parse(struct hv_fault_cfg *f, const char *opt, bool nic,
 		    const char **why);
 
 /* "bad-id", "bad-len", "tx-bad-id", "early-used" or "none". */

@@ -51,20 +51,20 @@ TEST(parse_options)
 	struct hv_fault_cfg f = { 0 };
 	const char *why = NULL;
 
-	EXPECT_EQ(0, vq_fault__parse(&f, "ro", &why));
-	EXPECT_EQ(0, vq_fault__parse(&f, "serial=fault=bad-id", &why));
+	EXPECT_EQ(0, vq_fault__parse(&f, "ro", false, &why));
+	EXPECT_EQ(0, vq_fault__parse(&f, "serial=fault=bad-id", false, &why));
 	EXPECT_TRUE(f.kind == HV_FAULT_NONE);
-	EXPECT_EQ(1, vq_fault__parse(&f, "fault=bad-id", &why));
+	EXPECT_EQ(1, vq_fault__parse(&f, "fault=bad-id", false, &why));
 	EXPECT_TRUE(f.kind == HV_FAULT_BAD_ID);
-	EXPECT_EQ(1, vq_fault__parse(&f, "fault=early-used", &why));
+	EXPECT_EQ(1, vq_fault__parse(&f, "fault=early-used", false, &why));
 	EXPECT_TRUE(f.kind == HV_FAULT_EARLY_USED);
 	EXPECT_STREQ("early-used", vq_fault__name(f.kind));
-	EXPECT_EQ(1, vq_fault__parse(&f, "fault=tx-bad-id", &why));
+	EXPECT_EQ(1, vq_fault__parse(&f, "fault=tx-bad-id", true, &why));
 	EXPECT_TRUE(f.kind == HV_FAULT_TX_BAD_ID);
 	EXPECT_STREQ("tx-bad-id", vq_fault__name(f.kind));
-	EXPECT_EQ(1, vq_fault__parse(&f, "fault=bad-len", &why));
+	EXPECT_EQ(1, vq_fault__parse(&f, "fault=bad-len", false, &why));
 	EXPECT_TRUE(f.kind == HV_FAULT_BAD_LEN);
-	EXPECT_EQ(1, vq_fault__parse(&f, "fault-from=1024", &why));
+	EXPECT_EQ(1, vq_fault__parse(&f, "fault-from=1024", false, &why));
 	EXPECT_EQ(1024U, f.from);
 	EXPECT_STREQ("bad-len", vq_fault__name(f.kind));
 	EXPECT_STREQ("bad-id", vq_fault__name(HV_FAULT_BAD_ID));
@@ -85,7 +85,7 @@ TEST(parse_refuses_bad_values)
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		const char *why = NULL;
 
-		EXPECT_EQ(-1, vq_fault__parse(&f, bad[i], &why)) TH_LOG("%s", bad[i]);
+		EXPECT_EQ(-1, vq_fault__parse(&f, bad[i], false, &why)) TH_LOG("%s", bad[i]);
 		EXPECT_NE(NULL, why);
 	}
 	EXPECT_TRUE(f.kind == HV_FAULT_NONE);

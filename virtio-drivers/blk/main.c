@@ -183,6 +183,23 @@ static void pvblk_describe(struct pvblk *vblk, const struct pvblk_limits *lim)
 		 get_disk_ro(vblk->disk) ? ", read-only" : "");
 }
 
+/*
+ * Takes an added disk away, its device stopped: the disk, the broken
+ * work, the tag set, the virtqueues, and vblk with the disk's last
+ * reference (pvblk_free_disk).
+ */
+static void pvblk_del_disk(struct pvblk *vblk)
+{
+	struct gendisk *disk = vblk->disk;
+
+	del_gendisk(disk);
+	/* no request is left to time out and queue it again */
+	cancel_work_sync(&vblk->broken_work);
+	blk_mq_free_tag_set(&vblk->tag_set);
+	vblk->vdev->config->del_vqs(vblk->vdev);
+	put_disk(disk);
+}
+
 static int pvblk_probe(struct virtio_device *vdev)
 {
 	struct pvblk_limits lim = { 0 };
@@ -273,16 +290,11 @@ static int pvblk_probe(struct virtio_device *vdev)
 	return 0;
 
 err_added:
-	/* as removal does; the kill path leaves a disk not kept alone */
+	/* the kill path leaves a disk not kept alone: stopped here */
 	mutex_lock(&vblk->kill_lock);
 	pvblk_stop_device(vblk);
 	mutex_unlock(&vblk->kill_lock);
-	del_gendisk(disk);
-	cancel_work_sync(&vblk->broken_work);
-	blk_mq_free_tag_set(&vblk->tag_set);
-	vdev->config->del_vqs(vdev);
-	/* vblk goes with the disk's last reference (pvblk_free_disk) */
-	put_disk(disk);
+	pvblk_del_disk(vblk);
 	return err;
 
 err_disk:
@@ -309,13 +321,7 @@ static void pvblk_remove(struct virtio_device *vdev)
 	/* the virtio core stopped configuration callbacks before this */
 	cancel_work_sync(&vblk->config_work);
 	pvblk_kill(vblk, msecs_to_jiffies(READ_ONCE(remove_wait_ms)), NULL);
-	del_gendisk(vblk->disk);
-	/* no request is left to time out and queue it again */
-	cancel_work_sync(&vblk->broken_work);
-	blk_mq_free_tag_set(&vblk->tag_set);
-	vdev->config->del_vqs(vdev);
-	/* vblk goes with the disk's last reference (pvblk_free_disk) */
-	put_disk(vblk->disk);
+	pvblk_del_disk(vblk);
 }
 
 static const unsigned int pvblk_features[] = {
