@@ -9,6 +9,8 @@
  * marked dead so new I/O fails at once, requests in flight get a few
  * seconds to finish, then the device is reset and whatever it still
  * held fails with an I/O error. Removal never waits on the device.
+ * Suspend drains the disk and resets the device; resume sets its
+ * virtqueues up again.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -90,7 +92,9 @@ static void pvblk_kill(struct pvblk *vblk, unsigned long drain,
 		dev_warn(&vblk->vdev->dev,
 			 "%s: requests still in flight after %u ms fail\n",
 			 disk->disk_name, jiffies_to_msecs(drain));
-	pvblk_stop_device(vblk);
+	/* suspended, its queues gone: the device was reset already */
+	if (vblk->vqs)
+		pvblk_stop_device(vblk);
 out:
 	mutex_unlock(&vblk->kill_lock);
 }
@@ -143,7 +147,21 @@ static int pvblk_init_vqs(struct pvblk *vblk)
 out:
 	kfree(names);
 	kfree(vqs);
+	if (err) {
+		kfree(vblk->vqs);
+		vblk->vqs = NULL;
+	}
 	return err;
+}
+
+/* The device reset: its virtqueues go; vblk->vqs is NULL until set up again. */
+static void pvblk_del_vqs(struct pvblk *vblk)
+{
+	if (!vblk->vqs)
+		return;
+	vblk->vdev->config->del_vqs(vblk->vdev);
+	kfree(vblk->vqs);
+	vblk->vqs = NULL;
 }
 
 static unsigned int pvblk_min_vring_size(struct pvblk *vblk)
@@ -196,7 +214,7 @@ static void pvblk_del_disk(struct pvblk *vblk)
 	/* no request is left to time out and queue it again */
 	cancel_work_sync(&vblk->broken_work);
 	blk_mq_free_tag_set(&vblk->tag_set);
-	vblk->vdev->config->del_vqs(vblk->vdev);
+	pvblk_del_vqs(vblk);
 	put_disk(disk);
 }
 
@@ -234,10 +252,11 @@ static int pvblk_probe(struct virtio_device *vdev)
 	err = pvblk_init_vqs(vblk);
 	if (err)
 		goto err_free;
-	err = pvblk_fit_limits(vblk, &lim, pvblk_min_vring_size(vblk));
+	vblk->vring_size = pvblk_min_vring_size(vblk);
+	err = pvblk_fit_limits(vblk, &lim, vblk->vring_size);
 	if (err)
 		goto err_vqs;
-	err = pvblk_init_tag_set(vblk, pvblk_min_vring_size(vblk));
+	err = pvblk_init_tag_set(vblk, vblk->vring_size);
 	if (err)
 		goto err_vqs;
 
@@ -306,7 +325,7 @@ err_tag_set:
 	blk_mq_free_tag_set(&vblk->tag_set);
 err_vqs:
 	virtio_reset_device(vdev);
-	vdev->config->del_vqs(vdev);
+	pvblk_del_vqs(vblk);
 	/* a virtqueue may have broken before the disk was there */
 	cancel_work_sync(&vblk->broken_work);
 err_free:
@@ -338,14 +357,83 @@ MODULE_DEVICE_TABLE(virtio, pvblk_id_table);
 
 #ifdef CONFIG_PM
 /*
- * Suspend and hibernation: the device is reset on resume, and without
- * its queues set up again every request would wait for ever, so the
- * system's suspend is refused here (it carries on as before).
+ * Suspend and hibernation, with the device's configuration callbacks off
+ * (the virtio core): requests in flight get remove_wait_ms to finish
+ * while new ones wait in the block layer, then the device is reset and
+ * its virtqueues go, until pvblk_restore(). A device that holds on to a
+ * request longer than that refuses the suspend; a disk killed before
+ * stays dead, left as it is.
  */
 static int pvblk_freeze(struct virtio_device *vdev)
 {
-	dev_err(&vdev->dev, "suspend and hibernation are not supported yet: the system stays up\n");
-	return -EOPNOTSUPP;
+	struct pvblk *vblk = vdev->priv;
+	unsigned long drain = msecs_to_jiffies(READ_ONCE(remove_wait_ms));
+	struct request_queue *q = vblk->disk->queue;
+	int err = 0;
+
+	/* a capacity change or a broken virtqueue is dealt with first */
+	flush_work(&vblk->config_work);
+	flush_work(&vblk->broken_work);
+	mutex_lock(&vblk->kill_lock);
+	if (vblk->killed)
+		goto out;
+	blk_freeze_queue_start(q);
+	if (!blk_mq_freeze_queue_wait_timeout(q, drain)) {
+		blk_mq_unfreeze_queue(q);
+		dev_err(&vdev->dev, "%s: requests still in flight after %u ms: suspend refused\n",
+			vblk->disk->disk_name, jiffies_to_msecs(drain));
+		err = -EBUSY;
+		goto out;
+	}
+	blk_mq_quiesce_queue(q);
+	pvblk_stop_device(vblk);
+	pvblk_del_vqs(vblk);
+	vblk->frozen = true;
+out:
+	mutex_unlock(&vblk->kill_lock);
+	return err;
+}
+
+/*
+ * The device was reset again and its features acked (the virtio core):
+ * the virtqueues are set up as at probe, and no smaller, so that what
+ * the disk's limits and tag set were fitted to still holds. If they
+ * cannot be, the disk is dead (its I/O fails) and the device FAILED.
+ * A virtqueue that broke while the disk was frozen killed it then.
+ */
+static int pvblk_restore(struct virtio_device *vdev)
+{
+	struct pvblk *vblk = vdev->priv;
+	struct gendisk *disk = vblk->disk;
+	int err = 0;
+
+	mutex_lock(&vblk->kill_lock);
+	if (!vblk->frozen)
+		goto out;
+	vblk->frozen = false;
+	if (!vblk->killed) {
+		err = pvblk_init_vqs(vblk);
+		if (!err && pvblk_min_vring_size(vblk) < vblk->vring_size) {
+			dev_err(&vdev->dev, "%s: a virtqueue has %u entries on resume, fewer than %u before\n",
+				disk->disk_name, pvblk_min_vring_size(vblk),
+				vblk->vring_size);
+			pvblk_del_vqs(vblk);
+			err = -EINVAL;
+		}
+		if (err) {
+			vblk->killed = true;
+			dev_err(&vdev->dev, "%s: its virtqueues cannot be set up again on resume: failing all I/O\n",
+				disk->disk_name);
+			blk_mark_disk_dead(disk);
+		} else {
+			virtio_device_ready(vdev);
+		}
+	}
+	blk_mq_unquiesce_queue(disk->queue);
+	blk_mq_unfreeze_queue(disk->queue);
+out:
+	mutex_unlock(&vblk->kill_lock);
+	return err;
 }
 #endif
 
@@ -360,6 +448,7 @@ static struct virtio_driver pvblk_driver = {
 	.config_changed = pvblk_config_changed,
 #ifdef CONFIG_PM
 	.freeze = pvblk_freeze,
+	.restore = pvblk_restore,
 #endif
 };
 

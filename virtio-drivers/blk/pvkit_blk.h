@@ -52,12 +52,14 @@ struct pvblk {
 	struct virtio_device *vdev;
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
-	struct pvblk_vq *vqs;
+	struct pvblk_vq *vqs;		/* NULL while suspended */
 	unsigned int nr_vqs;
+	unsigned int vring_size;	/* the smallest ring, at probe */
 	int index;			/* the N of pvblkN */
 	bool zeroes_may_unmap;		/* write zeroes may deallocate */
-	struct mutex kill_lock;		/* killed, ready, added, capacity */
+	struct mutex kill_lock;		/* killed, ready, added, frozen, capacity */
 	bool killed;			/* no more I/O, ever */
+	bool frozen;			/* suspended: queue frozen, no virtqueues */
 	bool ready;			/* probe set DRIVER_OK */
 	bool added;			/* probe added the disk, and kept it */
 	struct work_struct config_work;	/* capacity change */

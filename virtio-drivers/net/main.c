@@ -3,7 +3,8 @@
  * pvkit_net.ko, pvkit's virtio-net front-end: the virtio driver (feature
  * checks, probe and removal), the net_device it registers (offloads,
  * MAC, MTU, open and close) and the link state from the device's config
- * space, and the stop of a device that broke the virtio rules. Virtio 1.0
+ * space, the stop of a device that broke the virtio rules, and suspend
+ * and resume (the device reset, its queues set up again). Virtio 1.0
  * devices only: every buffer starts with a struct virtio_net_hdr_v1. The
  * RX and TX paths are in rx.c and tx.c, the control queue in ctrl.c, the
  * counters and ethtool in ethtool.c.
@@ -131,9 +132,9 @@ static void pvnet_set_refill(struct pvnet_info *vi, bool on)
 	spin_unlock_irqrestore(&vi->lock, flags);
 }
 
-static int pvnet_open(struct net_device *dev)
+/* RX buffers posted and NAPI on: open, and resume of an open interface. */
+static void pvnet_start_io(struct pvnet_info *vi)
 {
-	struct pvnet_info *vi = netdev_priv(dev);
 	bool refill = false;
 	unsigned int i;
 
@@ -146,6 +147,25 @@ static int pvnet_open(struct net_device *dev)
 	/* memory ran out: the refill work, once every NAPI it disables is on */
 	if (refill)
 		schedule_delayed_work(&vi->refill, 0);
+}
+
+/* No refill, transmit or NAPI runs after this: close, and suspend. */
+static void pvnet_stop_io(struct pvnet_info *vi)
+{
+	unsigned int i;
+
+	pvnet_set_refill(vi, false);
+	cancel_delayed_work_sync(&vi->refill);
+	netif_tx_disable(vi->dev);
+	for (i = 0; i < vi->pairs; i++) {
+		napi_disable(&vi->rq[i].napi);
+		napi_disable(&vi->sq[i].napi);
+	}
+}
+
+static int pvnet_open(struct net_device *dev)
+{
+	pvnet_start_io(netdev_priv(dev));
 	netif_tx_start_all_queues(dev);
 	return 0;
 }
@@ -153,15 +173,12 @@ static int pvnet_open(struct net_device *dev)
 static int pvnet_close(struct net_device *dev)
 {
 	struct pvnet_info *vi = netdev_priv(dev);
-	unsigned int i;
 
-	pvnet_set_refill(vi, false);
-	cancel_delayed_work_sync(&vi->refill);
-	netif_tx_disable(dev);
-	for (i = 0; i < vi->pairs; i++) {
-		napi_disable(&vi->rq[i].napi);
-		napi_disable(&vi->sq[i].napi);
-	}
+	/* suspend stopped it already (and a failed resume left it so) */
+	if (vi->io_stopped)
+		vi->io_stopped = false;
+	else
+		pvnet_stop_io(vi);
 	return 0;
 }
 
@@ -423,17 +440,25 @@ static void pvnet_free_queues(struct pvnet_info *vi)
 	kfree(vi->sq);
 }
 
-/* After a reset: every buffer back from the device, the queues gone. */
+/*
+ * After a reset: every buffer back from the device, the queues gone
+ * (none left after a suspend whose resume could not set them up again).
+ */
 static void pvnet_del_vqs(struct pvnet_info *vi)
 {
 	unsigned int i;
 
+	if (!vi->rq[0].vq)
+		return;
 	for (i = 0; i < vi->max_pairs; i++) {
 		pvnet_rx_free_unused(&vi->rq[i]);
 		pvnet_tx_free_unused(&vi->sq[i]);
+		vi->rq[i].vq = NULL;
+		vi->sq[i].vq = NULL;
 	}
 	if (vi->cvq)
 		pvnet_ctrl_free_unused(vi);
+	vi->cvq = NULL;
 	vi->vdev->config->del_vqs(vi->vdev);
 }
 
@@ -544,14 +569,93 @@ MODULE_DEVICE_TABLE(virtio, pvnet_id_table);
 
 #ifdef CONFIG_PM
 /*
- * Suspend and hibernation: the device is reset on resume, and its queues
- * are not set up again (not yet), so the system's suspend is refused
- * here (it carries on as before) instead of leaving a dead interface.
+ * Suspend and hibernation, with configuration callbacks off (the virtio
+ * core): the interface is detached and, if open, stopped as at close;
+ * the device is reset and its virtqueues freed with what they held
+ * (frames not yet sent count as dropped), until pvnet_restore(). A
+ * device stopped for breaking the rules stays stopped.
  */
 static int pvnet_freeze(struct virtio_device *vdev)
 {
-	dev_err(&vdev->dev, "suspend and hibernation are not supported yet: the system stays up\n");
-	return -EOPNOTSUPP;
+	struct pvnet_info *vi = vdev->priv;
+	struct net_device *dev = vi->dev;
+	unsigned long flags;
+
+	/* no new stop; one flagged already runs to its end first */
+	spin_lock_irqsave(&vi->lock, flags);
+	vi->broken_enabled = false;
+	spin_unlock_irqrestore(&vi->lock, flags);
+	flush_work(&vi->broken_work);
+	if (vi->broken)
+		return 0;
+	pvnet_set_config(vi, false);
+	rtnl_lock();
+	netif_device_detach(dev);
+	if (netif_running(dev)) {
+		pvnet_stop_io(vi);
+		vi->io_stopped = true;
+	}
+	rtnl_unlock();
+	virtio_reset_device(vdev);
+	pvnet_del_vqs(vi);
+	vi->frozen = true;
+	return 0;
+}
+
+/* After a reset the device uses one queue pair: the others, turned on again. */
+static void pvnet_restore_pairs(struct pvnet_info *vi)
+{
+	unsigned int pairs = vi->pairs;
+	int err;
+
+	if (pairs == 1)
+		return;
+	vi->pairs = 1;
+	err = pvnet_set_pairs(vi, pairs);
+	if (err) {
+		netdev_warn(vi->dev, "staying on one queue pair after resume: %d\n",
+			    err);
+		netif_set_real_num_tx_queues(vi->dev, 1);
+		netif_set_real_num_rx_queues(vi->dev, 1);
+	}
+}
+
+/*
+ * The device was reset again and its features acked (the virtio core):
+ * the virtqueues are set up as at probe, the queue pairs turned on, and
+ * the interface, if it was open, started and attached. If the queues
+ * cannot be set up, the interface stays detached and the device FAILED.
+ */
+static int pvnet_restore(struct virtio_device *vdev)
+{
+	struct pvnet_info *vi = vdev->priv;
+	struct net_device *dev = vi->dev;
+	int err;
+
+	if (!vi->frozen)
+		return 0;
+	vi->frozen = false;
+	err = pvnet_init_vqs(vi);
+	if (err) {
+		rtnl_lock();
+		netif_carrier_off(dev);
+		rtnl_unlock();
+		netdev_err(dev, "its virtqueues cannot be set up again on resume: stopped (unbind and bind it to start again)\n");
+		return err;
+	}
+	pvnet_set_broken(vi, true);
+	virtio_device_ready(vdev);
+	rtnl_lock();
+	pvnet_restore_pairs(vi);
+	if (vi->io_stopped) {
+		vi->io_stopped = false;
+		pvnet_start_io(vi);
+	}
+	netif_device_attach(dev);
+	rtnl_unlock();
+	if (virtio_has_feature(vdev, VIRTIO_NET_F_STATUS))
+		pvnet_set_config(vi, true);
+	return 0;
 }
 #endif
 
@@ -567,6 +671,7 @@ static struct virtio_driver pvnet_driver = {
 	.config_changed		= pvnet_config_changed,
 #ifdef CONFIG_PM
 	.freeze			= pvnet_freeze,
+	.restore		= pvnet_restore,
 #endif
 };
 module_virtio_driver(pvnet_driver);

@@ -145,6 +145,8 @@ struct pvnet_info {
 	bool mergeable;			/* VIRTIO_NET_F_MRG_RXBUF */
 	unsigned int rx_pages;		/* pages per RX buffer without it */
 	unsigned int rx_buf_max;	/* bytes of a mergeable RX buffer, at most */
+	bool frozen;			/* suspended: device reset, no virtqueues */
+	bool io_stopped;		/* suspended while open (RTNL) */
 
 	/* RX refill after an allocation failure, while the device is open */
 	struct delayed_work refill;

@@ -16,7 +16,8 @@
  * has exited ("host-check disk-flush").
  *
  * Where the scratch disk (64 MiB) is written: fio 0-4 MiB, ext4 0-32 MiB,
- * write zeroes and discard 40-41 MiB, the flush marker at 60 MiB.
+ * write zeroes and discard 40-41 MiB, the flush marker at 60 MiB;
+ * lifecycle/suspend_test's blocks from 61 MiB.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,9 +43,6 @@
 #define FLUSH_OFFSET		(60LL << 20)	/* see vmm-devices.sh */
 #define FLUSH_MARKER		"PVKIT-FLUSH-MARKER"
 #define ZERO_OFFSET		(40ULL << 20)
-#define SUSPEND_OFFSET		(61LL << 20)	/* between the two markers */
-/* either front-end's, whichever suspend asked first */
-#define SUSPEND_LINE		"suspend and hibernation are not supported yet: the system stays up"
 #define ZERO_LEN		(1ULL << 20)
 #define DRIVER			"pvkit_blk"
 #define DRIVER_DIR		"/sys/bus/virtio/drivers/" DRIVER
@@ -248,28 +246,6 @@ TEST_F(blk, flushed_write_reads_back)
 {
 	EXPECT_EQ(0, pvkit_write_flush_read(self->disk, FLUSH_OFFSET,
 					    FLUSH_MARKER " written by the guest"));
-}
-
-/*
- * Suspend (to idle, stopped by pm_test after the devices' suspend) is
- * refused by pvkit's front-ends in one line each that is asked, and the
- * system carries on: the disk still writes, flushes and reads. Without
- * the refusal the devices are reset on resume and never set up again,
- * and this read waits for ever.
- */
-TEST_F_TIMEOUT(blk, suspend_is_refused, 60)
-{
-	unsigned int mark = pvkit_kmsg_mark();
-
-	if (!pvkit_path_exists("/sys/power/pm_test"))
-		SKIP(return, "the kernel has no /sys/power/pm_test (CONFIG_PM_DEBUG)");
-	ASSERT_EQ(0, pvkit_write_file("/sys/power/pm_test", "devices"));
-	EXPECT_NE(0, pvkit_write_file("/sys/power/state", "freeze"));
-	EXPECT_EQ(0, pvkit_write_file("/sys/power/pm_test", "none"));
-	EXPECT_LE(1, pvkit_kmsg_count_since(mark, SUSPEND_LINE));
-	EXPECT_EQ(0, pvkit_write_flush_read(self->disk, SUSPEND_OFFSET,
-					    "written after a refused suspend"));
-	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 }
 
 /* 120 s: the debug kernel (KASAN, DEBUG_PAGEALLOC) takes over 30 */
