@@ -204,7 +204,8 @@ static void pvblk_describe(struct pvblk *vblk, const struct pvblk_limits *lim)
 /*
  * Takes an added disk away, its device stopped: the disk, the broken
  * work, the tag set, the virtqueues, and vblk with the disk's last
- * reference (pvblk_free_disk).
+ * reference (pvblk_free_disk). The device is reset once more: a dead
+ * disk's device may have been set up again by a resume since.
  */
 static void pvblk_del_disk(struct pvblk *vblk)
 {
@@ -214,6 +215,7 @@ static void pvblk_del_disk(struct pvblk *vblk)
 	/* no request is left to time out and queue it again */
 	cancel_work_sync(&vblk->broken_work);
 	blk_mq_free_tag_set(&vblk->tag_set);
+	virtio_reset_device(vblk->vdev);
 	pvblk_del_vqs(vblk);
 	put_disk(disk);
 }
@@ -417,6 +419,7 @@ static int pvblk_restore(struct virtio_device *vdev)
 			dev_err(&vdev->dev, "%s: a virtqueue has %u entries on resume, fewer than %u before\n",
 				disk->disk_name, pvblk_min_vring_size(vblk),
 				vblk->vring_size);
+			virtio_reset_device(vdev);
 			pvblk_del_vqs(vblk);
 			err = -EINVAL;
 		}

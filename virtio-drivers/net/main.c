@@ -591,7 +591,8 @@ static int pvnet_freeze(struct virtio_device *vdev)
 	pvnet_set_config(vi, false);
 	rtnl_lock();
 	netif_device_detach(dev);
-	if (netif_running(dev)) {
+	/* (stopped already if the last resume failed: NAPI is off) */
+	if (netif_running(dev) && !vi->io_stopped) {
 		pvnet_stop_io(vi);
 		vi->io_stopped = true;
 	}
@@ -652,9 +653,10 @@ static int pvnet_restore(struct virtio_device *vdev)
 		pvnet_start_io(vi);
 	}
 	netif_device_attach(dev);
-	rtnl_unlock();
+	/* under the RTNL, as at probe: a stop (broken_work) comes after */
 	if (virtio_has_feature(vdev, VIRTIO_NET_F_STATUS))
 		pvnet_set_config(vi, true);
+	rtnl_unlock();
 	return 0;
 }
 #endif
