@@ -8,7 +8,9 @@
  * --shutdown-timeout seconds later, end the VM with HV_EXIT_FORCED;
  * "console-send TEXT" and "serial-send TEXT" queue a line of input for
  * pvkit's console or the UART (console_in.c);
- * "pause" and "resume" stop and restart the vCPUs (pause.c). An
+ * "pause" and "resume" stop and restart the vCPUs (pause.c);
+ * "balloon SIZE" sets the balloon's target (balloon.c) and "queue-max
+ * DEVICE N" a device's queue size from its next reset (virtio_ctl.c). An
  * answer that starts with "error:" is a refusal, and the client exits 1.
  */
 #include <errno.h>
@@ -217,6 +219,7 @@ static const struct {
 	{ "console-send", console_in__ctl_send },
 	{ "serial-send", serial_in__ctl_send },
 	{ "balloon", balloon__ctl },
+	{ "queue-max", virtio_ctl__queue_max },
 };
 
 /* Runs @cmd if it is a command with an argument; false if not. */
@@ -550,7 +553,7 @@ int control__client(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr, "usage: pvkit-hv ctl SOCKET COMMAND [TEXT]\n"
 			"commands: info, stats, shutdown, reboot, console-send TEXT, serial-send TEXT,\n"
-			"pause, resume, balloon SIZE\n");
+			"pause, resume, balloon SIZE, queue-max DEVICE N\n");
 		return HV_EXIT_USAGE;
 	}
 	path = argv[0];

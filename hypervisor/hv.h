@@ -404,6 +404,12 @@ int balloon__set_target(struct vm *vm, uint64_t pages);
 bool balloon__stats(struct vm *vm, struct balloon_stats *s);
 void balloon__json(struct vm *vm, FILE *out);
 int balloon__ctl(struct vm *vm, const char *arg, FILE *out);
+
+/*
+ * "queue-max DEVICE N" (virtio_ctl.c): the device's queues offer N
+ * entries from its next reset on; "ok: ..." or "error: ..." in @out.
+ */
+int virtio_ctl__queue_max(struct vm *vm, const char *arg, FILE *out);
 void balloon__free(struct vm *vm);
 
 /* stats.c */

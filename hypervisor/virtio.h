@@ -95,7 +95,11 @@ struct virtio_dev {
 	const void *config;		/* device-specific configuration */
 	uint32_t config_len;
 	unsigned int nr_queues;
-	uint16_t queue_max;
+	uint16_t queue_max;		/* the entries each queue offers */
+	uint16_t queue_limit;		/* the back end's own queue_max */
+	/* queue-max (virtio_ctl.c): queue_max from the next reset, or 0 */
+	uint16_t queue_max_next;
+	const char *alias;		/* a disk's serial, a NIC's tap, or NULL */
 	unsigned int poll_us;		/* request queues' poll window, max */
 	struct virtio_queue *queues;
 
@@ -130,6 +134,13 @@ struct virtio_dev {
 
 /* Adds @dev (filled in by the back end) to the VM as a PCI function. */
 int virtio_pci__add(struct vm *vm, struct virtio_dev *dev);
+
+/*
+ * From @dev's next reset on, its queues offer @max entries (1 to
+ * queue_limit, a power of two: the caller checked); the queues the
+ * driver has now keep their size. What queue_max is now.
+ */
+uint16_t virtio_pci__set_queue_max(struct virtio_dev *dev, uint16_t max);
 
 /* Sleeps until a kick, @fd ready for @events (if @fd >= 0), or stop. */
 int virtio_queue__wait(struct virtio_queue *q, int fd, short events);

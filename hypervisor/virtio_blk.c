@@ -189,6 +189,7 @@ int virtio_blk__add(struct vm *vm, struct virtio_blk *blk)
 	dev->config_len = sizeof(blk->config);
 	dev->nr_queues = vm->cfg->cpus;
 	dev->queue_max = BLK_QUEUE_SIZE;
+	dev->alias = dc->serial;
 	dev->poll_us = dc->poll_us;
 	dev->host_features = 1ULL << VIRTIO_BLK_F_SEG_MAX |
 			     1ULL << VIRTIO_BLK_F_BLK_SIZE |

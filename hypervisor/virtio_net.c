@@ -349,6 +349,7 @@ int virtio_net__add(struct vm *vm, struct virtio_net *net)
 	dev->config_len = sizeof(net->config);
 	dev->nr_queues = 2;
 	dev->queue_max = NET_QUEUE_SIZE;
+	dev->alias = nc->tap;
 	dev->host_features = 1ULL << VIRTIO_NET_F_CSUM |
 			     1ULL << VIRTIO_NET_F_GUEST_CSUM |
 			     1ULL << VIRTIO_NET_F_MAC |

@@ -526,6 +526,17 @@ static void virtio_start_queue(struct virtio_queue *q)
 	q->running = true;
 }
 
+uint16_t virtio_pci__set_queue_max(struct virtio_dev *dev, uint16_t max)
+{
+	uint16_t now;
+
+	pthread_mutex_lock(&dev->lock);
+	dev->queue_max_next = max;
+	now = dev->queue_max;
+	pthread_mutex_unlock(&dev->lock);
+	return now;
+}
+
 static void virtio_reset(struct virtio_dev *dev)
 {
 	uint64_t drain;
@@ -535,6 +546,10 @@ static void virtio_reset(struct virtio_dev *dev)
 	if (read(dev->stop_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
 		hv_err("%s: reset: %s", dev->name, strerror(errno));
 	pthread_mutex_lock(&dev->lock);
+	if (dev->queue_max_next) {
+		dev->queue_max = dev->queue_max_next;
+		dev->queue_max_next = 0;
+	}
 	for (i = 0; i < dev->nr_queues; i++) {
 		struct virtio_queue *q = &dev->queues[i];
 
@@ -850,6 +865,7 @@ int virtio_pci__add(struct vm *vm, struct virtio_dev *dev)
 	    dev->config_len > DEVICE_MAX || vm->nr_virtio == HV_MAX_VIRTIO)
 		return -EINVAL;
 	dev->vm = vm;
+	dev->queue_limit = dev->queue_max;
 	dev->host_features |= 1ULL << VIRTIO_F_VERSION_1;
 	pthread_mutex_init(&dev->ctl_lock, NULL);
 	pthread_mutex_init(&dev->lock, NULL);

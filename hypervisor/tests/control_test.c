@@ -169,7 +169,7 @@ TEST_F(ctl, bad_commands_get_one_error_line)
 
 	ASSERT_EQ(0, ask(self->path, "frobnicate\n", self->answer,
 			 sizeof(self->answer)));
-	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot pause resume console-send serial-send balloon)\n",
+	EXPECT_STREQ("error: unknown command 'frobnicate' (commands: info stats shutdown reboot pause resume console-send serial-send balloon queue-max)\n",
 		     self->answer);
 	ASSERT_EQ(0, ask(self->path, "\n", self->answer,
 			 sizeof(self->answer)));

@@ -9,7 +9,8 @@
  * device's other queues at once, before the driver's reset; a test
  * fault that keeps its used elements quiet sends no interrupt for them;
  * fault=early-used puts a used element in a queue enabled before
- * DRIVER_OK, and interrupts, and only then.
+ * DRIVER_OK, and interrupts, and only then; "ctl queue-max" changes
+ * the queues' size at the next reset, not before.
  *
  * KVM is a double (the test is linked with --wrap=ioctl) whose
  * KVM_IOEVENTFD can hold the calling vCPU until the test lets it go.
@@ -28,6 +29,7 @@
 
 #include "kselftest_harness.h"
 #include "doubles.h"
+#include "../hv.h"
 #include "../virtio.h"
 #include "../vq_fault.h"
 
@@ -445,6 +447,100 @@ TEST(early_used_only_before_driver_ok)
 	EXPECT_EQ(1, used_on_early_enable(_metadata, HV_FAULT_EARLY_USED));
 	EXPECT_EQ(0, used_on_early_enable(_metadata, HV_FAULT_NONE));
 	EXPECT_EQ(0, used_on_early_enable(_metadata, HV_FAULT_BAD_ID));
+}
+
+/* Queue @i's size as the driver reads it. */
+static uint16_t queue_size(unsigned int i)
+{
+	uint16_t size = 0;
+
+	reg_write(VIRTIO_PCI_COMMON_Q_SELECT, i, 2);
+	pci__mmio(vm, pci__bar_addr(&dev.pci, 0) + VIRTIO_PCI_COMMON_Q_SIZE,
+		  &size, 2, false);
+	return size;
+}
+
+/* "ctl queue-max @arg": its return value, its answer in @answer. */
+static int queue_max(const char *arg, char *answer, size_t size)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	int ret;
+
+	if (!out)
+		abort();
+	ret = virtio_ctl__queue_max(vm, arg, out);
+	fclose(out);
+	snprintf(answer, size, "%s", text);
+	free(text);
+	return ret;
+}
+
+/*
+ * queue-max: bad arguments get one error line and change nothing; a
+ * good one changes no queue the driver has now, only what each offers
+ * from the next reset on, and a queue the driver then makes larger
+ * than that fails the device; the device's own size comes back the same
+ * way. It is found by its name or its alias.
+ */
+TEST(queue_max_takes_effect_at_the_next_reset)
+{
+	static const char * const bad[] = { "", "test0", "test0 x", "test0 -8" };
+	char answer[256];
+	unsigned int i;
+
+	device_create();
+	dev.alias = "disk-a";
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-1, queue_max(bad[i], answer, sizeof(answer)));
+		EXPECT_STREQ("error: queue-max takes a device and a number of entries (queue-max blk0 64)\n",
+			     answer);
+	}
+	EXPECT_EQ(-1, queue_max("test1 8", answer, sizeof(answer)));
+	EXPECT_STREQ("error: no device 'test1' (devices: test0 (disk-a))\n",
+		     answer);
+	EXPECT_EQ(-1, queue_max("test0 3", answer, sizeof(answer)));
+	EXPECT_STREQ("error: test0's queues take a power of two from 1 to 16 entries\n",
+		     answer);
+	EXPECT_EQ(-1, queue_max("test0 32", answer, sizeof(answer)));
+	EXPECT_EQ(-1, queue_max("test0 0", answer, sizeof(answer)));
+	EXPECT_EQ(-1, queue_max("test0 8x", answer, sizeof(answer)));
+	EXPECT_EQ(0, dev.queue_max_next);
+
+	driver_features();
+	EXPECT_EQ(0, queue_max("disk-a 4", answer, sizeof(answer)));
+	EXPECT_STREQ("ok: test0's queues offer 4 entries from its next reset on (16 now)\n",
+		     answer);
+	EXPECT_EQ(QUEUE_SIZE, queue_size(0));
+	reg_write(VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	EXPECT_EQ(4, queue_size(0));
+	EXPECT_EQ(4, queue_size(1));
+
+	/* a driver that asks for more than is offered */
+	driver_features();
+	queue_setup(0, 0x10000);
+	reg_write(VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+	reg_write(VIRTIO_PCI_COMMON_STATUS, STATUS_LIVE, 1);
+	EXPECT_TRUE(status() & VIRTIO_CONFIG_S_NEEDS_RESET);
+	EXPECT_EQ(0, threads_settle(0));
+
+	/* one that takes what is offered */
+	reg_write(VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	driver_features();
+	queue_setup(0, 0x10000);
+	reg_write(VIRTIO_PCI_COMMON_Q_SIZE, 4, 2);
+	reg_write(VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+	reg_write(VIRTIO_PCI_COMMON_STATUS, STATUS_LIVE, 1);
+	EXPECT_EQ(STATUS_LIVE, status());
+	EXPECT_EQ(1, threads_settle(1));
+
+	EXPECT_EQ(0, queue_max("test0 16", answer, sizeof(answer)));
+	EXPECT_STREQ("ok: test0's queues offer 16 entries from its next reset on (4 now)\n",
+		     answer);
+	reg_write(VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	EXPECT_EQ(0, threads_settle(0));
+	EXPECT_EQ(QUEUE_SIZE, queue_size(1));
 }
 
 TEST_HARNESS_MAIN
