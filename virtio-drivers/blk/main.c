@@ -414,11 +414,13 @@ static int pvblk_restore(struct virtio_device *vdev)
 		goto out;
 	vblk->frozen = false;
 	if (!vblk->killed) {
+		unsigned int ring;
+
 		err = pvblk_init_vqs(vblk);
-		if (!err && pvblk_min_vring_size(vblk) < vblk->vring_size) {
+		ring = err ? 0 : pvblk_min_vring_size(vblk);
+		if (!err && ring < vblk->vring_size) {
 			dev_err(&vdev->dev, "%s: a virtqueue has %u entries on resume, fewer than %u before\n",
-				disk->disk_name, pvblk_min_vring_size(vblk),
-				vblk->vring_size);
+				disk->disk_name, ring, vblk->vring_size);
 			virtio_reset_device(vdev);
 			pvblk_del_vqs(vblk);
 			err = -EINVAL;

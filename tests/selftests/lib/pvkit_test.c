@@ -324,6 +324,32 @@ int pvkit_run(const char *fmt, ...)
 	return WEXITSTATUS(status);
 }
 
+ssize_t pvkit_read_block(const char *disk, long long offset, void *out,
+			 size_t size)
+{
+	char path[64];
+	void *buf;
+	ssize_t n;
+	int fd;
+
+	if (posix_memalign(&buf, 4096, 4096))
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "/dev/%s", disk);
+	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0) {
+		n = -errno;
+	} else {
+		n = pread(fd, buf, 4096, offset);
+		if (n < 0)
+			n = -errno;
+		close(fd);
+	}
+	if (out && n > 0)
+		memcpy(out, buf, size < (size_t)n ? size : (size_t)n);
+	free(buf);
+	return n;
+}
+
 int pvkit_write_flush_read(const char *disk, long long offset,
 			   const char *text)
 {
@@ -532,6 +558,23 @@ int pvkit_host_line_read(int fd, int wait_s, char *buf, size_t size)
 		return -errno;
 	buf[n] = '\0';
 	return n;
+}
+
+int pvkit_host_ctl(const char *name, const char *command, int wait_s)
+{
+	char want[128], line[128];
+	int fd = pvkit_host_line_open("/dev/pvcon0");
+	int n;
+
+	if (fd < 0)
+		return fd;
+	pvkit_marker("await-ctl-ack %s %s", name, command);
+	n = pvkit_host_line_read(fd, wait_s, line, sizeof(line));
+	close(fd);
+	if (n < 0)
+		return n;
+	snprintf(want, sizeof(want), "served-%s\n", name);
+	return strcmp(line, want) ? -EPROTO : 0;
 }
 
 double pvkit_now_s(void)

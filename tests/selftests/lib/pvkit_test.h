@@ -125,6 +125,14 @@ int pvkit_find_nic(const char *driver, const char *mac, char *name,
 		   size_t size);
 
 /*
+ * Reads 4 KiB of block device /dev/@disk at @offset with O_DIRECT (past
+ * the page cache: what the device answers), the first @size bytes of
+ * them into @out if it is not NULL: the bytes read, or -errno.
+ */
+ssize_t pvkit_read_block(const char *disk, long long offset, void *out,
+			 size_t size);
+
+/*
  * Writes @text (and a newline, zero-padded to 4 KiB) to block device
  * /dev/@disk at @offset with O_DIRECT, flushes it (fsync) and reads it
  * back: 0 if all worked and the block came back the same, else -errno
@@ -182,6 +190,16 @@ int pvkit_send_console_check(const char *dev, const char *tag);
  */
 int pvkit_host_line_open(const char *dev);
 int pvkit_host_line_read(int fd, int wait_s, char *buf, size_t size);
+
+/*
+ * On pvkit-hv: has tests/harness/hv-control run "pvkit-hv ctl SOCKET
+ * @command" (at most three words) as request @name (lower case and
+ * '-'), and waits up to @wait_s for its word on /dev/pvcon0 that it
+ * did: 0, or -errno (-EPROTO: another line came). The answer is judged
+ * on the host: "##PVKIT## expect-ctl @name TEXT" lines say what it must
+ * hold.
+ */
+int pvkit_host_ctl(const char *name, const char *command, int wait_s);
 
 /* CLOCK_MONOTONIC in seconds, for a test's deadlines and rates. */
 double pvkit_now_s(void);

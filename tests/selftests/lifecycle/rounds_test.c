@@ -68,30 +68,6 @@ FIXTURE_TEARDOWN(rounds)
 		pvkit_run("mount -t ext4 -o ro /dev/%s " TOOLS_MNT, self->disk);
 }
 
-/* One O_DIRECT read of the first 4 KiB of /dev/@disk; bytes read or -errno. */
-static ssize_t read_first_block(const char *disk)
-{
-	char path[64];
-	void *buf;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/dev/%s", disk);
-	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (posix_memalign(&buf, IO_SIZE, IO_SIZE)) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = pread(fd, buf, IO_SIZE, 0);
-	if (n < 0)
-		n = -errno;
-	free(buf);
-	close(fd);
-	return n;
-}
-
 TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 {
 	const bool hv = !strcmp(pvkit_test_host(), "hv");
@@ -127,7 +103,7 @@ TEST_F_TIMEOUT(rounds, load_use_unload_20_times, 900)
 		ASSERT_EQ(0, pvkit_find_disk("pvkit-test", self->disk,
 					     sizeof(self->disk)))
 			TH_LOG("round %d: no disk pvkit-test", round);
-		ret = read_first_block(self->disk);
+		ret = pvkit_read_block(self->disk, 0, NULL, 0);
 		ASSERT_EQ(IO_SIZE, ret)
 			TH_LOG("round %d: reading %s: %d", round, self->disk, ret);
 		ASSERT_EQ(0, pvkit_find_nic("pvkit_net", PVKIT_TEST_MAC,

@@ -93,18 +93,11 @@ static struct read_result read_disk(const char *disk, long long offset)
 	}
 	pid = fork();
 	if (!pid) {
-		char path[64];
-		void *buf;
-		int fd;
-
 		close(fds[0]);
-		snprintf(path, sizeof(path), "/dev/%s", disk);
-		fd = open(path, O_RDONLY | O_DIRECT);
-		if (fd < 0 || posix_memalign(&buf, IO_SIZE, IO_SIZE)) {
-			r.err = errno;
-		} else {
-			r.ret = pread(fd, buf, IO_SIZE, offset);
-			r.err = r.ret < 0 ? errno : 0;
+		r.ret = pvkit_read_block(disk, offset, NULL, 0);
+		if (r.ret < 0) {
+			r.err = -r.ret;
+			r.ret = -1;
 		}
 		_exit(write(fds[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
 	}
