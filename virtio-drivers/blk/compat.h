@@ -85,4 +85,31 @@ static inline struct gendisk *pvblk_alloc_disk(struct blk_mq_tag_set *set,
 
 #endif /* 6.11 */
 
+/*
+ * Suspend freezes a disk's queue in pvblk_freeze() and lets it go in
+ * pvblk_restore(): two callbacks, which the PM core may run in two
+ * different tasks. Kernels whose lockdep takes a freeze for a lock held
+ * until the unfreeze (6.13, and 6.12.y since a stable update: Kbuild
+ * looks for them in <linux/blk-mq.h>) have _non_owner calls for that;
+ * the plain ones would leave the freezing task "holding" it (a worker
+ * that leaked a lock, then lockdep's own state broken).
+ */
+static inline void pvblk_freeze_start(struct request_queue *q)
+{
+#ifdef PVBLK_FREEZE_NON_OWNER
+	blk_freeze_queue_start_non_owner(q);
+#else
+	blk_freeze_queue_start(q);
+#endif
+}
+
+static inline void pvblk_unfreeze(struct request_queue *q)
+{
+#ifdef PVBLK_FREEZE_NON_OWNER
+	blk_mq_unfreeze_queue_non_owner(q);
+#else
+	blk_mq_unfreeze_queue(q);
+#endif
+}
+
 #endif /* _PVKIT_BLK_COMPAT_H */

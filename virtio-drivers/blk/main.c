@@ -379,9 +379,9 @@ static int pvblk_freeze(struct virtio_device *vdev)
 	mutex_lock(&vblk->kill_lock);
 	if (vblk->killed)
 		goto out;
-	blk_freeze_queue_start(q);
+	pvblk_freeze_start(q);
 	if (!blk_mq_freeze_queue_wait_timeout(q, drain)) {
-		blk_mq_unfreeze_queue(q);
+		pvblk_unfreeze(q);
 		dev_err(&vdev->dev, "%s: requests still in flight after %u ms: suspend refused\n",
 			vblk->disk->disk_name, jiffies_to_msecs(drain));
 		err = -EBUSY;
@@ -435,7 +435,7 @@ static int pvblk_restore(struct virtio_device *vdev)
 		}
 	}
 	blk_mq_unquiesce_queue(disk->queue);
-	blk_mq_unfreeze_queue(disk->queue);
+	pvblk_unfreeze(disk->queue);
 out:
 	mutex_unlock(&vblk->kill_lock);
 	return err;

@@ -64,6 +64,9 @@ FIXTURE(suspend) {
 	char disk[32];
 	char nic[32];
 	char delay[16];		/* pm_test_delay as found, or "" */
+	/* devices whose queues a test shrank, until it put them right */
+	char shrunk_disk[64];
+	char shrunk_nic[64];
 };
 
 /* @nic up, with the test address, and its carrier within 5 s. */
@@ -96,8 +99,53 @@ FIXTURE_SETUP(suspend)
 	ASSERT_EQ(0, pvkit_write_file(PM_TEST, "devices"));
 }
 
+/* "ctl queue-max @device @entries" on the host, as request @name. */
+static int host_queue_max(const char *name, const char *device,
+			  unsigned int entries)
+{
+	char cmd[64];
+
+	pvkit_marker("expect-ctl %s queues offer %u entries from its next reset on",
+		     name, entries);
+	snprintf(cmd, sizeof(cmd), "queue-max %s %u", device, entries);
+	return pvkit_host_ctl(name, cmd, HOST_CTL_WAIT_S);
+}
+
+/* The virtio device under sysfs directory @fmt (a disk's, a NIC's). */
+static void class_vdev(const char *fmt, const char *name, char *vdev,
+		       size_t size)
+{
+	char dir[300];
+
+	snprintf(dir, sizeof(dir), fmt, name);
+	pvkit_virtio_dev(dir, vdev, size);
+}
+
+/*
+ * pvkit-slow's device @disk_vdev and the test NIC's @nic_vdev, shrunk by
+ * "ctl queue-max", get their own queue size back and are unbound (so
+ * that binding them sets them up again at that size): 0 if all of it
+ * worked.
+ */
+static int unshrink(const char *disk_vdev, const char *nic_vdev)
+{
+	int ret = 0;
+
+	ret |= host_queue_max("grow-disk", "pvkit-slow", HV_QUEUE_SIZE);
+	ret |= host_queue_max("grow-nic", TEST_TAP, HV_QUEUE_SIZE);
+	ret |= pvkit_write_file(BLK_DRIVER_DIR "/unbind", disk_vdev);
+	ret |= pvkit_write_file(NET_DRIVER_DIR "/unbind", nic_vdev);
+	return ret;
+}
+
 FIXTURE_TEARDOWN(suspend)
 {
+	/* a test that stopped with the devices shrunk puts them right */
+	if (self->shrunk_disk[0]) {
+		unshrink(self->shrunk_disk, self->shrunk_nic);
+		pvkit_write_file(BLK_DRIVER_DIR "/bind", self->shrunk_disk);
+		pvkit_write_file(NET_DRIVER_DIR "/bind", self->shrunk_nic);
+	}
 	if (!pvkit_path_exists(PM_TEST))
 		return;
 	pvkit_write_file(PM_TEST, "none");
@@ -204,6 +252,7 @@ TEST_F_TIMEOUT(suspend, disk_and_nic_work_after_hibernation, 180)
 		     states);
 
 	round_trip(_metadata, self->disk, self->nic, "disk", ROUNDS - 1);
+	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, "PM: hibernation: hibernation exit"));
 	EXPECT_EQ(0, pvkit_kmsg_count_since(mark, RESUME_FAILED));
 	EXPECT_EQ(0, pvkit_kmsg_count_since(mark, "is broken"));
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
@@ -405,35 +454,13 @@ TEST_F_TIMEOUT(suspend, dead_disk_stays_dead_and_unbinds, 120)
 	EXPECT_EQ(0, read_back(bad, 0, ""));
 }
 
-/* "ctl queue-max @device @entries" on the host, as request @name. */
-static int host_queue_max(const char *name, const char *device,
-			  unsigned int entries)
-{
-	char cmd[64];
-
-	pvkit_marker("expect-ctl %s queues offer %u entries from its next reset on",
-		     name, entries);
-	snprintf(cmd, sizeof(cmd), "queue-max %s %u", device, entries);
-	return pvkit_host_ctl(name, cmd, HOST_CTL_WAIT_S);
-}
-
-/* The virtio device under sysfs directory @fmt (a disk's, a NIC's). */
-static void class_vdev(const char *fmt, const char *name, char *vdev,
-		       size_t size)
-{
-	char dir[300];
-
-	snprintf(dir, sizeof(dir), fmt, name);
-	pvkit_virtio_dev(dir, vdev, size);
-}
-
 /*
  * On pvkit-hv, pvkit-slow and the test NIC offer queues of 8 entries
  * after their next reset ("ctl queue-max"), as devices made smaller
  * while the guest slept would. Neither front-end resumes on them (the
  * disk's tag set and limits were fitted to 256 entries; a packet may
  * need more descriptors than 8): each says so, its device is FAILED,
- * the disk's I/O fails and the NIC has no carrier; the system resumes
+ * the disk no longer reads and the NIC has no carrier; the system resumes
  * and the other disks work. Given their own size back, both unbind and
  * bind again without a kernel problem and work, and the next suspend
  * goes through. Without the disk's check its restore would go on with
@@ -442,7 +469,8 @@ static void class_vdev(const char *fmt, const char *name, char *vdev,
 TEST_F_TIMEOUT(suspend, smaller_queues_fail_the_resume_cleanly, 240)
 {
 	unsigned int mark = pvkit_kmsg_mark();
-	char slow[32], disk_vdev[64], nic_vdev[64];
+	char *disk_vdev = self->shrunk_disk, *nic_vdev = self->shrunk_nic;
+	char slow[32];
 	int ret;
 
 	if (!pvkit_path_exists(PM_TEST))
@@ -453,8 +481,9 @@ TEST_F_TIMEOUT(suspend, smaller_queues_fail_the_resume_cleanly, 240)
 	ret = pvkit_load("pvkit");
 	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("pvkit.ko: %d", ret);
 	ASSERT_EQ(0, pvkit_find_disk("pvkit-slow", slow, sizeof(slow)));
-	class_vdev("/sys/block/%s", slow, disk_vdev, sizeof(disk_vdev));
-	class_vdev("/sys/class/net/%s", self->nic, nic_vdev, sizeof(nic_vdev));
+	class_vdev("/sys/block/%s", slow, disk_vdev, sizeof(self->shrunk_disk));
+	class_vdev("/sys/class/net/%s", self->nic, nic_vdev,
+		   sizeof(self->shrunk_nic));
 	ret = host_queue_max("shrink-disk", "pvkit-slow", SMALL_QUEUE);
 	ASSERT_EQ(0, ret) TH_LOG("queue-max: %s", strerror(-ret));
 	ret = host_queue_max("shrink-nic", TEST_TAP, SMALL_QUEUE);
@@ -468,21 +497,18 @@ TEST_F_TIMEOUT(suspend, smaller_queues_fail_the_resume_cleanly, 240)
 	EXPECT_EQ(1, pvkit_kmsg_count_since(mark, " has 8 entries, fewer than the "));
 	EXPECT_TRUE(pvkit_virtio_status(disk_vdev) & VIRTIO_CONFIG_S_FAILED);
 	EXPECT_TRUE(pvkit_virtio_status(nic_vdev) & VIRTIO_CONFIG_S_FAILED);
-	EXPECT_EQ(-EIO, read_back(slow, 0, ""));
+	/* EIO, or on 6.12 nothing: a dead disk's capacity is 0 there */
+	EXPECT_NE(0, read_back(slow, 0, "")) TH_LOG("%s reads after resume", slow);
 	EXPECT_FALSE(pvkit_wait_carrier(self->nic, 1));
 	EXPECT_EQ(0, pvkit_write_flush_read(self->disk, BLOCK_OFFSET - 8192,
 					    "written after a failed resume"));
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 
-	ret = host_queue_max("grow-disk", "pvkit-slow", HV_QUEUE_SIZE);
-	ASSERT_EQ(0, ret) TH_LOG("queue-max: %s", strerror(-ret));
-	ret = host_queue_max("grow-nic", TEST_TAP, HV_QUEUE_SIZE);
-	ASSERT_EQ(0, ret) TH_LOG("queue-max: %s", strerror(-ret));
-	ASSERT_EQ(0, pvkit_write_file(BLK_DRIVER_DIR "/unbind", disk_vdev));
-	ASSERT_EQ(0, pvkit_write_file(NET_DRIVER_DIR "/unbind", nic_vdev));
+	ASSERT_EQ(0, unshrink(disk_vdev, nic_vdev));
 	EXPECT_EQ(0, pvkit_kmsg_problems_since(mark));
 	ASSERT_EQ(0, pvkit_write_file(BLK_DRIVER_DIR "/bind", disk_vdev));
 	ASSERT_EQ(0, pvkit_write_file(NET_DRIVER_DIR "/bind", nic_vdev));
+	disk_vdev[0] = '\0';
 	ASSERT_EQ(0, pvkit_find_disk("pvkit-slow", slow, sizeof(slow)));
 	EXPECT_EQ(0, read_back(slow, 0, ""));
 	ASSERT_EQ(0, pvkit_find_nic("pvkit_net", PVKIT_TEST_MAC, self->nic,
