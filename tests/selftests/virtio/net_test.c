@@ -66,6 +66,8 @@
 /* pvkit_net's PVNET_RX_POSTED_MAX, and a 17-page chain (64 KiB + header) */
 #define RX_POSTED_MAX	(4 << 20)
 #define RX_BUF_LARGEST	(17 * 4096)
+/* rx_buffers_follow_frame_length: measured TCP runs until frames average 8 KiB */
+#define GSO_TRIES	3
 /* an echo's limit, times pvkit_test_timeout_scale() like the tests' */
 #define ECHO_WAIT_S	20
 
@@ -761,14 +763,18 @@ static void traffic_cmds(char *tcp, char *small, size_t len)
  * 1 Mbit/s UDP run of 200-byte datagrams that was here before): a ping
  * has no control connection to lose, where that iperf3 run, on the
  * debug kernel in a slowed nested machine, once got 1 datagram in 6 s
- * and its second go found the host's control socket closed.
+ * and its second go found the host's control socket closed. A measured
+ * TCP run whose frames average under 8 KiB (the debug kernel in a busy
+ * nested machine once got 7868 bytes: a slow receiver gets smaller
+ * GSO frames) proves nothing either way, and is run again.
  */
-TEST_F(net, rx_buffers_follow_frame_length)
+TEST_F_TIMEOUT(net, rx_buffers_follow_frame_length, 60)
 {
 	const char *param = "/sys/module/" DRIVER "/parameters/rx_buf_order";
 	char tcp[256], small[256];
 	long long delta[ARRAY_SIZE(rx_buf_stats)];
 	const char *why;
+	int tries;
 
 	snprintf(self->path, sizeof(self->path), "/sys/class/net/%s/device/features",
 		 self->nic);
@@ -781,9 +787,14 @@ TEST_F(net, rx_buffers_follow_frame_length)
 	traffic_cmds(tcp, small, sizeof(tcp));
 
 	ASSERT_EQ(0, run_traffic(tcp));
-	ASSERT_EQ(0, rx_buf_window(self->nic, tcp, delta))
-		TH_LOG("iperf3 failed, or no rxN_buffers counters");
-	ASSERT_LE(8192, delta[1] / delta[0]) TH_LOG("no GSO frames from the host");
+	for (tries = 0; tries < GSO_TRIES; tries++) {
+		ASSERT_EQ(0, rx_buf_window(self->nic, tcp, delta))
+			TH_LOG("iperf3 failed, or no rxN_buffers counters");
+		if (delta[1] / delta[0] >= 8192)
+			break;
+	}
+	ASSERT_LE(8192, delta[1] / delta[0])
+		TH_LOG("no big GSO frames from the host in %d runs", GSO_TRIES);
 	EXPECT_GE(delta[0] * 5, delta[2] * 2);
 	/* each frame took a buffer at least: the counter counts them all */
 	EXPECT_LE(delta[0], delta[2]);
