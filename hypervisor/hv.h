@@ -76,12 +76,14 @@ struct disk_config {
 	struct hv_fault_cfg fault;	/* a misbehaving disk, for tests */
 };
 
-/* --net tap=IFNAME[,mac=MAC][,fault=...] */
+/* --net tap=IFNAME[,mac=MAC][,queues=N][,fault=...] */
+#define HV_NET_MAX_PAIRS	8
 struct net_config {
 	const char *tap;
 	uint8_t mac[6];
 	bool mac_set;
 	bool no_mrg_rxbuf;		/* mrg_rxbuf=off: one chain a frame */
+	unsigned int queues;		/* queue pairs; 0: queues= not given */
 	struct hv_fault_cfg fault;	/* a misbehaving NIC, for tests */
 };
 

@@ -118,13 +118,16 @@ static void print_help(FILE *out)
 		"                   used element in each queue enabled before\n"
 		"                   the driver is ready, and an interrupt;\n"
 		"                   up to %d disks\n"
-		"  --net tap=IFNAME[,mac=MAC][,mrg_rxbuf=on|off][,fault=F]\n"
+		"  --net tap=IFNAME[,mac=MAC][,queues=N][,mrg_rxbuf=on|off][,fault=F]\n"
 		"                   a virtio network device on tap IFNAME (made\n"
 		"                   if missing, which needs CAP_NET_ADMIN); MAC\n"
 		"                   like 52:54:00:12:34:56 (default: generated);\n"
-		"                   mrg_rxbuf=off: no mergeable receive buffers\n"
-		"                   (the driver posts each big enough for any\n"
-		"                   frame; default on);\n"
+		"                   N: queue pairs, 1 to %d (default 1; more\n"
+		"                   need a multi-queue tap: 'ip tuntap add dev\n"
+		"                   IFNAME mode tap multi_queue', or a missing\n"
+		"                   one); mrg_rxbuf=off: no mergeable receive\n"
+		"                   buffers (the driver posts each big enough\n"
+		"                   for any frame; default on);\n"
 		"                   F, test only: bad-id or bad-len, as for\n"
 		"                   --disk, on every received frame; tx-bad-id:\n"
 		"                   a used id never made available for every\n"
@@ -163,7 +166,7 @@ static void print_help(FILE *out)
 		"SIGTERM or SIGINT (where each vCPU was is logged). 'ctl' exits\n"
 		"0 on success, 1 on a refused command or no connection.\n",
 		DEFAULT_CMDLINE, HV_MAX_CPUS, VQ_POLL_MAX_US,
-		HV_DISK_POLL_US, HV_MAX_DISKS,
+		HV_DISK_POLL_US, HV_MAX_DISKS, HV_NET_MAX_PAIRS,
 		HV_SHUTDOWN_TIMEOUT);
 }
 
@@ -289,7 +292,7 @@ static int parse_mac(const char *s, uint8_t *mac)
 	return (mac[0] & 1) ? -1 : 0;
 }
 
-/* "tap=IFNAME[,mac=MAC][,mrg_rxbuf=on|off][,fault=F]" */
+/* "tap=IFNAME[,mac=MAC][,queues=N][,mrg_rxbuf=on|off][,fault=F]" */
 static int parse_net(char *arg, struct vm_config *cfg)
 {
 	struct net_config *nc;
@@ -321,8 +324,13 @@ static int parse_net(char *arg, struct vm_config *cfg)
 		} else if (!strcmp(opt, "mrg_rxbuf=on") ||
 			   !strcmp(opt, "mrg_rxbuf=off")) {
 			nc->no_mrg_rxbuf = !strcmp(opt + 10, "off");
+		} else if (!strncmp(opt, "queues=", 7)) {
+			if (!parse_uint(opt + 7, 1, HV_NET_MAX_PAIRS,
+					&nc->queues))
+				return usage_error("--net: queues=%s: not a number of queue pairs from 1 to %d",
+						   opt + 7, HV_NET_MAX_PAIRS);
 		} else {
-			return usage_error("--net: unknown option '%s' (tap=IFNAME of at most 15 characters, mac=MAC, mrg_rxbuf=on|off, fault=bad-id|bad-len|tx-bad-id)",
+			return usage_error("--net: unknown option '%s' (tap=IFNAME of at most 15 characters, mac=MAC, queues=N, mrg_rxbuf=on|off, fault=bad-id|bad-len|tx-bad-id)",
 					   opt);
 		}
 	}

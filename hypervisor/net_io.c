@@ -13,12 +13,19 @@
 
 #include "net_io.h"
 
-int net__tx(int fd, const struct vq_chain *c, const char **why)
+int net__tx_check(const struct vq_chain *c, const char **why)
 {
 	if (c->out_len < NET_HDR_LEN) {
 		*why = "transmit buffer smaller than the virtio-net header";
 		return -1;
 	}
+	return 0;
+}
+
+int net__tx(int fd, const struct vq_chain *c, const char **why)
+{
+	if (net__tx_check(c, why))
+		return -1;
 	return writev(fd, c->iov, c->nr_out) >= 0;
 }
 

@@ -23,6 +23,9 @@
  */
 int net__tx(int fd, const struct vq_chain *c, const char **why);
 
+/* 0 if transmit chain @c can be a packet, else -1 with *why set. */
+int net__tx_check(const struct vq_chain *c, const char **why);
+
 /* 0 if receive chain @c can take a packet, else -1 with *why set. */
 int net__rx_check(const struct vq_chain *c, const char **why);
 

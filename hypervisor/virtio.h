@@ -166,6 +166,12 @@ typedef int (*virtio_chain_fn)(struct virtio_queue *q,
  */
 void virtio_queue__serve(struct virtio_queue *q, virtio_chain_fn handle);
 
+/*
+ * Wakes @q's I/O thread from virtio_queue__wait() as a kick does (and is
+ * counted as one): for a back end whose thread must look at a change.
+ */
+void virtio_queue__wake(struct virtio_queue *q);
+
 /* After used buffers: interrupts the driver if it asked for it. */
 void virtio_queue__interrupt(struct virtio_queue *q);
 

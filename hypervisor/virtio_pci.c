@@ -216,6 +216,15 @@ int virtio_queue__wait(struct virtio_queue *q, int fd, short events)
 	}
 }
 
+void virtio_queue__wake(struct virtio_queue *q)
+{
+	uint64_t one = 1;
+
+	if (write(q->kick_fd, &one, sizeof(one)) != sizeof(one))
+		hv_err("%s: queue %u: waking its thread: %s", q->dev->name,
+		       q->index, strerror(errno));
+}
+
 void virtio_queue__interrupt(struct virtio_queue *q)
 {
 	struct virtio_dev *dev = q->dev;

@@ -28,7 +28,7 @@ KERNEL_PACKAGES=(gcc make libc6-dev perl xz-utils patch flex bison bc libelf-dev
 PACKAGES=(
 	"${KERNEL_PACKAGES[@]}" kmod cpio zstd busybox-static
 	qemu-system-x86 sparse linux-source-6.1 linux-source-6.12 clang libclang-rt-dev
-	fio iperf3 e2fsprogs pahole quilt
+	fio iperf3 e2fsprogs pahole quilt iproute2
 	libzstd-dev liblzma-dev zlib1g-dev libxxhash-dev
 )
 
@@ -58,7 +58,7 @@ everything_present() {
 	commands_present $HOST_COMMANDS || return 1
 	packages_installed busybox-static libclang-rt-dev libelf-dev libssl-dev \
 		linux-source-6.1 linux-source-6.12 pahole libzstd-dev liblzma-dev \
-		zlib1g-dev libxxhash-dev || return 1
+		zlib1g-dev libxxhash-dev iproute2 || return 1
 	for series in $PVKIT_SERIES; do
 		kver=$(series_kver "$series")
 		[ -n "$kver" ] && kver_kdir "$kver" >/dev/null || return 1

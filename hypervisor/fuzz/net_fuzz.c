@@ -1,24 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for pvkit-hv's virtio-net packet handling (net_io.c):
- * chains from a fuzzed queue (see fuzz_vq.c) go through vq__pop and then
- * net__tx or net__rx as virtio_net.c's transmit and receive threads do,
+ * libFuzzer target for pvkit-hv's virtio-net packet handling (net_io.c)
+ * and control commands (net_ctrl.c): chains from a fuzzed queue (see
+ * fuzz_vq.c) go through vq__pop and then net__tx, net__rx or net__ctrl
+ * as virtio_net.c's transmit, receive and control threads do,
  * on a datagram socket pair that stands in for the tap (one packet per
  * read or write, cut short if the buffers are). A packet sent must come
  * out whole as the chain's readable bytes; one received must fill one
  * to four chains in turn as far as it goes, with their count in
  * num_buffers, and the chains it left go back to the ring (vq__unpop);
- * a chain refused must be too small.
+ * a chain refused must be too small. A control command is answered
+ * VIRTIO_NET_OK or VIRTIO_NET_ERR, OK only after a pair count the
+ * device offers was turned on, or refused for want of header or answer.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../net_ctrl.h"
 #include "../net_io.h"
 #include "fuzz_vq.h"
 
 #define PACKET_MAX	(256 * 1024)	/* above the socket's send buffer */
 #define RX_CHAINS	4		/* chains one received packet may take */
+#define CTRL_PAIRS	4		/* the queue pairs a command may ask for */
+
+enum mode { TRANSMIT, RECEIVE, CONTROL };
 
 static uint8_t packet[PACKET_MAX], sent[PACKET_MAX];
 
@@ -75,6 +82,41 @@ static void copy_from_in(const struct vq_chain *c, size_t off, uint8_t *buf,
 		len -= take;
 		off = 0;
 	}
+}
+
+static int set_pairs(void *ctx, unsigned int pairs)
+{
+	*(unsigned int *)ctx = pairs;
+	return 0;
+}
+
+/* Carries out the control command in @c; false if the queue must stop. */
+static bool ctrl(const struct vq_chain *c, bool mq)
+{
+	unsigned int asked = 0;
+	const struct net_ctrl nc = {
+		.max_pairs = CTRL_PAIRS,
+		.mq = mq,
+		.set_pairs = set_pairs,
+		.ctx = &asked,
+	};
+	const char *why = NULL;
+	uint8_t ack;
+	int r;
+
+	r = net__ctrl(&nc, c, &why);
+	if (r < 0) {
+		FUZZ_CHECK(why && (c->out_len < 2 || !c->in_len));
+		return false;
+	}
+	FUZZ_CHECK(r == 1 && c->in_len);
+	/* the answer is written last, into the first writable byte */
+	copy_from_in(c, 0, &ack, 1);
+	if (ack == VIRTIO_NET_OK)
+		FUZZ_CHECK(mq && asked >= 1 && asked <= CTRL_PAIRS);
+	else
+		FUZZ_CHECK(ack == VIRTIO_NET_ERR && !asked);
+	return true;
 }
 
 /*
@@ -135,20 +177,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct virtqueue vq;
 	const char *why;
 	struct vm *vm;
-	bool receive;
+	enum mode mode;
+	bool mq;
 	ssize_t n;
 
 	sockets_reset(sv);
 	vm = fuzz_vq__setup(&in, &vq, &ops);
 	if (!vm)
 		return 0;
-	receive = fuzz_take(&ops, 1) & 1;
+	mode = fuzz_take(&ops, 1) % 3;
+	mq = fuzz_take(&ops, 1) & 1;
 	while (ops.size) {
 		if (fuzz_take(&ops, 1) & 1) {
 			fuzz_vq__driver(vm, &vq, &ops);
 			continue;
 		}
-		if (!receive) {
+		if (mode == CONTROL) {
+			if (fuzz_vq__pop(vm, &vq, &c[0]) <= 0)
+				break;
+			if (!ctrl(&c[0], mq))
+				break;
+			vq__push(&vq, c[0].head, 1);
+			continue;
+		}
+		if (mode == TRANSMIT) {
 			if (fuzz_vq__pop(vm, &vq, &c[0]) <= 0)
 				break;
 			if (!tx(sv, &c[0]))

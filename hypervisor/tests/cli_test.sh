@@ -14,7 +14,7 @@ hv=$1
 kernel=$2
 src=$(dirname "$0")/..
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; ip link del pvkitcli1 2>/dev/null' EXIT
 n=0
 bad=0
 
@@ -69,7 +69,7 @@ usage() {
 
 [ -r "$kernel" ] || { echo "Bail out! no kernel '$kernel'"; exit 1; }
 echo "TAP version 13"
-echo "1..31"
+echo "1..34"
 
 usage "no command" "$hv"
 expect "unknown command" 2 "unknown command 'frob'" "$hv" frob
@@ -109,6 +109,15 @@ expect "bad MAC" 2 "'zz' is not a unicast MAC" \
 	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,mac=zz
 expect "bad mrg_rxbuf" 2 "unknown option 'mrg_rxbuf=yes' .*mrg_rxbuf=on\|off" \
 	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,mrg_rxbuf=yes
+expect "no queue pairs" 2 "queues=0: not a number of queue pairs from 1 to 8" \
+	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,queues=0
+expect "too many queue pairs" 2 "queues=9: not a number of queue pairs from 1 to 8" \
+	"$hv" run --kernel "$kernel" --net tap=pvkitcli0,queues=9
+# (a single-queue tap made here, and removed at the end)
+ip tuntap add dev pvkitcli1 mode tap
+expect "queue pairs on a single-queue tap" 1 "tap=pvkitcli1,queues=2: the tap exists and is not multi-queue" \
+	"$hv" run --kernel "$kernel" --net tap=pvkitcli1,queues=2
+ip tuntap del dev pvkitcli1 mode tap
 expect "both stdin consoles" 2 "both read standard input" \
 	"$hv" run --kernel "$kernel" --console-stdin --serial-stdin
 expect "empty kernel cache" 2 "--kernel-cache takes a directory or 'off'" \
@@ -145,6 +154,6 @@ else
 	echo "missing:$missing" >"$work/err"
 	not_ok "--help names every option"
 fi
-[ "$n" = 31 ] || echo "not ok $((n + 1)) ran $n cases, not 31"
+[ "$n" = 34 ] || echo "not ok $((n + 1)) ran $n cases, not 34"
 echo "# $((n - bad)) passed, $bad failed"
-[ "$bad" = 0 ] && [ "$n" = 31 ]
+[ "$bad" = 0 ] && [ "$n" = 34 ]

@@ -116,6 +116,21 @@ hv_expect "hv shutdown without the event fetched fails" "7 1 0" 5 "${hv_stats/\"
 hv_expect "hv queue that took chains without an interrupt fails" "7 1 0" 5 "${hv_stats/\"interrupts\":5/\"interrupts\":0}"
 hv_expect "hv test disk without a queue per vCPU fails" "7 1 0" 5 "${hv_stats/\"vcpus\":1/\"vcpus\":2}"
 hv_expect "hv statistics without the NIC's queues fail" "7 1 0" 5 "${hv_stats/net0/net9}"
+# net0 with 2 queue pairs and its control queue (mq_stats VCPUS
+# BLK0-QUEUES NET0-QUEUES: the statistics with those queues)
+q='{"kicks":1,"interrupts":1,"chains":1,"poll":{"hits":0}}'
+q0='{"kicks":0,"interrupts":0,"chains":0,"poll":{"hits":0}}'
+cvq='{"kicks":1,"interrupts":0,"chains":1,"poll":{"hits":0}}'
+mq_stats() {
+	printf 'hv-stats {"vcpus":%s,"setup_ms":171.5,"virtio":{"blk0":{"queues":[%s]},"net0":{"queues":[%s],"queue_pairs":2}},"power_off":1,"event_enable":1,"event_fetch":1}' "$@"
+}
+hv_expect "hv NIC with 2 queue pairs, 1 vCPU, 1 on, passes" "8 0 0" 5 "$(mq_stats 1 "$q" "$q,$q,$q0,$q0,$cvq")"
+hv_expect "hv NIC whose pair left off took chains fails" "7 1 0" 5 "$(mq_stats 1 "$q" "$q,$q,$q0,$q,$cvq")"
+hv_expect "hv NIC with 2 queue pairs, 2 vCPUs, 1 on, fails" "7 1 0" 5 "$(mq_stats 2 "$q,$q" "$q,$q,$q0,$q0,$cvq")"
+hv_expect "hv NIC with 2 queue pairs, 2 vCPUs, 2 on, passes" "8 0 0" 5 "$(mq_stats 2 "$q,$q" "$q,$q,$q,$q,$cvq")"
+hv_expect "hv NIC with 2 vCPUs, pair 1 receiving nothing, fails" "7 1 0" 5 "$(mq_stats 2 "$q,$q" "$q,$q,$q0,$q,$cvq")"
+hv_expect "hv NIC whose control queue took no command fails" "7 1 0" 5 "$(mq_stats 1 "$q" "$q,$q,$q0,$q0,$q0")"
+hv_expect "hv NIC without its control queue fails" "7 1 0" 5 "$(mq_stats 1 "$q" "$q,$q,$q0,$q0")"
 early_stats=${hv_stats/\"vcpus\":1,/\"vcpus\":1,\"console\":{\"hypercall_lines_before_uart\":84},}
 parts=("${good[@]}")
 parts[5]=$early_stats

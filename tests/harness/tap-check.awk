@@ -36,8 +36,12 @@
 #     (each await-rss-drop must get one).
 #   With -v host=hv, the same JSON's per-queue counts must hold together:
 #     the test disk (blk0) has one queue per vCPU and the test NIC (net0)
-#     two; each of their queues that took chains was kicked and
-#     interrupted, and some took chains on each.
+#     two, or with its "queue_pairs" N > 1 two per pair and a control
+#     queue; each of their queues that took chains was kicked and
+#     interrupted (the control queue need not be), and some took chains
+#     on each. With N > 1, both queues of each pair the guest's driver
+#     turned on (one per vCPU) took chains, those of the other pairs
+#     none, and the control queue took a command.
 #   With -v host=hv, pvkit-hv's own reports of trouble: each "pvkit-hv:
 #     error: ..." line must contain the TEXT of a test's "##PVKIT##
 #     vmm-error-expected TEXT", and each device pvkit-hv put into "needs
@@ -294,8 +298,10 @@ function ctl_seen(name) {
 }
 
 # The queues of device @dev in the hv-stats JSON: how many, and why they
-# do not hold together ("" if they do).
-function queue_trouble(dev, want,    q, n, i, k, used) {
+# do not hold together ("" if they do); queue @quiet (or none: -1) may
+# have taken chains without an interrupt. Each queue's chains end up in
+# qchains[0 ..].
+function queue_trouble(dev, want, quiet,    q, n, i, k, used) {
 	if (!match(hv_stats, "\"" dev "\":[{]\"queues\":[[][^]]*[]]"))
 		return dev ": no queues in the statistics"
 	q = substr(hv_stats, RSTART, RLENGTH)
@@ -309,7 +315,9 @@ function queue_trouble(dev, want,    q, n, i, k, used) {
 			return dev ": queue " i - 2 " has no interrupt and chain counts"
 		split(substr(parts[i], RSTART, RLENGTH), c, /[^0-9]+/)
 		# k[1]: kicks; c[2]: interrupts, c[3]: chains
-		if (c[3] + 0 > 0 && (k[1] + 0 == 0 || c[2] + 0 == 0))
+		qchains[i - 2] = c[3] + 0
+		if (c[3] + 0 > 0 && (k[1] + 0 == 0 ||
+				     (c[2] + 0 == 0 && i - 2 != quiet)))
 			return dev ": queue " i - 2 " took " c[3] " chains with " k[1] \
 			       " kicks and " c[2] " interrupts"
 		used += c[3] + 0 > 0
@@ -317,13 +325,41 @@ function queue_trouble(dev, want,    q, n, i, k, used) {
 	return used ? "" : dev ": no queue took a chain"
 }
 
-function check_queues(    vcpus, why) {
+# The queue pairs net0 offers: its "queue_pairs", else 1.
+function net_pairs(    o) {
+	if (!match(hv_stats, /"net0":[{]"queues":[[][^]]*[]][^}]*/))
+		return 1
+	o = substr(hv_stats, RSTART, RLENGTH)
+	if (!match(o, /"queue_pairs":[0-9]+/))
+		return 1
+	return substr(o, RSTART + 14, RLENGTH - 14) + 0
+}
+
+# Why net0's @pairs pairs (queue_trouble's qchains) do not show the
+# driver turning on one pair per vCPU and no more ("" if they do).
+function pair_trouble(pairs, vcpus,    q, on) {
+	for (q = 0; q < 2 * pairs; q++) {
+		on = int(q / 2) < vcpus
+		if (on && !qchains[q])
+			return "net0: queue " q " (pair " int(q / 2) ", turned on) took no chain"
+		if (!on && qchains[q])
+			return "net0: queue " q " (pair " int(q / 2) ", left off) took " \
+			       qchains[q] " chains"
+	}
+	return qchains[2 * pairs] ? "" : "net0: the control queue took no command"
+}
+
+function check_queues(    vcpus, pairs, why) {
 	vcpus = 0
 	if (match(hv_stats, /"vcpus":[0-9]+/))
 		vcpus = substr(hv_stats, RSTART + 8, RLENGTH - 8) + 0
-	why = queue_trouble("blk0", vcpus)
+	pairs = net_pairs()
+	why = queue_trouble("blk0", vcpus, -1)
 	if (why == "")
-		why = queue_trouble("net0", 2)
+		why = queue_trouble("net0", pairs > 1 ? 2 * pairs + 1 : 2,
+				    pairs > 1 ? 2 * pairs : -1)
+	if (why == "" && pairs > 1)
+		why = pair_trouble(pairs, vcpus)
 	if (why == "")
 		passed++
 	else

@@ -28,6 +28,9 @@
 #                             1 MiB starting with DEV_RO_TEXT, read-only,
 #                             hv only: for virtio_blk too
 #   net  tap pvtap0           host side 10.0.2.1/24, iperf3 server on it;
+#                             in tests a multi-queue tap and a NIC of
+#                             DEV_NET_PAIRS queue pairs (pvkit-hv's
+#                             queues=, QEMU's mq=on), whatever the vCPUs;
 #                             on pvkit-hv with mergeable receive buffers
 #                             for a one-vCPU guest, without them for more
 #                             (mrg_rxbuf=off), so that both of pvkit_net's
@@ -43,12 +46,17 @@
 #   net  two, unconnected     QEMU only: NICs pvkit_net must refuse, a
 #                             legacy (virtio 0.9) one and one with MTU 60
 #
-# devices_check HOST [distro] runs after the VMM has exited and prints
+# devices_setup JOB makes the images, taps and servers (JOB run: make
+# run's, a single-queue pvtap0). devices_check HOST [distro] runs after the VMM has exited and prints
 # one "##PVKIT## host-check NAME ok|fail ..." line per check; "distro":
 # the guest kernel has virtio_blk, so the pvkit-distro disks were used.
 # devices_poll_check STATS VCPUS does the same for pvkit-hv's polling.
 
 PATH=$PATH:/usr/sbin:/usr/bin
+# iproute2's ip (DEV_IP, set by the launch script; busybox's cannot make
+# a multi-queue tap)
+DEV_IP=${DEV_IP:-ip}
+DEV_NET_PAIRS=2
 DEV_TAP=pvtap0
 DEV_HOST_IP=10.0.2.1
 DEV_ECHO_PORT=5210	# net_test.c's ECHO_PORT
@@ -73,9 +81,11 @@ dev_marker() {
 	echo "##PVKIT## $*"
 }
 
-# dev_tap_add NAME IP: tap NAME, up, with IP/24 on this side.
+# dev_tap_add NAME IP [multi_queue]: tap NAME, up, with IP/24 on this side.
 dev_tap_add() {
-	if command -v tunctl >/dev/null; then
+	if [ -n "${3:-}" ]; then
+		"$DEV_IP" tuntap add dev "$1" mode tap multi_queue
+	elif command -v tunctl >/dev/null; then
 		tunctl -t "$1" >/dev/null
 	else
 		ip tuntap add dev "$1" mode tap
@@ -84,8 +94,11 @@ dev_tap_add() {
 	ip link set "$1" up
 }
 
+# dev_tap_del NAME [multi_queue]
 dev_tap_del() {
-	if command -v tunctl >/dev/null; then
+	if [ -n "${2:-}" ]; then
+		"$DEV_IP" tuntap del dev "$1" mode tap multi_queue
+	elif command -v tunctl >/dev/null; then
 		tunctl -d "$1" >/dev/null
 	else
 		ip tuntap del dev "$1" mode tap
@@ -100,6 +113,11 @@ dev_images_rm() {
 }
 
 devices_setup() {
+	# "multi_queue" where pvtap0 is (every JOB but run), for devices_check
+	DEV_TAP_MQ=multi_queue
+	if [ "$1" = run ]; then
+		DEV_TAP_MQ=
+	fi
 	dev_images_rm
 	truncate -s 64M "$DEV_DIR/pvkit-disk.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-victim.img" &&
@@ -112,7 +130,7 @@ devices_setup() {
 		printf '%s\n' "$DEV_RO_TEXT" >"$DEV_DIR/pvkit-distro-ro.img" &&
 		truncate -s 1M "$DEV_DIR/pvkit-distro-ro.img" ||
 		dev_marker error "cannot make the scratch disk images in $DEV_DIR"
-	dev_tap_add "$DEV_TAP" "$DEV_HOST_IP"
+	dev_tap_add "$DEV_TAP" "$DEV_HOST_IP" "$DEV_TAP_MQ"
 	dev_tap_add "$DEV_BAD_ID_TAP" 10.0.3.1
 	dev_tap_add "$DEV_BAD_LEN_TAP" 10.0.4.1
 	dev_tap_add "$DEV_BAD_TX_TAP" 10.0.5.1
@@ -158,7 +176,7 @@ devices_args() {
 			"--disk $DEV_DIR/pvkit-scan.img,serial=pvkit-scan,fault=bad-id" \
 			"--disk $DEV_DIR/pvkit-distro.img,serial=pvkit-distro" \
 			"--disk $DEV_DIR/pvkit-distro-ro.img,ro,serial=pvkit-distro-ro" \
-			"--net tap=$DEV_TAP,mac=$DEV_MAC,mrg_rxbuf=$mrg" \
+			"--net tap=$DEV_TAP,mac=$DEV_MAC,queues=$DEV_NET_PAIRS,mrg_rxbuf=$mrg" \
 			"--net tap=$DEV_BAD_ID_TAP,mac=$DEV_BAD_ID_MAC,fault=bad-id" \
 			"--net tap=$DEV_BAD_LEN_TAP,mac=$DEV_BAD_LEN_MAC,fault=bad-len,mrg_rxbuf=off" \
 			"--net tap=$DEV_BAD_TX_TAP,mac=$DEV_BAD_TX_MAC,fault=tx-bad-id"
@@ -169,8 +187,8 @@ devices_args() {
 			"-device virtio-blk-pci,drive=d1,serial=pvkit-tools" \
 			"-drive file=$DEV_DIR/pvkit-slow.img,if=none,id=d2,format=raw,throttling.iops-write=2" \
 			"-device virtio-blk-pci,drive=d2,serial=pvkit-slow" \
-			"-netdev tap,id=n0,ifname=$DEV_TAP,script=no,downscript=no" \
-			"-device virtio-net-pci,netdev=n0,mac=$DEV_MAC,romfile=" \
+			"-netdev tap,id=n0,ifname=$DEV_TAP,script=no,downscript=no,queues=$DEV_NET_PAIRS" \
+			"-device virtio-net-pci,netdev=n0,mac=$DEV_MAC,mq=on,vectors=$((2 * DEV_NET_PAIRS + 2)),romfile=" \
 			"-device virtio-net-pci,disable-modern=on,mac=$DEV_LEGACY_MAC,romfile=" \
 			"-device virtio-net-pci,host_mtu=60,mac=$DEV_BAD_MTU_MAC,romfile="
 	fi
@@ -179,7 +197,7 @@ devices_args() {
 devices_check() {
 	[ -f "$DEV_DIR/iperf3.pid" ] && kill "$(cat "$DEV_DIR/iperf3.pid")" 2>/dev/null
 	[ -f "$DEV_DIR/echo.pid" ] && kill "$(cat "$DEV_DIR/echo.pid")" 2>/dev/null
-	dev_tap_del "$DEV_TAP"
+	dev_tap_del "$DEV_TAP" "$DEV_TAP_MQ"
 	dev_tap_del "$DEV_BAD_ID_TAP"
 	dev_tap_del "$DEV_BAD_LEN_TAP"
 	dev_tap_del "$DEV_BAD_TX_TAP"

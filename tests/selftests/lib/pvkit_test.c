@@ -6,7 +6,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -22,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <linux/sockios.h>
 
 #include "pvkit_test.h"
 
@@ -694,6 +698,45 @@ bool pvkit_wait_carrier(const char *nic, double secs)
 		usleep(100 * 1000);
 	} while (pvkit_now_s() < end);
 	return false;
+}
+
+int pvkit_ethtool(const char *nic, void *data)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nic);
+	ifr.ifr_data = data;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+unsigned int pvkit_allowed_cpus(int *cpus, unsigned int max)
+{
+	unsigned int n = 0;
+	cpu_set_t set;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	for (cpu = 0; cpu < CPU_SETSIZE && n < max; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			cpus[n++] = cpu;
+	return n;
+}
+
+int pvkit_run_on_cpus(const int *cpus, unsigned int n)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	while (n--)
+		CPU_SET(cpus[n], &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
 int pvkit_find_nic(const char *driver, const char *mac, char *name,

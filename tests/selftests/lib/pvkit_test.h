@@ -117,6 +117,17 @@ int pvkit_zero_and_discard(const char *disk, uint64_t off, uint64_t len,
 /* 0 if tool @path is there to run, else -1 with a hint printed. */
 int pvkit_need_tool(const char *path);
 
+/* SIOCETHTOOL on interface @nic with the command in @data: 0 or -errno. */
+int pvkit_ethtool(const char *nic, void *data);
+
+/* The CPUs this process may run on, in @cpus (up to @max): how many. */
+unsigned int pvkit_allowed_cpus(int *cpus, unsigned int max);
+/*
+ * This process (and what it runs from now on) may run on @cpus[0 .. @n)
+ * only: 0 or -errno.
+ */
+int pvkit_run_on_cpus(const int *cpus, unsigned int n);
+
 /*
  * The network interface driver @driver made, with MAC address @mac if
  * that is not NULL, in @name: 0, or -1 if none.

@@ -5,7 +5,9 @@
  * run (the devices are reset and set up again) and the kernel resumes
  * after pm_test_delay instead of sleeping. After each of several rounds
  * the test disk reads back what was written before it and takes new
- * writes, and the test NIC has its carrier and answers ping. Writes in
+ * writes, and the test NIC has its carrier, the queue pairs it had
+ * (the device forgot them: the driver turns them on again) and answers
+ * ping from every vCPU (so through every pair). Writes in
  * flight on pvkit-slow (two writes a second) when the suspend begins
  * finish before its device is reset; when they outlast remove_wait_ms
  * the disk refuses the suspend in one line, and the system and that
@@ -31,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/aio_abi.h>
+#include <linux/ethtool.h>
 #include <linux/virtio_config.h>
 
 #include "kselftest_harness.h"
@@ -55,6 +58,7 @@
 /* pvkit-hv's queues, and what "ctl queue-max" shrinks them to */
 #define HV_QUEUE_SIZE		256
 #define SMALL_QUEUE		8
+#define MAX_CPUS		16
 #define HOST_CTL_WAIT_S		60
 /* pvkit-bad-id misbehaves from sector 1024 (vmm-devices.sh) */
 #define BAD_ID_FAULT_OFFSET	(512LL << 10)
@@ -182,18 +186,49 @@ static bool disk_live(const char *disk)
 	       pvkit_virtio_status(vdev) & VIRTIO_CONFIG_S_DRIVER_OK;
 }
 
+/* The queue pairs @nic uses, or -1. */
+static long nic_pairs(const char *nic)
+{
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+
+	return pvkit_ethtool(nic, &ch) ? -1 : (long)ch.combined_count;
+}
+
+/*
+ * 0 if the host side answers a ping sent from each CPU this process may
+ * run on in turn (pvkit_net sends from a vCPU through its own queue
+ * pair; the tap answers on the pair that sent), else the first CPU that
+ * got no answer, + 1.
+ */
+static int ping_from_each_cpu(void)
+{
+	int cpu[MAX_CPUS], ret = 0;
+	unsigned int n, i;
+
+	n = pvkit_allowed_cpus(cpu, MAX_CPUS);
+	for (i = 0; i < n && !ret; i++)
+		if (pvkit_run_on_cpus(&cpu[i], 1) ||
+		    pvkit_run("ping -c 2 -W 5 %s >/dev/null", PVKIT_TEST_HOST_IP))
+			ret = cpu[i] + 1;
+	pvkit_run_on_cpus(cpu, n);
+	return ret;
+}
+
 /*
  * One round: a block written, the system suspended to @state and
  * resumed (pm_test), the block read back and another written, the
- * disk's device live, the NIC's carrier and a ping.
+ * disk's device live, the NIC's carrier, its queue pairs and a ping from
+ * each vCPU.
  */
 static void round_trip(struct __test_metadata *_metadata, const char *disk,
 		       const char *nic, const char *state, int round)
 {
 	long long offset = BLOCK_OFFSET + round * 4096;
+	long pairs = nic_pairs(nic);
 	char text[64];
 	int ret;
 
+	ASSERT_LT(0, pairs);
 	snprintf(text, sizeof(text), "written before %s %d", state, round);
 	ASSERT_EQ(0, pvkit_write_flush_read(disk, offset, text));
 	ret = pvkit_write_file(PM_STATE, state);
@@ -208,9 +243,12 @@ static void round_trip(struct __test_metadata *_metadata, const char *disk,
 	ASSERT_TRUE(disk_live(disk));
 	ASSERT_TRUE(pvkit_wait_carrier(nic, 5))
 		TH_LOG("round %d: %s has no carrier", round, nic);
-	ASSERT_EQ(0, pvkit_run("ping -c 3 -W 5 %s >/dev/null",
-			       PVKIT_TEST_HOST_IP))
-		TH_LOG("round %d: no answer to ping", round);
+	EXPECT_EQ(pairs, nic_pairs(nic))
+		TH_LOG("round %d: queue pairs before and after", round);
+	ret = ping_from_each_cpu();
+	ASSERT_EQ(0, ret)
+		TH_LOG("round %d: no answer to ping from CPU %d", round,
+		       ret - 1);
 }
 
 /*

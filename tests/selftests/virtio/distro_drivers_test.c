@@ -28,12 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
@@ -297,17 +294,8 @@ TEST_F(distro, blk_read_only_disk_reads_and_takes_no_write)
 static long ethtool_value(const char *nic, __u32 cmd)
 {
 	struct ethtool_value value = { .cmd = cmd };
-	struct ifreq ifr = { 0 };
-	int fd, ret;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nic);
-	ifr.ifr_data = (void *)&value;
-	ret = ioctl(fd, SIOCETHTOOL, &ifr);
-	close(fd);
-	return ret ? -1 : (long)value.data;
+	return pvkit_ethtool(nic, &value) ? -1 : (long)value.data;
 }
 
 /* The test NIC under virtio_net, up with PVKIT_TEST_GUEST_IP, in @nic. */
