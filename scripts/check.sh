@@ -278,12 +278,13 @@ report_kernels() {
 # (hv-6.1-2cpu, hv-6.12-2cpu: the whole suite, I/O load included), and
 # so does the patched 6.12 kernel (hv-custom-6.12-2cpu: KVM's PV
 # spinlocks, TLB flush and IPIs, and AP bring-up without the warm reset
-# vector, in a kernel with pvkit's arch patches); the other 2-vCPU
-# scenarios run with tests/run --cpus 2.
+# vector, in a kernel with pvkit's arch patches), and Debian's 6.12 on
+# QEMU/KVM (kvm-6.12-2cpu: pvkit_net's two queue pairs on QEMU's NIC);
+# the other 2-vCPU scenarios run with tests/run --cpus 2.
 lanes=$(nproc)
 [ "$lanes" -le 4 ] || lanes=4
 scenarios=(--jobs "${PVKIT_TEST_JOBS:-$lanes}" --host kvm,hv,tcg --cpus 1,2
-	--exclude 'kvm-*-2cpu,*-custom-6.1-2cpu,*-custom-debug-*-2cpu')
+	--exclude 'kvm-6.1-2cpu,kvm-custom-*-2cpu,*-custom-6.1-2cpu,*-custom-debug-*-2cpu')
 if kill -0 "$kernels_pid" 2>/dev/null; then
 	# The kernels are still building (a fresh machine, or a changed
 	# series). A nested guest uses 0.6 to 0.9 of a core (its tests'
