@@ -47,8 +47,9 @@
 #                             legacy (virtio 0.9) one and one with MTU 60
 #
 # devices_setup JOB makes the images, taps and servers (JOB run: make
-# run's, a single-queue pvtap0). devices_check HOST [distro] runs after the VMM has exited and prints
-# one "##PVKIT## host-check NAME ok|fail ..." line per check; "distro":
+# run's, a single-queue pvtap0). devices_check HOST [distro] runs after
+# the VMM has exited and prints one "##PVKIT## host-check NAME ok|fail
+# ..." line per check; "distro":
 # the guest kernel has virtio_blk, so the pvkit-distro disks were used.
 # devices_poll_check STATS VCPUS does the same for pvkit-hv's polling.
 

@@ -564,7 +564,13 @@ int pvkit_host_line_read(int fd, int wait_s, char *buf, size_t size)
 	return n;
 }
 
-int pvkit_host_ctl(const char *name, const char *command, int wait_s)
+/*
+ * Asks hv-control for @kind (a request that ends with "served-@name" on
+ * /dev/pvcon0) with @args, and waits up to @wait_s for that word: 0, or
+ * -errno (-EPROTO: another line came).
+ */
+static int host_request(const char *kind, const char *name, const char *args,
+			int wait_s)
 {
 	char want[128], line[128];
 	int fd = pvkit_host_line_open("/dev/pvcon0");
@@ -572,13 +578,27 @@ int pvkit_host_ctl(const char *name, const char *command, int wait_s)
 
 	if (fd < 0)
 		return fd;
-	pvkit_marker("await-ctl-ack %s %s", name, command);
+	pvkit_marker("%s %s %s", kind, name, args);
 	n = pvkit_host_line_read(fd, wait_s, line, sizeof(line));
 	close(fd);
 	if (n < 0)
 		return n;
 	snprintf(want, sizeof(want), "served-%s\n", name);
 	return strcmp(line, want) ? -EPROTO : 0;
+}
+
+int pvkit_host_ctl(const char *name, const char *command, int wait_s)
+{
+	return host_request("await-ctl-ack", name, command, wait_s);
+}
+
+int pvkit_host_connect(const char *name, const char *ip, int port, int n,
+		       int wait_s)
+{
+	char args[64];
+
+	snprintf(args, sizeof(args), "%s %d %d", ip, port, n);
+	return host_request("await-host-connect", name, args, wait_s);
 }
 
 double pvkit_now_s(void)

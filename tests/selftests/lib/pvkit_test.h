@@ -212,6 +212,15 @@ int pvkit_host_line_read(int fd, int wait_s, char *buf, size_t size);
  */
 int pvkit_host_ctl(const char *name, const char *command, int wait_s);
 
+/*
+ * On pvkit-hv: has tests/harness/hv-control open @n TCP connections from
+ * the host to @ip:@port (closing each once it is accepted and closed, or
+ * after 3 s unanswered), and waits up to @wait_s for its word that it
+ * did: as pvkit_host_ctl().
+ */
+int pvkit_host_connect(const char *name, const char *ip, int port, int n,
+		       int wait_s);
+
 /* CLOCK_MONOTONIC in seconds, for a test's deadlines and rates. */
 double pvkit_now_s(void);
 
